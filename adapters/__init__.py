@@ -1,0 +1,1 @@
+"""Built-in marketplace adapters, one package per channel (installed as ``feedsync.adapters``)."""

@@ -1,0 +1,1 @@
+"""The `feedsync` command line: thin click commands over the library."""

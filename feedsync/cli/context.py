@@ -1,0 +1,74 @@
+"""What every command shares: the workspace (loaded lazily), output mode and printing helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from feedsync.catalog import Catalog, open_catalog
+from feedsync.config import Workspace, load_workspace
+
+
+@dataclass
+class AppContext:
+    """State passed to every command through click's context object."""
+
+    workspace_option: str | None = None
+    json_output: bool = False
+    verbosity: int = 0
+    _workspace: Workspace | None = field(default=None, repr=False)
+    _catalog: Catalog | None = field(default=None, repr=False)
+
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace, loaded and validated on first use."""
+        if self._workspace is None:
+            self._workspace = load_workspace(self.workspace_option)
+        return self._workspace
+
+    @property
+    def catalog(self) -> Catalog:
+        """The workspace's catalog, opened (and migrated) on first use."""
+        if self._catalog is None:
+            self._catalog = open_catalog(self.workspace.db_path)
+        return self._catalog
+
+    def emit(self, data: Any, human: str | None = None) -> None:
+        """Print a result: ``human`` text by default, ``data`` as one JSON object with --json."""
+        if self.json_output:
+            click.echo(dumps_json(data))
+        elif human is not None:
+            click.echo(human)
+
+    def info(self, message: str) -> None:
+        """A progress/status line on stderr, hidden with -q and in --json mode."""
+        if self.verbosity >= 0 and not self.json_output:
+            click.echo(message, err=True)
+
+    def show_progress(self) -> bool:
+        """Progress bars only on an interactive terminal, never in --json or quiet mode."""
+        return sys.stderr.isatty() and not self.json_output and self.verbosity >= 0
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def dumps_json(data: Any) -> str:
+    """Serialise command output: Decimals as strings, dates as ISO 8601, keys in order given."""
+    return json.dumps(data, default=_default, ensure_ascii=False)
+
+
+pass_app = click.make_pass_decorator(AppContext)

@@ -1,0 +1,106 @@
+"""The root `feedsync` group: global options, logging, and the one place errors become exit codes.
+
+Exit codes (documented in the README):
+0 ok · 1 error · 2 usage · 3 partial success · 4 config/auth needs a human ·
+5 refused by a guardrail · 6 validation errors found · 75 transient, try later.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from feedsync import __version__
+from feedsync.cli.context import AppContext, dumps_json
+from feedsync.errors import ExitCode, FeedsyncError, redact
+
+
+class RedactingFilter(logging.Filter):
+    """Scrub secrets from every log record before any handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+def configure_logging(verbosity: int) -> None:
+    """Log to stderr: warnings by default, info with -v, debug with -vv; always redacted."""
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class FeedsyncGroup(click.Group):
+    """A click group that turns :class:`FeedsyncError` into a message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except FeedsyncError as exc:
+            _report_error(ctx, exc)
+            ctx.exit(int(exc.exit_code))
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+def _report_error(ctx: click.Context, exc: FeedsyncError) -> None:
+    problems: list[str] = list(getattr(exc, "problems", []) or [])
+    app = ctx.find_object(AppContext)
+    if app is not None and app.json_output:
+        click.echo(dumps_json({
+            "ok": False,
+            "error": exc.message,
+            "kind": type(exc).__name__,
+            "exit_code": int(exc.exit_code),
+            "problems": problems,
+        }))
+        return
+    click.echo(f"error: {exc.message}", err=True)
+    for problem in problems:
+        click.echo(f"  - {problem}", err=True)
+
+
+@click.group(cls=FeedsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="feedsync")
+@click.option(
+    "--workspace", "-w", envvar="FEEDSYNC_WORKSPACE", metavar="DIR",
+    help="Workspace folder holding feedsync.toml (default: $FEEDSYNC_WORKSPACE, then the cwd).",
+)
+@click.option("--json", "json_output", is_flag=True, help="Print one JSON object (for scripts).")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.pass_context
+def cli(ctx: click.Context, workspace: str | None, json_output: bool, verbose: int,
+        quiet: bool) -> None:
+    """feedsync: one catalog, every marketplace."""
+    verbosity = -1 if quiet else verbose
+    configure_logging(verbosity)
+    ctx.obj = AppContext(workspace_option=workspace, json_output=json_output, verbosity=verbosity)
+
+
+def _register_commands() -> None:
+    # Each command module owns one area; adding an area is one line here.
+    from feedsync.cli import catalog_cmds, init_cmd
+
+    cli.add_command(init_cmd.init)
+    cli.add_command(catalog_cmds.catalog)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="feedsync")
+
+
+__all__ = ["ExitCode", "cli", "main"]

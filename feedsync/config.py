@@ -1,0 +1,199 @@
+"""Finding and loading a workspace: feedsync.toml, validated with pydantic, plus its secrets.
+
+A workspace is a folder holding ``feedsync.toml``. It is found through ``--workspace``, then the
+``FEEDSYNC_WORKSPACE`` environment variable, then the current folder. Secrets never live in
+feedsync.toml: they come from ``FEEDSYNC_<CHANNEL>__<KEY>`` environment variables or the
+git-ignored ``secrets.toml`` beside it, and are held as :class:`~pydantic.SecretStr`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlite_utils
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from feedsync.errors import ConfigError, register_secret
+
+CONFIG_FILE = "feedsync.toml"
+SECRETS_FILE = "secrets.toml"
+WORKSPACE_ENV = "FEEDSYNC_WORKSPACE"
+SECRET_ENV_PREFIX = "FEEDSYNC_"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkspaceSettings(_Strict):
+    """[workspace]: a name shown in reports."""
+
+    name: str = "feedsync"
+
+
+class CatalogSettings(_Strict):
+    """[catalog]: where the database lives and catalog-wide defaults."""
+
+    database: str = "feedsync.db"
+    default_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    prune_max_share: float = Field(default=0.20, ge=0.0, le=1.0)
+
+
+class OutputSettings(_Strict):
+    """[output]: where feed files and reports are written."""
+
+    dir: str = "out"
+
+
+class ChannelSettings(BaseModel):
+    """[channels.<name>]: common keys; adapter-specific keys are validated by the adapter."""
+
+    model_config = ConfigDict(extra="allow")
+
+    enabled: bool = False
+    delivery: Literal["file", "api"] = "file"
+    mapping: str | None = None
+    account: str = "default"
+    adapter: str | None = None  # a dotted path for third-party adapters; default: the name
+
+
+class Settings(_Strict):
+    """The whole of feedsync.toml."""
+
+    workspace: WorkspaceSettings = WorkspaceSettings()
+    catalog: CatalogSettings = CatalogSettings()
+    output: OutputSettings = OutputSettings()
+    currency_rates: dict[str, Decimal] = Field(default_factory=dict)
+    channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+
+    @field_validator("currency_rates")
+    @classmethod
+    def _positive_rates(cls, rates: dict[str, Decimal]) -> dict[str, Decimal]:
+        for code, rate in rates.items():
+            if len(code) != 3 or not code.isalpha() or not code.isupper():
+                raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+            if rate <= 0:
+                raise ValueError(f"rate for {code} must be positive")
+        return rates
+
+
+@dataclass
+class Workspace:
+    """A loaded workspace: its folder, validated settings and access to its secrets."""
+
+    root: Path
+    settings: Settings
+    _secrets_file: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def config_path(self) -> Path:
+        """The workspace's feedsync.toml."""
+        return self.root / CONFIG_FILE
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite database file (relative paths are relative to the workspace)."""
+        return self.root / self.settings.catalog.database
+
+    @property
+    def output_dir(self) -> Path:
+        """Where feed files and reports go."""
+        return self.root / self.settings.output.dir
+
+    def mapping_path(self, channel: str) -> Path:
+        """The mapping file of ``channel``: configured, or ``mappings/<channel>.toml``."""
+        configured = self.channel(channel).mapping
+        return self.root / (configured or f"mappings/{channel}.toml")
+
+    def channel(self, name: str) -> ChannelSettings:
+        """Settings of one channel (defaults when feedsync.toml does not mention it)."""
+        return self.settings.channels.get(name) or ChannelSettings()
+
+    def enabled_channels(self) -> list[str]:
+        """Names of channels with ``enabled = true``, in feedsync.toml order."""
+        return [name for name, ch in self.settings.channels.items() if ch.enabled]
+
+    def open_db(self) -> sqlite_utils.Database:
+        """Open the workspace database (no component migrations; see feedsync.catalog)."""
+        from feedsync.db import open_database
+
+        return open_database(self.db_path)
+
+    def secrets(self, channel: str) -> dict[str, SecretStr]:
+        """Secrets of one channel: secrets.toml ``[<channel>]`` overridden by the environment.
+
+        Environment names are ``FEEDSYNC_<CHANNEL>__<KEY>`` (upper case, double underscore);
+        keys are returned lower case. Every value is registered for log redaction.
+        """
+        found: dict[str, SecretStr] = {}
+        table = self._load_secrets_file().get(channel, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{self.root / SECRETS_FILE}: [{channel}] must be a table")
+        for key, value in table.items():
+            found[key.lower()] = SecretStr(str(value))
+        prefix = f"{SECRET_ENV_PREFIX}{channel.upper()}__"
+        for name, value in os.environ.items():
+            if name.startswith(prefix) and len(name) > len(prefix):
+                found[name[len(prefix):].lower()] = SecretStr(value)
+        for secret in found.values():
+            register_secret(secret.get_secret_value())
+        return found
+
+    def _load_secrets_file(self) -> dict[str, Any]:
+        if self._secrets_file is None:
+            path = self.root / SECRETS_FILE
+            self._secrets_file = _read_toml(path) if path.exists() else {}
+        return self._secrets_file
+
+
+def find_workspace_root(explicit: str | Path | None = None) -> Path:
+    """Resolve the workspace folder: ``explicit``, else $FEEDSYNC_WORKSPACE, else the cwd."""
+    chosen = explicit or os.environ.get(WORKSPACE_ENV) or os.getcwd()
+    return Path(chosen).expanduser().resolve()
+
+
+def load_workspace(explicit: str | Path | None = None) -> Workspace:
+    """Find and load a workspace, validating feedsync.toml and reporting every problem at once."""
+    root = find_workspace_root(explicit)
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(
+            f"no {CONFIG_FILE} in {root}: run 'feedsync init {root}' or pass --workspace"
+        )
+    return Workspace(root=root, settings=parse_settings(_read_toml(path), path))
+
+
+def parse_settings(data: dict[str, Any], source: Path) -> Settings:
+    """Validate raw TOML data; raise ConfigError listing each problem as ``file: key.path: why``."""
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(source, err) for err in exc.errors()]
+        raise ConfigError(
+            f"{source}: {len(problems)} problem(s) in the configuration", problems
+        ) from None
+
+
+def _describe(source: Path, err: Any) -> str:
+    location = ".".join(str(part) for part in err["loc"]) or "(top level)"
+    message = err["msg"]
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    value = err.get("input")
+    shown = "" if isinstance(value, dict) or err["type"] == "missing" else f" (got {value!r})"
+    return f"{source}: {location}: {message}{shown}"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None

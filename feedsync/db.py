@@ -1,0 +1,93 @@
+"""The workspace database: one SQLite file, opened the same way by every part of feedsync.
+
+Each component (catalog, http state, sync state, orders …) owns its tables and keeps an ordered
+list of migration steps; :func:`migrate` applies the ones not yet recorded for that component in
+``schema_migrations``. Components are independent, so adding a table for one never renumbers
+another's history.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+MigrationStep = str | Callable[[sqlite_utils.Database], None]
+
+_BUSY_TIMEOUT_MS = 15_000
+
+
+def open_database(path: Path | str) -> sqlite_utils.Database:
+    """Open (creating if needed) the workspace database with WAL, foreign keys and a busy timeout.
+
+    The file is created with mode 0600: it holds rotated refresh tokens (see feedsync.http).
+    """
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if str(path) != ":memory:":
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    db = sqlite_utils.Database(conn)
+    _ensure_migrations_table(db)
+    return db
+
+
+def _ensure_migrations_table(db: sqlite_utils.Database) -> None:
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " component TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL,"
+        " PRIMARY KEY (component, version))"
+    )
+
+
+def migrate(db: sqlite_utils.Database, component: str, steps: Sequence[MigrationStep]) -> int:
+    """Apply the migration ``steps`` of ``component`` that are not applied yet.
+
+    Step *i* (0-based) is version *i + 1*. Each step and its record commit together, so a crash
+    never leaves a half-applied step. Returns the number of steps applied.
+    """
+    done = {
+        row[0]
+        for row in db.execute(
+            "SELECT version FROM schema_migrations WHERE component = ?", [component]
+        ).fetchall()
+    }
+    applied = 0
+    for version, step in enumerate(steps, start=1):
+        if version in done:
+            continue
+        with db.atomic():
+            if isinstance(step, str):
+                for statement in _split_sql(step):
+                    db.execute(statement)
+            else:
+                step(db)
+            db.execute(
+                "INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)",
+                [component, version, utcnow_iso()],
+            )
+        applied += 1
+    return applied
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script into statements (our scripts hold no ';' inside literals)."""
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def utcnow_iso() -> str:
+    """The current UTC time as an ISO 8601 string with seconds precision and a Z suffix."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,174 @@
+"""The feedsync exception tree and secret redaction.
+
+Every error feedsync raises on purpose derives from :class:`FeedsyncError` and carries the exit
+code the CLI turns it into (the CLI is the only place that maps errors to exit codes)::
+
+    FeedsyncError (1)
+    ├── UsageError (2)                a command was called wrongly
+    ├── InputError (1)                a file the merchant gave us is bad (rows listed)
+    ├── ConfigError (4)               feedsync.toml / a mapping file / a secret is wrong
+    │   └── AuthError (4)             the channel refused our credentials: a human must act
+    ├── GuardrailError (5)            a plan would delist/zero/reprice too much
+    ├── ValidationFailed (6)          `feedsync validate` found errors
+    ├── TransientError (75)           try again later (network, 5xx, rate limit exhausted)
+    │   └── LockBusy (75)             another run holds the workspace lock
+    └── ChannelError (1)              a marketplace said no
+        ├── ItemRejected (1)          one SKU's data is wrong (reported per SKU)
+        └── CircuitOpen (4)           the channel is switched off for this run after auth failed
+
+Messages pass through :func:`redact` when they are built, so a secret never reaches a log line,
+a report or a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented process exit codes (README "Exit codes")."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    PARTIAL = 3
+    NEEDS_HUMAN = 4
+    GUARDRAIL = 5
+    VALIDATION = 6
+    TEMPFAIL = 75
+
+
+class FeedsyncError(Exception):
+    """Base of every error feedsync raises deliberately."""
+
+    exit_code: ExitCode = ExitCode.ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
+
+    @property
+    def message(self) -> str:
+        """The (already redacted) human message."""
+        return str(self)
+
+
+class UsageError(FeedsyncError):
+    """A command was called with arguments that cannot work."""
+
+    exit_code = ExitCode.USAGE
+
+
+class InputError(FeedsyncError):
+    """An input file is invalid; ``problems`` lists each one (file:line, column, value, reason)."""
+
+    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+        self.problems = [redact(p) for p in problems]
+        super().__init__(message)
+
+
+class ConfigError(FeedsyncError):
+    """Configuration is invalid or incomplete; ``problems`` names each file and key."""
+
+    exit_code = ExitCode.NEEDS_HUMAN
+
+    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+        self.problems = [redact(p) for p in problems]
+        super().__init__(message)
+
+
+class AuthError(ConfigError):
+    """A channel rejected our credentials or permissions; retrying will not help."""
+
+
+class GuardrailError(FeedsyncError):
+    """A plan breaks a configured guardrail and was refused (use --force to override)."""
+
+    exit_code = ExitCode.GUARDRAIL
+
+
+class ValidationFailed(FeedsyncError):
+    """Validation found at least one error-severity issue."""
+
+    exit_code = ExitCode.VALIDATION
+
+
+class TransientError(FeedsyncError):
+    """A temporary condition; the same command may succeed later."""
+
+    exit_code = ExitCode.TEMPFAIL
+
+
+class LockBusy(TransientError):
+    """Another feedsync run holds this workspace's lock."""
+
+
+class ChannelError(FeedsyncError):
+    """A marketplace refused a request."""
+
+    def __init__(self, message: str, *, channel: str = "", status: int | None = None) -> None:
+        self.channel = channel
+        self.status = status
+        super().__init__(message)
+
+
+class ItemRejected(ChannelError):
+    """The channel rejected one SKU's data; other SKUs are unaffected."""
+
+    def __init__(self, message: str, *, channel: str = "", sku: str = "") -> None:
+        self.sku = sku
+        super().__init__(message, channel=channel)
+
+
+class CircuitOpen(ChannelError):
+    """The channel is switched off for the rest of this run after an auth failure."""
+
+    exit_code = ExitCode.NEEDS_HUMAN
+
+
+# --- redaction ------------------------------------------------------------------------------
+
+_known_secrets: set[str] = set()
+_known_lock = threading.Lock()
+
+# Shapes of credentials that can appear in text we did not load ourselves (headers echoed in an
+# error body, a token in a redirect URL, a presigned S3 URL in an Amazon feed document …).
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # Authorization: Bearer xxx / Basic xxx, and x-amz-access-token / x-api-key style headers.
+    (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|basic)?\s*[^\s'\",}]+"),
+     r"\1\2 [REDACTED]"),
+    (re.compile(r"(?i)((?:x-amz-access-token|x-api-key|wm_sec\.access_token|api[_-]?key)"
+                r"['\"]?\s*[:=]\s*['\"]?)[^\s'\",}&]+"), r"\1[REDACTED]"),
+    # OAuth fields in JSON, form bodies and query strings.
+    (re.compile(r"(?i)((?:access_token|refresh_token|client_secret|id_token|assertion|"
+                r"password|secret|token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}&]+"), r"\1[REDACTED]"),
+    # Signed URL query strings (S3 presigned, Google signed URLs): drop the whole query.
+    (re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*(?:X-Amz-|Signature=|signature=|sig=|"
+                r"X-Goog-)[^\s'\"]*"), r"\1?[REDACTED]"),
+    # "Atza|..." LWA tokens and JWT-looking strings anywhere.
+    (re.compile(r"Atz[a-z]\|[A-Za-z0-9\-_|=+/.]+"), "[REDACTED]"),
+    (re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), "[REDACTED]"),
+]
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value so :func:`redact` removes it wherever it appears."""
+    if value and len(value) >= 4:
+        with _known_lock:
+            _known_secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with every known secret and credential-shaped substring removed."""
+    if not text:
+        return text
+    with _known_lock:
+        secrets = sorted(_known_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, "[REDACTED]")
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text

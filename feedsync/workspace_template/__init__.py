@@ -1,0 +1,1 @@
+"""Files `feedsync init` writes into a new workspace (the mapping files come from feedsync.mappings)."""
