@@ -85,7 +85,10 @@ class Catalog:
             rows.append((row, product.images))
         existing = self._existing_hashes([row["sku"] for row, _ in rows])
         now = utcnow_iso()
-        inserts, updates, image_skus, images = [], [], [], []
+        inserts: list[list[Any]] = []
+        updates: list[list[Any]] = []
+        image_skus: list[list[str]] = []
+        images: list[list[Any]] = []
         for row, product_images in rows:
             sku = row["sku"]
             previous = existing.get(sku)
@@ -254,7 +257,8 @@ class Catalog:
     def inventory(self, sku: str) -> list[InventoryLevel]:
         """Stock rows of one SKU by location."""
         rows = self.db.execute(
-            "SELECT sku, location, on_hand, reserved FROM inventory WHERE sku = ? ORDER BY location",
+            "SELECT sku, location, on_hand, reserved FROM inventory WHERE sku = ?"
+            " ORDER BY location",
             [sku],
         ).fetchall()
         return [InventoryLevel(*row) for row in rows]

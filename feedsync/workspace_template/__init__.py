@@ -1,1 +1,1 @@
-"""Files `feedsync init` writes into a new workspace (the mapping files come from feedsync.mappings)."""
+"""Files `feedsync init` writes into a new workspace (mapping files come from feedsync.mappings)."""

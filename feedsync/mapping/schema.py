@@ -1,0 +1,61 @@
+"""How a channel describes its record: field names, limits, enumerations and diff parts.
+
+Each adapter package ships a ``schema.py`` with a module-level ``SCHEMA: ChannelSchema`` whose
+field names and enumerations are the marketplace's own (tests check them against the official
+contracts in ../shared/specs). The mapping engine validates records against it; feed writers use
+its field order; the sync engine uses ``part`` to hash content, price and quantity separately so a
+price-only change becomes a price/quantity-only update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Part = Literal["content", "price", "quantity"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One channel field and the channel's documented rules for it."""
+
+    name: str
+    required: bool = False
+    max_length: int | None = None
+    allowed: frozenset[str] | None = None  # enumeration, exact spelling of the channel
+    repeated: bool = False  # a list of values (e.g. additional_image_link)
+    max_items: int | None = None  # for repeated fields
+    part: Part = "content"
+    pattern: str | None = None  # a regular expression the value must match fully
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ChannelSchema:
+    """The ordered fields of one channel's record; the first field is the record id."""
+
+    channel: str
+    version: str  # bump when rules change: it is part of the listing hashes
+    fields: tuple[FieldSpec, ...]
+    id_field: str = "id"
+    _by_name: dict[str, FieldSpec] = field(default_factory=dict, init=False, repr=False,
+                                           compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_name.update({f.name: f for f in self.fields})
+        if len(self._by_name) != len(self.fields):
+            raise ValueError(f"{self.channel}: duplicate field names in schema")
+        if self.id_field not in self._by_name:
+            raise ValueError(f"{self.channel}: id field {self.id_field!r} not in schema")
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """Field names in the channel's order (feed column order)."""
+        return tuple(f.name for f in self.fields)
+
+    def get(self, name: str) -> FieldSpec | None:
+        """The spec of ``name``, or None when the channel has no such field."""
+        return self._by_name.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name

@@ -1,0 +1,58 @@
+"""Finding a channel's code: built-in names, the `feedsync.adapters` entry points, dotted paths.
+
+A channel package exposes ``SCHEMA`` (``schema.py``: its field rules) and, once it can push,
+``ADAPTER`` (``adapter.py``: its Adapter subclass). The core only reaches adapters through here,
+so it never imports a concrete adapter.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from feedsync.errors import ConfigError
+
+if TYPE_CHECKING:
+    from feedsync.adapter import Adapter
+    from feedsync.mapping.schema import ChannelSchema
+
+BUILTIN_CHANNELS: tuple[str, ...] = ("google", "facebook", "amazon", "ebay", "etsy", "walmart")
+ENTRY_POINT_GROUP = "feedsync.adapters"
+
+
+def channel_package(name: str, dotted: str | None = None) -> str:
+    """The import path of a channel's package: ``dotted``, an entry point, or the built-in."""
+    if dotted:
+        return dotted
+    if name in BUILTIN_CHANNELS:
+        return f"feedsync.adapters.{name}"
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name == name:
+            return entry.value
+    known = ", ".join(BUILTIN_CHANNELS)
+    raise ConfigError(
+        f"unknown channel {name!r}: built-in channels are {known}; a third-party adapter "
+        f"registers in the {ENTRY_POINT_GROUP!r} entry-point group or sets channels.{name}.adapter"
+    )
+
+
+def _load(name: str, submodule: str, dotted: str | None) -> ModuleType:
+    package = channel_package(name, dotted)
+    try:
+        return importlib.import_module(f"{package}.{submodule}")
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"channel {name!r}: cannot import {package}.{submodule} ({exc})"
+        ) from None
+
+
+def channel_schema(name: str, dotted: str | None = None) -> ChannelSchema:
+    """The field rules of a channel (``<package>.schema.SCHEMA``)."""
+    return _load(name, "schema", dotted).SCHEMA
+
+
+def adapter_class(name: str, dotted: str | None = None) -> type[Adapter]:
+    """The Adapter subclass of a channel (``<package>.adapter.ADAPTER``)."""
+    return _load(name, "adapter", dotted).ADAPTER
