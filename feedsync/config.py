@@ -50,6 +50,16 @@ class OutputSettings(_Strict):
     dir: str = "out"
 
 
+class OrdersSettings(_Strict):
+    """[orders]: order import and stock reservation (docs/orders.md)."""
+
+    keep_personal_data: bool = False  # keep buyer names, e-mail, phone, addresses in raw payloads
+    lookback_minutes: int = Field(default=30, ge=0)  # re-read overlap before each cursor
+    initial_lookback_days: int = Field(default=30, ge=1)  # first pull of a channel
+    reserve_location: str | None = None  # reserve here first; else the most available location
+    fast_path: bool = True  # push affected quantities to the other channels in the same run
+
+
 class ChannelSettings(BaseModel):
     """[channels.<name>]: common keys; adapter-specific keys are validated by the adapter."""
 
@@ -70,6 +80,7 @@ class Settings(_Strict):
     output: OutputSettings = OutputSettings()
     currency_rates: dict[str, Decimal] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+    orders: OrdersSettings = OrdersSettings()
 
     @field_validator("currency_rates")
     @classmethod
