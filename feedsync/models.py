@@ -138,3 +138,31 @@ class Order:
     fulfillment_channel: str | None = None  # e.g. "merchant" or "marketplace" (FBA, WFS)
     fees: Decimal | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ShipmentLine:
+    """How many units of one order line left in a shipment."""
+
+    line_id: str
+    quantity: int
+    sku: str | None = None
+
+
+@dataclass(slots=True)
+class Shipment:
+    """A shipment of (part of) one order, confirmed on the channel that owns the order.
+
+    ``Adapter.push_shipments`` takes these and returns one ``ItemOutcome`` per shipment, in the
+    same order, whose ``sku`` field holds the shipment's ``order_id``.
+    """
+
+    channel: str
+    account: str
+    order_id: str
+    carrier: str
+    tracking_number: str
+    lines: list[ShipmentLine] = field(default_factory=list)
+    shipped_at: datetime | None = None
+    ship_method: str | None = None
+    fulfillment_channel: str | None = None  # of the order: only "merchant" orders ship here
