@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 from feedsync.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from feedsync.adapter import Adapter
+    from feedsync.feeds.base import FeedFormat
     from feedsync.mapping.schema import ChannelSchema
 
 BUILTIN_CHANNELS: tuple[str, ...] = ("google", "facebook", "amazon", "ebay", "etsy", "walmart")
@@ -56,3 +59,9 @@ def channel_schema(name: str, dotted: str | None = None) -> ChannelSchema:
 def adapter_class(name: str, dotted: str | None = None) -> type[Adapter]:
     """The Adapter subclass of a channel (``<package>.adapter.ADAPTER``)."""
     return _load(name, "adapter", dotted).ADAPTER
+
+
+def channel_feed(name: str, dotted: str | None = None) -> Mapping[str, FeedFormat]:
+    """The feed file formats of a channel (``<package>.feed.FEED_FORMATS``: format name →
+    :class:`~feedsync.feeds.base.FeedFormat`, the first being the default)."""
+    return _load(name, "feed", dotted).FEED_FORMATS

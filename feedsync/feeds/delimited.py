@@ -1,0 +1,134 @@
+"""Delimited product feeds: Google's tab-separated text feed and Meta's CSV feed.
+
+Both have a header row of attribute names, then one row per item with every column present
+(Meta rejects a row whose column count differs from the header). Conventions:
+
+- Repeated attributes (``additional_image_link`` …) go in one cell, values separated by a comma;
+  a comma inside a URL is percent-encoded as ``%2C`` so it is not read as a separator
+  (https://support.google.com/merchants/answer/6324370; Meta accepts a comma-separated list,
+  https://www.facebook.com/business/help/120325381656392).
+- Line breaks and tabs inside a value become a space, so every item is exactly one line (one
+  bad value can never shift the columns of the rows after it), and characters XML forbids are
+  removed, as in the XML feeds.
+- Google TSV quotes a value only when it contains a double quote (RFC 4180 style); Meta asks for
+  values with whitespace or commas to be double-quoted, so its data rows quote every value
+  (https://developers.facebook.com/docs/marketing-api/catalog/reference/#feed-format).
+- UTF-8 without a byte-order mark, ``\\n`` line ends.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from typing import BinaryIO
+
+from feedsync.feeds.base import FeedFormat, FeedInfo, FeedWriter, scrub
+from feedsync.mapping.record import MappedRecord
+from feedsync.mapping.schema import ChannelSchema
+
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\v\f\x85\u2028\u2029]")
+_NEEDS_CLEANING = re.compile(
+    "[\r\n\t\v\f\x85\u2028\u2029]|[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def is_url_field(name: str) -> bool:
+    """Fields whose values are URLs (``link``, ``image_link``, ``additional_image_link`` …)."""
+    return name == "link" or name.endswith(("_link", "_url"))
+
+
+class DelimitedFormat(FeedFormat):
+    """A header row and one delimited row per item (``csv`` module dialect options)."""
+
+    def __init__(self, *, name: str, delimiter: str, quote_all: bool,
+                 repeated_separator: str = ",", extension: str | None = None,
+                 media_type: str = "text/csv") -> None:
+        self.name = name
+        self.extension = extension or name
+        self.media_type = media_type
+        self.delimiter = delimiter
+        self.quote_all = quote_all
+        self.repeated_separator = repeated_separator
+
+    def open(self, stream: BinaryIO, schema: ChannelSchema, info: FeedInfo,
+             columns: Sequence[str] | None = None) -> DelimitedWriter:
+        """A writer on ``stream``; ``columns`` defaults to every schema field, in order."""
+        return DelimitedWriter(self, stream, schema, info, columns)
+
+    def count_items(self, stream: BinaryIO) -> int:
+        """Rows after the header (a quoted value may span lines, so rows, not lines)."""
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+        try:
+            rows = sum(1 for _ in csv.reader(text, delimiter=self.delimiter))
+        finally:
+            text.detach()
+        return max(rows - 1, 0)
+
+
+class DelimitedWriter(FeedWriter):
+    """Streams a delimited feed through :mod:`csv`, one row per record."""
+
+    def __init__(self, fmt: DelimitedFormat, stream: BinaryIO, schema: ChannelSchema,
+                 info: FeedInfo, columns: Iterable[str] | None) -> None:
+        super().__init__(stream, schema, info)
+        self.format = fmt
+        self.columns = tuple(columns) if columns is not None else schema.field_names
+        unknown = [c for c in self.columns if c not in schema]
+        if unknown:
+            raise ValueError(f"{info.channel}: columns not in the schema: {', '.join(unknown)}")
+        self._index = {name: i for i, name in enumerate(self.columns)}
+        self._url_fields = frozenset(c for c in self.columns if is_url_field(c))
+        self._text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
+        header = csv.writer(self._text, delimiter=fmt.delimiter, lineterminator="\n",
+                            quotechar='"', doublequote=True, quoting=csv.QUOTE_MINIMAL)
+        header.writerow(self.columns)
+        self._rows = csv.writer(self._text, delimiter=fmt.delimiter, lineterminator="\n",
+                                quotechar='"', doublequote=True,
+                                quoting=csv.QUOTE_ALL if fmt.quote_all else csv.QUOTE_MINIMAL)
+        self._width = len(self.columns)
+
+    def write(self, record: MappedRecord) -> None:
+        """Append ``record`` as one row."""
+        row = [""] * self._width
+        index = self._index
+        for name, value in record.fields.items():
+            position = index.get(name)
+            if position is None:
+                if name in self.schema:
+                    raise ValueError(
+                        f"{self.info.channel}: SKU {record.sku!r} has field {name!r}, which "
+                        f"this feed has no column for"
+                    )
+                raise self._unknown_field(record, name)
+            if isinstance(value, list):
+                value = self._join(record.sku, name, value)
+            if _NEEDS_CLEANING.search(value):
+                value = self._clean(record.sku, name, value)
+            row[position] = value
+        self._rows.writerow(row)
+        self.items += 1
+
+    def _join(self, sku: str, name: str, values: list[str]) -> str:
+        separator = self.format.repeated_separator
+        if name in self._url_fields:
+            # Google: "encode any commas (as %2C) within the URL" (answer 6324370).
+            return separator.join(v.replace(separator, "%2C") for v in values if v)
+        if any(separator in v for v in values):
+            self.notes.add("separator_inside_repeated_value", sku, name)
+        return separator.join(v for v in values if v)
+
+    def _clean(self, sku: str, name: str, value: str) -> str:
+        flattened, breaks = _LINE_BREAKS.subn(" ", value)
+        if breaks:
+            self.notes.add("line_breaks_replaced", sku, name)
+        cleaned, removed = scrub(flattened)
+        if removed:
+            self.notes.add("control_characters_removed", sku, name)
+        return cleaned
+
+    def close(self) -> None:
+        """Flush the text layer; the binary stream stays open for the caller."""
+        self._text.flush()
+        self._text.detach()
