@@ -1,0 +1,69 @@
+"""Amazon's documented limits, as data for the core's batching and the HTTP layer's buckets.
+
+Rates are the default usage plans from each operation's Swagger model (tests check them against
+../shared/specs/amazon) and the SP-API rate-limit pages; ``x-amzn-RateLimit-Limit`` response
+headers adjust them at run time (feedsync.http). Amazon buckets are per selling-partner account
+and application, which is what (channel, account, operation) keys give us.
+"""
+
+from __future__ import annotations
+
+from feedsync.adapter import Limits
+from feedsync.http.limits import OperationLimit
+
+# JSON_LISTINGS_FEED: at most 25,000 messages per feed (listings-feed-schema-v2.json maxItems)
+# and feeds below 10 MiB (https://developer-docs.amazon.com/sp-api/docs/feeds-api-best-practices).
+MAX_FEED_MESSAGES = 25_000
+MAX_FEED_BYTES = 10 * 1024 * 1024
+# Bytes kept free for the header and the list punctuation around the messages.
+FEED_ENVELOPE_BYTES = 4096
+
+# Operation names: the Swagger operationId, so a 429 names what the docs name.
+SEARCH_ORDERS = "searchOrders"
+GET_ORDER = "getOrder"
+CONFIRM_SHIPMENT = "confirmShipment"
+CREATE_FEED_DOCUMENT = "createFeedDocument"
+CREATE_FEED = "createFeed"
+GET_FEED = "getFeed"
+GET_FEED_DOCUMENT = "getFeedDocument"
+PUT_LISTINGS_ITEM = "putListingsItem"
+PATCH_LISTINGS_ITEM = "patchListingsItem"
+GET_LISTINGS_ITEM = "getListingsItem"
+VALIDATION_PREVIEW = "validationPreview"
+LWA_TOKEN = "lwaToken"
+
+OPERATIONS: tuple[OperationLimit, ...] = (
+    # Orders API v2026-01-01 (orders_2026-01-01.json usage plans).
+    OperationLimit(SEARCH_ORDERS, rate_per_second=0.0056, burst=20),
+    OperationLimit(GET_ORDER, rate_per_second=0.5, burst=30),
+    # Orders API v0 confirmShipment (the 2026-01-01 model has no shipment operation).
+    OperationLimit(CONFIRM_SHIPMENT, rate_per_second=2.0, burst=10),
+    # Feeds API 2021-06-30.
+    OperationLimit(CREATE_FEED_DOCUMENT, rate_per_second=0.5, burst=15),
+    # createFeed's generic plan is 0.0083/s burst 15, but JSON_LISTINGS_FEED (the only feed
+    # type feedsync creates) has its own: five submissions per five minutes per region
+    # (https://developer-docs.amazon.com/sp-api/changelog/update-feed-size-and-rate-limit-
+    # changes-for-the-json_listings_feed). The tighter sustained rate of the two wins.
+    OperationLimit(CREATE_FEED, rate_per_second=0.0083, burst=5),
+    OperationLimit(GET_FEED, rate_per_second=2.0, burst=15),
+    OperationLimit(GET_FEED_DOCUMENT, rate_per_second=0.0222, burst=10),
+    # Listings Items API 2021-08-01.
+    OperationLimit(PUT_LISTINGS_ITEM, rate_per_second=5.0, burst=10),
+    OperationLimit(PATCH_LISTINGS_ITEM, rate_per_second=5.0, burst=5),
+    OperationLimit(GET_LISTINGS_ITEM, rate_per_second=5.0, burst=10),
+    # put/patchListingsItem with mode=VALIDATION_PREVIEW: one request per second
+    # (https://developer-docs.amazon.com/sp-api/changelog/update-listings-items-api-v2021-08-01-
+    # now-supports-previewing-errors).
+    OperationLimit(VALIDATION_PREVIEW, rate_per_second=1.0, burst=1),
+)
+
+LIMITS = Limits(
+    max_batch_items=MAX_FEED_MESSAGES,
+    max_batch_bytes=MAX_FEED_BYTES - FEED_ENVELOPE_BYTES,
+    operations=OPERATIONS,
+)
+
+# Orders API pagination tokens expire after 24 hours (SearchOrdersResponse.pagination).
+PAGINATION_TOKEN_TTL_SECONDS = 24 * 3600
+
+__all__ = ["LIMITS", "MAX_FEED_BYTES", "MAX_FEED_MESSAGES", "OPERATIONS"]
