@@ -60,7 +60,7 @@ def test_every_official_example_parses(name: str, amazon_specs) -> None:  # type
         assert "buyer" not in order.raw and "recipient" not in order.raw
         assert parse_order(payload, keep_personal_data=True).raw == payload
     if "orders" in body:
-        orders, token = parse_search_response(body)
+        _, token = parse_search_response(body)
         assert token == (body.get("pagination") or {}).get("nextToken")
 
 
