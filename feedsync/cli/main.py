@@ -89,10 +89,11 @@ def cli(ctx: click.Context, workspace: str | None, json_output: bool, verbose: i
 
 def _register_commands() -> None:
     # Each command module owns one area; adding an area is one line here.
-    from feedsync.cli import catalog_cmds, init_cmd
+    from feedsync.cli import catalog_cmds, feed_cmds, init_cmd
 
     cli.add_command(init_cmd.init)
     cli.add_command(catalog_cmds.catalog)
+    cli.add_command(feed_cmds.feed)
 
 
 _register_commands()

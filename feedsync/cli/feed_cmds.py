@@ -1,0 +1,158 @@
+"""`feedsync feed build`: write the feed files Google and Meta fetch on a schedule."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from feedsync.cli.context import AppContext, dumps_json, pass_app
+from feedsync.errors import ExitCode, GuardrailError, UsageError
+from feedsync.feeds.build import FeedResult
+from feedsync.feeds.channel import build_channel_feed
+from feedsync.mapping.record import MappedRecord
+
+
+@click.group()
+def feed() -> None:
+    """Build feed files (Google Merchant Center, Meta catalog)."""
+
+
+def _parse_as_of(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of {value!r} is not an ISO 8601 date or time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _channels(app: AppContext, names: tuple[str, ...], all_channels: bool) -> list[str]:
+    if names and all_channels:
+        raise UsageError("name channels or use --all, not both")
+    if all_channels:
+        chosen = [name for name in app.workspace.enabled_channels()
+                  if app.workspace.channel(name).delivery == "file"]
+        if not chosen:
+            raise UsageError("no channel has enabled = true and delivery = \"file\" in "
+                             f"{app.workspace.config_path}")
+        return chosen
+    if not names:
+        raise UsageError("name a channel (e.g. 'feedsync feed build google') or use --all")
+    return list(dict.fromkeys(names))
+
+
+Wrapper = Callable[[Iterable[MappedRecord]], Iterator[MappedRecord]]
+
+
+def _progress(app: AppContext, channel: str) -> Wrapper | None:
+    """A progress bar on stderr around the record stream, on an interactive terminal only."""
+    if not app.show_progress():
+        return None
+    total = app.catalog.count()
+
+    def wrap(records: Iterable[MappedRecord]) -> Iterator[MappedRecord]:
+        with click.progressbar(length=total, label=channel, file=sys.stderr,
+                               show_pos=True) as bar:
+            for record in records:
+                bar.update(1)
+                yield record
+
+    return wrap
+
+
+def _describe(result: FeedResult) -> str:
+    head = f"{result.channel}: "
+    counts = f"{result.items} items"
+    if result.skipped:
+        sample = ", ".join(result.skipped_sample[:5])
+        more = ", …" if result.skipped > len(result.skipped_sample[:5]) else ""
+        counts += (f"; {result.skipped} SKUs left out for errors ({sample}{more}; "
+                   f"see 'feedsync validate {result.channel}')")
+    if result.excluded:
+        counts += f"; {result.excluded} excluded by filters or overrides"
+    if result.with_warnings:
+        counts += f"; {result.with_warnings} sent with warnings"
+    if result.published:
+        line = f"{head}published {result.path} ({result.format}"
+        line += ", gzip" if result.gzip else ""
+        line += f", {result.size:,} bytes): {counts}"
+        if result.gate.forced:
+            line += f"\n  forced past the publish gate: {result.gate.reason}"
+    else:
+        line = (f"{head}NOT published: {result.gate.reason}; {result.path} is unchanged "
+                f"({counts}). Check 'feedsync validate {result.channel}', then rerun with "
+                "--force if this is intended.")
+    for kind, note in result.notes.as_dict().items():
+        line += f"\n  note: {kind.replace('_', ' ')}: {note['count']} value(s)"
+        examples = note["sample"]
+        if isinstance(examples, list) and examples:
+            line += f" (e.g. {', '.join(examples[:3])})"
+    return line
+
+
+@feed.command("build")
+@click.argument("channels", nargs=-1)
+@click.option("--all", "all_channels", is_flag=True,
+              help='Every channel with enabled = true and delivery = "file".')
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to publish (one channel only). Default: "
+                   "<output dir>/<channel>.<format>[.gz].")
+@click.option("--format", "format_name", metavar="FORMAT",
+              help="google: xml (default), tsv. facebook: csv (default), xml.")
+@click.option("--gzip", "compress", is_flag=True, help="Compress the file (reproducibly).")
+@click.option("--force", is_flag=True,
+              help="Publish even when the publish gate refuses (an empty feed, or more items "
+                   "gone than [channels.<name>] feed_max_drop_share allows, default 30 %).")
+@click.option("--as-of", metavar="DATETIME",
+              help="Evaluate sale dates at this ISO 8601 time instead of now (reproducible "
+                   "builds).")
+@click.option("--strict", is_flag=True,
+              help="Exit 3 (partial) when any SKU was left out for errors.")
+@pass_app
+def build(app: AppContext, channels: tuple[str, ...], all_channels: bool, out: Path | None,
+          format_name: str | None, compress: bool, force: bool, as_of: str | None,
+          strict: bool) -> None:
+    """Build and publish the feed file of CHANNEL (google, facebook).
+
+    The file is written beside its target and renamed over it only when complete, so the
+    platform never fetches half a feed. SKUs with validation errors are left out and counted
+    ('feedsync validate CHANNEL' lists them). The publish gate keeps the previous file when the
+    new one is empty or has lost too many items.
+    """
+    names = _channels(app, channels, all_channels)
+    if out is not None and len(names) > 1:
+        raise UsageError("--out names one file: build one channel at a time with it")
+    now = _parse_as_of(as_of)
+    results: list[FeedResult] = []
+    for channel in names:
+        result = build_channel_feed(
+            app.workspace, app.catalog, channel, now=now, format_name=format_name,
+            target=out, compress=compress, force=force, progress=_progress(app, channel),
+        )
+        results.append(result)
+        if not app.json_output:
+            click.echo(_describe(result))
+    refused = [r for r in results if not r.published]
+    skipped = sum(r.skipped for r in results)
+    if app.json_output:
+        data: dict[str, Any] = {"ok": not refused, "feeds": [r.as_dict() for r in results]}
+        if refused:
+            data["error"] = "; ".join(f"{r.channel}: {r.gate.reason}" for r in refused)
+            data["exit_code"] = int(ExitCode.GUARDRAIL)
+        click.echo(dumps_json(data))
+        if refused:
+            raise click.exceptions.Exit(int(ExitCode.GUARDRAIL))
+    elif refused:
+        raise GuardrailError(
+            "publish gate refused " + ", ".join(f"{r.channel} ({r.path})" for r in refused)
+            + "; the previous files are unchanged (use --force after checking)"
+        )
+    if strict and skipped:
+        raise click.exceptions.Exit(int(ExitCode.PARTIAL))
+

@@ -1,0 +1,100 @@
+"""Building a channel's feed from the workspace: mapping engine → format → published file.
+
+This is what ``feedsync feed build`` and ``bench/feeds.py`` call. The channel's formats come
+from its package (``FEED_FORMATS``); the records from the mapping engine, streamed in SKU order;
+the gate's limit from ``feed_max_drop_share`` under ``[channels.<name>]`` in feedsync.toml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+from feedsync.catalog import Catalog
+from feedsync.config import Workspace
+from feedsync.errors import ConfigError, UsageError
+from feedsync.feeds.base import FeedFormat, FeedInfo
+from feedsync.feeds.build import FeedResult, build_feed
+from feedsync.feeds.gate import DEFAULT_MAX_DROP
+from feedsync.mapping.record import MappedRecord
+from feedsync.registry import channel_feed
+
+MAX_DROP_KEY = "feed_max_drop_share"
+
+
+def feed_format(workspace: Workspace, channel: str, name: str | None) -> FeedFormat:
+    """The channel's format called ``name`` (default: the first the channel lists)."""
+    settings = workspace.channel(channel)
+    formats = channel_feed(channel, settings.adapter)
+    if not formats:
+        raise ConfigError(f"channel {channel!r} declares no feed formats")
+    if name is None:
+        return next(iter(formats.values()))
+    if name not in formats:
+        raise UsageError(
+            f"{channel} has no feed format {name!r}; it has: {', '.join(formats)}"
+        )
+    return formats[name]
+
+
+def max_drop_share(workspace: Workspace, channel: str) -> float:
+    """The publish gate's limit for ``channel`` (a share of the previous item count)."""
+    extra = workspace.channel(channel).model_extra or {}
+    raw = extra.get(MAX_DROP_KEY, DEFAULT_MAX_DROP)
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 1:
+        raise ConfigError(
+            f"{workspace.config_path}: channels.{channel}.{MAX_DROP_KEY}: must be a number "
+            f"from 0 to 1 (a share of the previous feed's items, 0.3 = 30 %) (got {raw!r})"
+        )
+    return float(raw)
+
+
+def default_target(workspace: Workspace, channel: str, fmt: FeedFormat, compress: bool) -> Path:
+    """``<output dir>/<channel>.<extension>``, plus ``.gz`` when compressed."""
+    name = f"{channel}.{fmt.extension}" + (".gz" if compress else "")
+    return workspace.output_dir / name
+
+
+def feed_info(workspace: Workspace, channel: str) -> FeedInfo:
+    """Feed-level metadata: the workspace's name; the link is taken from the first item."""
+    name = workspace.settings.workspace.name
+    return FeedInfo(channel=channel, title=name,
+                    description=f"{name}: product feed for {channel}")
+
+
+def build_channel_feed(
+    workspace: Workspace,
+    catalog: Catalog,
+    channel: str,
+    *,
+    now: datetime,
+    format_name: str | None = None,
+    target: Path | None = None,
+    compress: bool = False,
+    force: bool = False,
+    progress: Callable[[Iterable[MappedRecord]], Iterator[MappedRecord]] | None = None,
+) -> FeedResult:
+    """Map the catalog for ``channel`` and publish its feed; see :func:`build_feed`.
+
+    ``now`` is the moment sale dates are evaluated at (pass a fixed one for reproducible
+    files). ``progress`` may wrap the record stream (a progress bar on a terminal).
+    """
+    from feedsync.mapping.engine import ChannelMapper
+
+    fmt = feed_format(workspace, channel, format_name)
+    limit = max_drop_share(workspace, channel)
+    mapper = ChannelMapper.for_workspace(workspace, channel)
+    records: Iterable[MappedRecord] = mapper.map_catalog(catalog, now=now)
+    if progress is not None:
+        records = progress(records)
+    return build_feed(
+        records,
+        schema=mapper.schema,
+        fmt=fmt,
+        target=target or default_target(workspace, channel, fmt, compress),
+        info=feed_info(workspace, channel),
+        compress=compress,
+        force=force,
+        max_drop=limit,
+    )
