@@ -11,10 +11,12 @@ code the CLI turns it into (the CLI is the only place that maps errors to exit c
     ├── GuardrailError (5)            a plan would delist/zero/reprice too much
     ├── ValidationFailed (6)          `feedsync validate` found errors
     ├── TransientError (75)           try again later (network, 5xx, rate limit exhausted)
-    │   └── LockBusy (75)             another run holds the workspace lock
+    │   ├── LockBusy (75)             another run holds the workspace lock
+    │   └── BudgetExhausted (75)      a rate limit / daily budget is used up: deferred to next run
     └── ChannelError (1)              a marketplace said no
         ├── ItemRejected (1)          one SKU's data is wrong (reported per SKU)
-        └── CircuitOpen (4)           the channel is switched off for this run after auth failed
+        ├── CircuitOpen (4)           the channel is switched off for this run after auth failed
+        └── PaginationLoop (1)        a channel returned the same page token twice
 
 Messages pass through :func:`redact` when they are built, so a secret never reaches a log line,
 a report or a traceback.
@@ -105,6 +107,17 @@ class LockBusy(TransientError):
     """Another feedsync run holds this workspace's lock."""
 
 
+class BudgetExhausted(TransientError):
+    """A channel's rate limit or daily budget is used up; the work is deferred to the next run.
+
+    ``deferral`` is the :class:`feedsync.http.Deferral` recorded for the run report.
+    """
+
+    def __init__(self, message: str, *, deferral: object | None = None) -> None:
+        self.deferral = deferral
+        super().__init__(message)
+
+
 class ChannelError(FeedsyncError):
     """A marketplace refused a request."""
 
@@ -123,9 +136,22 @@ class ItemRejected(ChannelError):
 
 
 class CircuitOpen(ChannelError):
-    """The channel is switched off for the rest of this run after an auth failure."""
+    """The channel is switched off for the rest of this run after an auth failure.
+
+    ``repeat`` is False on the error that opened the circuit and True on every later refusal,
+    so a run report can show the cause once rather than once per SKU.
+    """
 
     exit_code = ExitCode.NEEDS_HUMAN
+
+    def __init__(self, message: str, *, channel: str = "", status: int | None = None,
+                 repeat: bool = False) -> None:
+        self.repeat = repeat
+        super().__init__(message, channel=channel, status=status)
+
+
+class PaginationLoop(ChannelError):
+    """A channel handed back a page token or link it had already given: stop, don't loop."""
 
 
 # --- redaction ------------------------------------------------------------------------------
