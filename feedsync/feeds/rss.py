@@ -151,16 +151,16 @@ class RssWriter(FeedWriter):
             pool = self._pool.setdefault(name, [])
             position = 0
             for text in values:
+                if clean:
+                    text, removed = scrub(text)
+                    if removed:
+                        self.notes.add("control_characters_removed", record.sku, name)
                 if not text:
                     continue  # Google: leave empty attributes out
                 if position == len(pool):
                     pool.append(etree.Element(tag))
                 element = pool[position]
                 position += 1
-                if clean:
-                    text, removed = scrub(text)
-                    if removed:
-                        self.notes.add("control_characters_removed", record.sku, name)
                 element.text = text
                 element.tail = _FIELD_TAIL
                 children.append(element)
