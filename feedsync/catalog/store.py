@@ -197,6 +197,11 @@ class Catalog:
                 "INSERT OR IGNORE INTO temp.import_seen (sku) VALUES (?)", [[s] for s in chunk]
             )
 
+    def stop_tracking_seen(self) -> None:
+        """Stop recording upserted SKUs (after an import, whether it committed or not)."""
+        self._tracking_seen = False
+        self.db.execute("DROP TABLE IF EXISTS temp.import_seen")
+
     def unseen_count(self) -> int:
         """How many catalog SKUs the tracked import did not mention."""
         row = self.db.execute(
@@ -217,6 +222,15 @@ class Catalog:
     def count(self) -> int:
         """Number of products (SKUs) in the catalog."""
         return int(self.db.execute("SELECT COUNT(*) FROM products").fetchone()[0])
+
+    def existing_skus(self, skus: Sequence[str]) -> set[str]:
+        """Which of ``skus`` are in the catalog (one query per 900 SKUs)."""
+        found: set[str] = set()
+        for chunk in _chunks(skus, _PLACEHOLDER_LIMIT):
+            marks = ", ".join("?" for _ in chunk)
+            cursor = self.db.conn.execute(f"SELECT sku FROM products WHERE sku IN ({marks})", chunk)
+            found.update(row[0] for row in cursor)
+        return found
 
     def has_sku(self, sku: str) -> bool:
         """Whether ``sku`` is in the catalog."""
@@ -262,6 +276,14 @@ class Catalog:
             [sku],
         ).fetchall()
         return [InventoryLevel(*row) for row in rows]
+
+    def iter_inventory(self) -> Iterator[InventoryLevel]:
+        """Every stock row, ordered by SKU then location (streamed, for exports)."""
+        cursor = self.db.conn.execute(
+            "SELECT sku, location, on_hand, reserved FROM inventory ORDER BY sku, location"
+        )
+        for row in cursor:
+            yield InventoryLevel(*row)
 
     def available(self, sku: str) -> int:
         """Σ(on hand − reserved) over locations; 0 for a SKU without stock rows."""

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 import click
 
+from feedsync.catalog.importers import EXPORT_FORMATS, FORMATS, ImportResult, import_file
+from feedsync.catalog.importers import export_catalog as write_export
 from feedsync.cli.context import AppContext, pass_app
-from feedsync.errors import UsageError
+from feedsync.errors import ExitCode, UsageError
 from feedsync.models import Product
 
 
@@ -71,3 +79,117 @@ def stats(app: AppContext) -> None:
         *[f"  {n:>5}  {c}" for c, n in data["categories"].items()],
     ]
     app.emit(data, "\n".join(human))
+
+
+@contextmanager
+def _progress(app: AppContext, path: Path) -> Iterator[Callable[[int], None] | None]:
+    """A byte-based progress bar on stderr, on an interactive terminal only."""
+    if not app.show_progress():
+        yield None
+        return
+    with click.progressbar(length=max(path.stat().st_size, 1), label=f"importing {path.name}",
+                           file=sys.stderr) as bar:
+        done = 0
+
+        def advance(position: int) -> None:
+            nonlocal done
+            bar.update(position - done)
+            done = position
+
+        yield advance
+
+
+def _summary_text(result: ImportResult) -> str:
+    s = result.summary
+    counts = (f"created {s.created} · updated {s.updated} · unchanged {s.unchanged} · "
+              f"skipped {s.skipped}")
+    if result.pruned:
+        counts += f" · removed {s.removed}"
+    if result.format == "inventory":
+        counts = f"stock rows set {s.inventory_rows} · skipped {s.skipped}"
+    lines = [f"imported {result.file} ({FORMATS[result.format]}, {result.rows} rows, "
+             f"{result.seconds:.1f} s)", f"  {counts}"]
+    if result.format != "inventory" and s.inventory_rows:
+        lines.append(f"  stock rows set {s.inventory_rows}")
+    return "\n".join(lines)
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto",
+              show_default=True, help="The file's format (default: detected from the header).")
+@click.option("--skip-invalid", is_flag=True,
+              help="Import the valid rows and report the invalid ones (exit code 3).")
+@click.option("--prune", is_flag=True,
+              help="Remove catalog products absent from this file (a full export).")
+@click.option("--force", is_flag=True,
+              help="Let --prune remove more than catalog.prune_max_share of the catalog.")
+@click.option("--location", metavar="NAME",
+              help="Stock location for quantity columns without one (default: 'default').")
+@pass_app
+def import_(app: AppContext, file: Path, fmt: str, skip_invalid: bool, prune: bool,
+            force: bool, location: str | None) -> None:
+    """Import FILE (native CSV/JSONL, Shopify or WooCommerce export, inventory) atomically.
+
+    By default any invalid row fails the whole import and every problem is listed
+    (file:line, column, value, reason); nothing is written.
+    """
+    if force and not prune:
+        raise UsageError("--force only applies with --prune")
+    settings = app.workspace.settings.catalog
+    with _progress(app, file) as progress:
+        result = import_file(
+            app.catalog, file, format=fmt, skip_invalid=skip_invalid, prune=prune,
+            force=force, location=location, default_currency=settings.default_currency,
+            prune_max_share=settings.prune_max_share, progress=progress,
+        )
+    if result.problem_count and not app.json_output:
+        click.echo(f"skipped {result.summary.skipped} invalid row(s):", err=True)
+        for problem in result.summary.problems:
+            click.echo(f"  - {problem}", err=True)
+        if result.problem_count > len(result.summary.problems):
+            click.echo(f"  … and {result.problem_count - len(result.summary.problems)} more",
+                       err=True)
+    app.emit(result.as_dict(), _summary_text(result))
+    if result.problem_count:
+        click.get_current_context().exit(int(ExitCode.PARTIAL))
+
+
+@contextmanager
+def _output(out: Path | None) -> Iterator[TextIO]:
+    """stdout, or a file written atomically (a temp file renamed over ``out`` at the end)."""
+    if out is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@catalog.command("export")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="csv",
+              show_default=True, help="Native CSV or JSON Lines.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (default: standard output).")
+@pass_app
+def export(app: AppContext, fmt: str, out: Path | None) -> None:
+    """Write the catalog in the native format; it imports back unchanged."""
+    with _output(out) as handle:
+        result = write_export(app.catalog, handle, fmt)
+    note = ""
+    if result.multi_location:
+        note = (f" ({result.multi_location} SKU(s) stocked at several locations have blank "
+                "stock cells)")
+    if out is None:
+        app.info(f"exported {result.products} products{note}")
+        return
+    app.emit({"ok": True, "out": str(out), "format": fmt, "products": result.products,
+              "multi_location": result.multi_location},
+             f"exported {result.products} products to {out}{note}")

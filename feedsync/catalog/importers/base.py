@@ -1,0 +1,184 @@
+"""What every format parser produces, and the per-row checker they share.
+
+A parser turns records into :class:`Parsed` items: a complete, validated
+:class:`~feedsync.models.Product` (plus an optional stock quantity), or the list of problems that
+keep that SKU out. Parsers never touch the database; the driver (``pipeline.py``) does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TypeVar
+
+from feedsync.catalog.importers import values
+from feedsync.catalog.importers.source import Problem
+from feedsync.catalog.importers.values import FieldError
+from feedsync.catalog.rows import decimal_text
+from feedsync.models import VARIANT_COLUMNS, Product
+
+DEFAULT_LOCATION = "default"
+WEIGHT_UNITS = {"g": "g", "kg": "kg", "lb": "lb", "lbs": "lb", "oz": "oz"}
+DIMENSION_UNITS = {"mm": "mm", "cm": "cm", "m": "m", "in": "in"}
+CONDITIONS = ("new", "refurbished", "used")
+# Option names stores use for the variant columns (Shopify "Colour", WooCommerce "Farbe" is not
+# mapped: only English names are recognised; others land in attributes).
+AXIS_ALIASES = {
+    "color": "color", "colour": "color", "size": "size", "material": "material",
+    "pattern": "pattern", "gender": "gender", "age group": "age_group", "age_group": "age_group",
+}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOptions:
+    """Settings a parser needs from the workspace and the command line."""
+
+    label: str
+    default_currency: str = "USD"
+    location: str = DEFAULT_LOCATION
+
+
+@dataclass(slots=True)
+class Parsed:
+    """One SKU read from the file: a product to upsert, or the problems that keep it out."""
+
+    line: int
+    sku: str | None
+    product: Product | None
+    problems: list[Problem]
+    quantity: int | None = None
+    location: str | None = None
+
+
+class RowCheck:
+    """Collects the problems of one row while its cells are parsed."""
+
+    __slots__ = ("line", "problems", "sku")
+
+    def __init__(self, line: int, sku: str | None = None) -> None:
+        self.line = line
+        self.sku = sku
+        self.problems: list[Problem] = []
+
+    def error(self, column: str | None, value: str | None, reason: str) -> None:
+        """Record a problem with this row."""
+        self.problems.append(Problem(self.line, reason, column, value, self.sku))
+
+    def parse(self, column: str, text: str, parser: Callable[[str], T]) -> T | None:
+        """``parser(text)`` for a non-blank cell; None when blank or invalid (recorded)."""
+        if not text or not text.strip():
+            return None
+        try:
+            return parser(text)
+        except FieldError as exc:
+            self.error(column, text, exc.reason)
+            return None
+
+    def money(self, column: str, text: str) -> Decimal | None:
+        """A price cell."""
+        return self.parse(column, text, lambda t: values.parse_money(t, "price"))
+
+    def measure(self, column: str, text: str) -> Decimal | None:
+        """A weight or dimension cell."""
+        return self.parse(column, text, lambda t: values.parse_measure(t, column))
+
+    def quantity(self, column: str, text: str) -> int | None:
+        """A stock quantity cell."""
+        return self.parse(column, text, values.parse_quantity)
+
+    def moment(self, column: str, text: str, *, end_of_day: bool = False) -> datetime | None:
+        """A date or date-time cell."""
+        return self.parse(column, text, lambda t: values.parse_datetime(t, end_of_day=end_of_day))
+
+    def url(self, column: str, text: str) -> str | None:
+        """An http(s) URL cell."""
+        return self.parse(column, text, values.parse_url)
+
+    def gtin(self, column: str, text: str) -> str | None:
+        """A GTIN cell."""
+        return self.parse(column, text, values.parse_gtin)
+
+    def currency(self, column: str, text: str, default: str) -> str:
+        """A currency cell, or ``default`` when blank."""
+        return self.parse(column, text, values.parse_currency) or default
+
+    def choice(self, column: str, text: str, allowed: dict[str, str] | tuple[str, ...],
+               default: str | None = None) -> str | None:
+        """A cell whose lower-cased value must be one of ``allowed`` (a tuple or alias map)."""
+        key = text.strip().lower()
+        if not key:
+            return default
+        if isinstance(allowed, dict):
+            if key in allowed:
+                return allowed[key]
+            names = sorted(set(allowed.values()))
+        else:
+            if key in allowed:
+                return key
+            names = list(allowed)
+        self.error(column, text, f"must be one of {', '.join(names)}")
+        return default
+
+    def required(self, column: str, text: str) -> str:
+        """A cell that must not be blank; returns it stripped."""
+        text = text.strip()
+        if not text:
+            self.error(column, None, f"{column} is required")
+        return text
+
+
+def clean(text: str | None) -> str | None:
+    """``text`` stripped, or None when blank."""
+    if text is None:
+        return None
+    text = text.strip()
+    return text or None
+
+
+def axis_name(option: str) -> str:
+    """The catalog name of a variant option: a VARIANT_COLUMNS name, or the option as given."""
+    key = option.strip().lower()
+    return AXIS_ALIASES.get(key, option.strip())
+
+
+def set_option(product: Product, option: str, value: str) -> str:
+    """Store one option value on ``product`` (column or attribute); return the axis name."""
+    axis = axis_name(option)
+    if axis in VARIANT_COLUMNS:
+        setattr(product, axis, value)
+    else:
+        product.attributes[axis] = value
+    return axis
+
+
+def check_product(check: RowCheck, product: Product) -> None:
+    """Rules across cells that every format shares (sale price, dates, units, axes)."""
+    if product.sale_price is not None and product.sale_price >= product.price:
+        check.error("sale_price", decimal_text(product.sale_price),
+                    f"sale price must be lower than the regular price "
+                    f"{decimal_text(product.price)}")
+    if product.sale_price is None and (product.sale_start or product.sale_end):
+        check.error("sale_start", None, "sale dates are given but there is no sale price")
+    if product.sale_start and product.sale_end and _after(product.sale_start, product.sale_end):
+        check.error("sale_end", product.sale_end.isoformat(), "sale ends before it starts")
+    if product.weight is not None and product.weight_unit is None:
+        check.error("weight_unit", None, "a weight needs its unit (g, kg, lb or oz)")
+    measured = (product.length, product.width, product.height)
+    if any(m is not None for m in measured) and product.dimension_unit is None:
+        check.error("dimension_unit", None, "dimensions need their unit (mm, cm, m or in)")
+    for axis in product.variant_axes:
+        present = (getattr(product, axis) if axis in VARIANT_COLUMNS
+                   else product.attributes.get(axis))
+        if present in (None, ""):
+            check.error("variant_axes", axis, f"variant axis {axis!r} has no value on this row")
+
+
+def _after(start: datetime, end: datetime) -> bool:
+    try:
+        return start > end
+    except TypeError:  # one has an offset and the other not: compare wall-clock time
+        return start.replace(tzinfo=None) > end.replace(tzinfo=None)

@@ -1,0 +1,47 @@
+"""Telling a file's format from its first bytes and header row."""
+
+from __future__ import annotations
+
+from feedsync.catalog.importers.source import CsvFile, Source
+from feedsync.errors import InputError
+
+FORMATS: dict[str, str] = {
+    "native": "native CSV",
+    "jsonl": "native JSON Lines",
+    "shopify": "Shopify product CSV",
+    "woocommerce": "WooCommerce product CSV",
+    "inventory": "inventory CSV",
+}
+
+
+def detect_format(source: Source, head: bytes) -> str:
+    """The format name of ``source`` (a key of :data:`FORMATS`), or InputError saying why not."""
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "jsonl"
+    table = CsvFile(source)
+    header = {name.casefold() for name in table.header if name}
+    found = format_of_header(header)
+    if found is None:
+        shown = ", ".join(name for name in table.header[:8] if name)
+        raise InputError(
+            f"{source.label}: cannot tell the format from the header ({shown}"
+            f"{', …' if len(table.header) > 8 else ''}). Expected native (sku, title, price …), "
+            "Shopify (Handle, Title, Variant SKU …), WooCommerce (ID, Type, SKU, Name, "
+            "Regular price …) or inventory (sku, location, quantity) columns; pass --format "
+            "to name it"
+        )
+    return found
+
+
+def format_of_header(header: set[str]) -> str | None:
+    """Match a set of case-folded column names to a format."""
+    if ("handle" in header or "url handle" in header) and "title" in header:
+        return "shopify"
+    if {"type", "sku", "name"} <= header and (
+            {"regular price", "parent", "in stock?"} & header):
+        return "woocommerce"
+    if {"sku", "quantity"} <= header and header <= {"sku", "location", "quantity"}:
+        return "inventory"
+    if "sku" in header and ({"title", "price"} & header):
+        return "native"
+    return None

@@ -1,0 +1,113 @@
+"""`feedsync catalog export`: the catalog in the native format, streamed product by product.
+
+The output imports back unchanged (every product "unchanged"). Stock is written in the
+``quantity``/``location`` columns when a SKU has stock at exactly one location; a SKU stocked at
+several locations gets blank stock cells (so re-importing leaves its stock alone) and is counted
+in :attr:`ExportResult.multi_location`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from feedsync.catalog.importers.native import IMAGE_SEPARATOR, NATIVE_COLUMNS
+from feedsync.catalog.importers.values import join_escaped
+from feedsync.catalog.rows import decimal_text
+from feedsync.catalog.store import Catalog
+from feedsync.models import InventoryLevel, Product
+
+EXPORT_FORMATS = ("csv", "jsonl")
+
+
+@dataclass
+class ExportResult:
+    """How many products were written."""
+
+    products: int = 0
+    multi_location: int = 0
+
+
+def export_catalog(catalog: Catalog, out: TextIO, fmt: str = "csv") -> ExportResult:
+    """Write every product to ``out`` as native CSV (``fmt="csv"``) or JSON Lines."""
+    result = ExportResult()
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(NATIVE_COLUMNS)
+        for product, levels in _with_stock(catalog):
+            writer.writerow(_csv_cells(product, _stock(levels, result)))
+            result.products += 1
+    elif fmt == "jsonl":
+        for product, levels in _with_stock(catalog):
+            out.write(json.dumps(_json_object(product, _stock(levels, result)),
+                                 ensure_ascii=False) + "\n")
+            result.products += 1
+    else:
+        raise ValueError(f"unknown export format {fmt!r}")
+    return result
+
+
+def _with_stock(catalog: Catalog) -> Iterator[tuple[Product, list[InventoryLevel]]]:
+    """Products with their stock rows, merged from two cursors ordered by SKU."""
+    stock = catalog.iter_inventory()
+    pending = next(stock, None)
+    for product in catalog.iter_products():
+        levels = []
+        while pending is not None and pending.sku < product.sku:
+            pending = next(stock, None)
+        while pending is not None and pending.sku == product.sku:
+            levels.append(pending)
+            pending = next(stock, None)
+        yield product, levels
+
+
+def _stock(levels: list[InventoryLevel], result: ExportResult) -> tuple[int | None, str | None]:
+    if len(levels) == 1:
+        return levels[0].on_hand, levels[0].location
+    if len(levels) > 1:
+        result.multi_location += 1
+    return None, None
+
+
+def _csv_cells(product: Product, stock: tuple[int | None, str | None]) -> list[str]:
+    data = _json_object(product, stock)
+    cells = []
+    for column in NATIVE_COLUMNS:
+        value = data[column]
+        if value is None:
+            cells.append("")
+        elif column == "image_urls":
+            cells.append(IMAGE_SEPARATOR.join(value))
+        elif column == "tags":
+            cells.append(join_escaped(value))
+        elif column == "variant_axes":
+            cells.append(", ".join(value))
+        elif column == "attributes":
+            cells.append(json.dumps(value, sort_keys=True, ensure_ascii=False) if value else "")
+        else:
+            cells.append(str(value))
+    return cells
+
+
+def _json_object(product: Product, stock: tuple[int | None, str | None]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for column in NATIVE_COLUMNS:
+        if column == "image_urls":
+            value: Any = list(product.images)
+        elif column == "quantity":
+            value = stock[0]
+        elif column == "location":
+            value = stock[1]
+        else:
+            value = getattr(product, column)
+        if column in ("price", "sale_price", "weight", "length", "width", "height"):
+            value = decimal_text(value)
+        elif column in ("sale_start", "sale_end"):
+            value = value.isoformat() if value is not None else None
+        elif column == "status":
+            value = str(value)
+        data[column] = value
+    return data

@@ -1,0 +1,270 @@
+"""The import driver: parsed rows → duplicate check → batched upserts → stock → prune.
+
+One file imports in one transaction (``catalog.db.atomic()``): if anything fails — an invalid row
+without ``--skip-invalid``, a refused prune, a broken file — the transaction rolls back and the
+catalog is exactly as it was. By default every problem is collected before failing, so one run
+lists them all; writing stops at the first problem since it would be rolled back anyway.
+
+With ``--skip-invalid`` each invalid row is reported and left out; the rest commit. Rows are
+SKUs, so a skipped variant never leaves half a product: a family imports without the variants
+that failed, and a family whose parent row (Shopify's first row, WooCommerce's variable product)
+is invalid is skipped whole. SKUs that were skipped are still counted as present for
+``--prune``, so a typo never deletes the product it belongs to.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+from feedsync.catalog.importers import inventory, native, shopify, woocommerce
+from feedsync.catalog.importers.base import DEFAULT_LOCATION, Parsed, ParseOptions
+from feedsync.catalog.importers.detect import FORMATS, detect_format
+from feedsync.catalog.importers.inventory import StockRow
+from feedsync.catalog.importers.source import MAX_LISTED_PROBLEMS, Problem, Source
+from feedsync.catalog.store import Catalog, UpsertSummary
+from feedsync.errors import GuardrailError, InputError, UsageError
+from feedsync.models import InventoryLevel
+
+BATCH_SIZE = 1000
+_IN_LIMIT = 900
+T = TypeVar("T")
+
+
+@dataclass
+class ImportResult:
+    """What one import did, for the human summary and ``--json``."""
+
+    file: str
+    format: str
+    rows: int = 0
+    summary: UpsertSummary = field(default_factory=UpsertSummary)
+    problem_count: int = 0
+    seconds: float = 0.0
+    pruned: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly view (``--json``)."""
+        data: dict[str, Any] = {"ok": True, "file": self.file, "format": self.format,
+                                "rows": self.rows}
+        data.update(self.summary.as_dict())
+        data["problem_count"] = self.problem_count
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+
+def import_file(
+    catalog: Catalog,
+    path: Path | str,
+    *,
+    format: str = "auto",
+    skip_invalid: bool = False,
+    prune: bool = False,
+    force: bool = False,
+    location: str | None = None,
+    default_currency: str = "USD",
+    prune_max_share: float = 0.20,
+    progress: Callable[[int], None] | None = None,
+    label: str | None = None,
+) -> ImportResult:
+    """Import one file into ``catalog`` atomically; see the module docstring for the rules.
+
+    Raises InputError (listing every problem) when a row is invalid and ``skip_invalid`` is off,
+    GuardrailError when ``prune`` would remove more than ``prune_max_share`` of the catalog and
+    ``force`` is off, and UsageError for option combinations that cannot work.
+    """
+    path = Path(path)
+    source = Source(path, label or str(path), progress)
+    head = source.check()
+    if format == "auto":
+        format = detect_format(source, head)
+    if format not in FORMATS:
+        raise UsageError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    if prune and format == "inventory":
+        raise UsageError("--prune applies to product files, not to an inventory file")
+    options = ParseOptions(source.label, default_currency, location or DEFAULT_LOCATION)
+    run = _Run(catalog, source.label, skip_invalid, prune)
+    result = ImportResult(source.label, format, summary=run.summary)
+    started = time.perf_counter()
+    try:
+        with catalog.db.atomic():
+            run.open()
+            before = catalog.count()
+            if prune:
+                catalog.start_tracking_seen()
+            if format == "inventory":
+                run.stock(inventory.parse(source, options))
+            else:
+                run.products(_parser(format, source, options, catalog.db.conn))
+            run.finish()
+            if prune:
+                _prune(catalog, run.summary, before, prune_max_share, force)
+                result.pruned = True
+    finally:
+        catalog.stop_tracking_seen()
+        run.close()
+    result.rows = run.rows
+    result.problem_count = run.problem_count
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _parser(format: str, source: Source, options: ParseOptions,
+            conn: sqlite3.Connection) -> Iterator[Parsed]:
+    if format == "native":
+        return native.parse_csv(source, options)
+    if format == "jsonl":
+        return native.parse_jsonl(source, options)
+    if format == "shopify":
+        return shopify.parse(source, options)
+    return woocommerce.parse(source, options, conn)
+
+
+def _prune(catalog: Catalog, summary: UpsertSummary, before: int, max_share: float,
+           force: bool) -> None:
+    unseen = catalog.unseen_count()
+    if unseen and not force and unseen > max_share * before:
+        raise GuardrailError(
+            f"--prune would remove {unseen} of {before} products ({unseen / before:.0%}), more "
+            f"than catalog.prune_max_share ({max_share:.0%}); nothing was imported. If the file "
+            "really is a complete export, re-run with --force; otherwise drop --prune"
+        )
+    summary.removed = catalog.prune_unseen()
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class _Run:
+    """State of one import: counts, problems, and the SKUs (or stock keys) already seen."""
+
+    def __init__(self, catalog: Catalog, label: str, skip_invalid: bool, prune: bool) -> None:
+        self.catalog = catalog
+        self.prune = prune
+        self.conn = catalog.db.conn
+        self.label = label
+        self.skip_invalid = skip_invalid
+        self.summary = UpsertSummary()
+        self.rows = 0
+        self.problem_count = 0
+
+    def open(self) -> None:
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_keys "
+                          "(key TEXT PRIMARY KEY, line INTEGER NOT NULL)")
+        self.conn.execute("DELETE FROM temp.import_keys")
+
+    def close(self) -> None:
+        self.conn.execute("DROP TABLE IF EXISTS temp.import_keys")
+
+    @property
+    def writing(self) -> bool:
+        # Without --skip-invalid the first problem dooms the transaction: keep validating (to
+        # list every problem) but stop writing rows that would be rolled back.
+        return self.skip_invalid or self.problem_count == 0
+
+    def report(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.problem_count += 1
+            if len(self.summary.problems) < MAX_LISTED_PROBLEMS:
+                self.summary.problems.append(problem.describe(self.label))
+
+    def products(self, items: Iterator[Parsed]) -> None:
+        try:
+            for batch in _chunks(items, BATCH_SIZE):
+                self._product_batch(batch)
+        except InputError as exc:  # the file broke off: list what was found before it too
+            raise InputError(exc.message, [*self.summary.problems, *exc.problems]) from None
+
+    def _product_batch(self, batch: list[Parsed]) -> None:
+        self.rows += len(batch)
+        self._mark_duplicates(batch, lambda p: p.sku, "SKU")
+        good = [p for p in batch if p.product is not None and not p.problems]
+        skipped = [p for p in batch if p.problems or p.product is None]
+        for parsed in skipped:
+            self.report(parsed.problems)
+        self.summary.skipped += len(skipped)
+        if self.writing:
+            done = self.catalog.upsert_products(p.product for p in good if p.product)
+            self.summary.created += done.created
+            self.summary.updated += done.updated
+            self.summary.unchanged += done.unchanged
+            levels = [InventoryLevel(p.sku, p.location or DEFAULT_LOCATION, p.quantity)
+                      for p in good if p.sku and p.quantity is not None]
+            self.summary.inventory_rows += self.catalog.set_inventory(levels)
+            if self.prune:
+                self.catalog.mark_seen([p.sku for p in skipped if p.sku])
+
+    def stock(self, rows: Iterator[StockRow]) -> None:
+        try:
+            for batch in _chunks(rows, BATCH_SIZE):
+                self._stock_batch(batch)
+        except InputError as exc:
+            raise InputError(exc.message, [*self.summary.problems, *exc.problems]) from None
+
+    def _stock_batch(self, batch: list[StockRow]) -> None:
+        self.rows += len(batch)
+        known = self.catalog.existing_skus([r.sku for r in batch if r.sku])
+        for row in batch:
+            if row.sku and row.sku not in known:
+                row.problems.append(Problem(
+                    row.line, "this SKU is not in the catalog (import its product first)",
+                    "sku", row.sku, row.sku))
+        self._mark_duplicates(batch, lambda r: f"{r.sku}\x1f{r.location}" if r.sku else None,
+                              "SKU and location")
+        good = [r for r in batch if not r.problems and r.sku and r.quantity is not None]
+        skipped = [r for r in batch if r.problems]
+        for row in skipped:
+            self.report(row.problems)
+        self.summary.skipped += len(skipped)
+        if self.writing:
+            self.summary.inventory_rows += self.catalog.set_inventory(
+                InventoryLevel(r.sku, r.location, r.quantity)  # type: ignore[arg-type]
+                for r in good)
+
+    def _mark_duplicates(self, batch: list[Any], key_of: Callable[[Any], str | None],
+                         what: str) -> None:
+        """Flag rows whose key appeared earlier in the file (kept in a temp table, not RAM)."""
+        keys = {key: None for item in batch if (key := key_of(item))}
+        earlier: dict[str, int] = {}
+        key_list = list(keys)
+        for start in range(0, len(key_list), _IN_LIMIT):
+            chunk = key_list[start:start + _IN_LIMIT]
+            marks = ", ".join("?" for _ in chunk)
+            earlier.update(self.conn.execute(
+                f"SELECT key, line FROM temp.import_keys WHERE key IN ({marks})", chunk))
+        fresh: dict[str, int] = {}
+        for item in batch:
+            key = key_of(item)
+            if key is None:
+                continue
+            first = earlier.get(key) or fresh.get(key)
+            if first is None:
+                fresh[key] = item.line
+                continue
+            shown = key.replace("\x1f", " @ ")
+            item.problems.append(Problem(
+                item.line, f"duplicate {what}: {shown!r} is already on line {first} of this file",
+                "sku", shown, getattr(item, "sku", None)))
+            if isinstance(item, Parsed):
+                item.product = None
+        self.conn.executemany("INSERT INTO temp.import_keys (key, line) VALUES (?, ?)",
+                              fresh.items())
+
+    def finish(self) -> None:
+        if self.problem_count and not self.skip_invalid:
+            listed = list(self.summary.problems)
+            if self.problem_count > len(listed):
+                listed.append(f"… and {self.problem_count - len(listed)} more problem(s)")
+            raise InputError(
+                f"{self.label}: {self.problem_count} problem(s) in {self.rows} row(s); nothing "
+                "was imported (fix them, or use --skip-invalid to import the valid rows)",
+                listed,
+            )
