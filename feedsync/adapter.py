@@ -29,7 +29,7 @@ from datetime import datetime
 from enum import Flag, StrEnum, auto
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from feedsync.mapping.record import MappedRecord
 from feedsync.models import Issue, Order
@@ -116,6 +116,9 @@ class ItemStatus(StrEnum):
     REJECTED = "rejected"
     PENDING = "pending"
     DELETED = "deleted"
+    # Not taken now (e.g. a per-item daily budget is spent): the core keeps the change planned
+    # and a later run sends it again; ``issues`` may say why.
+    DEFERRED = "deferred"
 
 
 @dataclass(slots=True)
@@ -140,7 +143,12 @@ class SubmissionState(StrEnum):
 class Submission:
     """A batch sent to a channel. ``handle`` is the channel's id for it (feed id, batch handle)
     and ``detail`` holds JSON-serialisable data the adapter needs to poll it, so a later run
-    can resume it from the database."""
+    can resume it from the database.
+
+    Outcomes (read by feedsync.sync.apply): in a DONE submission a SKU without an outcome
+    counts as accepted, so channels that only list errors need not list successes; in a
+    FAILED one it is released and re-planned by the next run. A rejected outcome without
+    issues still gets one ("rejected"), so no SKU's failure is ever silent."""
 
     channel: str
     handle: str | None
@@ -182,6 +190,8 @@ class AdapterConfig(BaseModel):
     mapping: str | None = None
     account: str = "default"
     adapter: str | None = None
+    # [channels.<name>.guardrails] belongs to the sync engine (feedsync.sync.guardrails).
+    guardrails: dict[str, Any] = Field(default_factory=dict)
 
 
 class Adapter(ABC):
@@ -202,6 +212,11 @@ class Adapter(ABC):
     @abstractmethod
     def submit(self, batch: Batch) -> Submission:
         """Send one batch; return a submission (final, or pending to be polled)."""
+
+    def batch_key(self, item: RenderedItem) -> str:
+        """Items with different keys never share a batch (e.g. a separate price/quantity
+        endpoint); by default every action goes in the same batch."""
+        return ""
 
     def poll(self, submission: Submission) -> Submission:
         """Ask the channel how a pending submission went (synchronous channels: as is)."""
