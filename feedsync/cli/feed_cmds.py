@@ -108,7 +108,8 @@ def _describe(result: FeedResult) -> str:
 @click.option("--gzip", "compress", is_flag=True, help="Compress the file (reproducibly).")
 @click.option("--force", is_flag=True,
               help="Publish even when the publish gate refuses (an empty feed, or more items "
-                   "gone than [channels.<name>] feed_max_drop_share allows, default 30 %).")
+                   "gone than [channels.<name>.guardrails] max_feed_drop_share allows, "
+                   "default 30 %).")
 @click.option("--as-of", metavar="DATETIME",
               help="Evaluate sale dates at this ISO 8601 time instead of now (reproducible "
                    "builds).")

@@ -2,7 +2,7 @@
 
 This is what ``feedsync feed build`` and ``bench/feeds.py`` call. The channel's formats come
 from its package (``FEED_FORMATS``); the records from the mapping engine, streamed in SKU order;
-the gate's limit from ``feed_max_drop_share`` under ``[channels.<name>]`` in feedsync.toml.
+the gate's limit from ``max_feed_drop_share`` under ``[channels.<name>.guardrails]``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ from feedsync.feeds.gate import DEFAULT_MAX_DROP
 from feedsync.mapping.record import MappedRecord
 from feedsync.registry import channel_feed
 
-MAX_DROP_KEY = "feed_max_drop_share"
+# [channels.<name>.guardrails] holds every "refuse unless --force" limit of a channel; the sync
+# engine validates the table as a whole (feedsync.sync.guardrails), this key is the feed gate's.
+GUARDRAILS_KEY = "guardrails"
+MAX_DROP_KEY = "max_feed_drop_share"
 
 
 def feed_format(workspace: Workspace, channel: str, name: str | None) -> FeedFormat:
@@ -39,13 +42,18 @@ def feed_format(workspace: Workspace, channel: str, name: str | None) -> FeedFor
 
 
 def max_drop_share(workspace: Workspace, channel: str) -> float:
-    """The publish gate's limit for ``channel`` (a share of the previous item count)."""
+    """The publish gate's limit for ``channel``: ``[channels.<name>.guardrails]
+    max_feed_drop_share``, a share of the previous feed's items (default 0.30)."""
     extra = workspace.channel(channel).model_extra or {}
-    raw = extra.get(MAX_DROP_KEY, DEFAULT_MAX_DROP)
+    rails = extra.get(GUARDRAILS_KEY) or {}
+    where = f"{workspace.config_path}: channels.{channel}.{GUARDRAILS_KEY}"
+    if not isinstance(rails, dict):
+        raise ConfigError(f"{where}: must be a table (got {rails!r})")
+    raw = rails.get(MAX_DROP_KEY, DEFAULT_MAX_DROP)
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 1:
         raise ConfigError(
-            f"{workspace.config_path}: channels.{channel}.{MAX_DROP_KEY}: must be a number "
-            f"from 0 to 1 (a share of the previous feed's items, 0.3 = 30 %) (got {raw!r})"
+            f"{where}.{MAX_DROP_KEY}: must be a number from 0 to 1 (a share of the previous "
+            f"feed's items, 0.3 = 30 %) (got {raw!r})"
         )
     return float(raw)
 
