@@ -38,6 +38,8 @@ class ChannelSchema:
     version: str  # bump when rules change: it is part of the listing hashes
     fields: tuple[FieldSpec, ...]
     id_field: str = "id"
+    # groups of fields of which at least one must have a value (e.g. Meta: brand, gtin or mpn)
+    one_of: tuple[tuple[str, ...], ...] = ()
     _by_name: dict[str, FieldSpec] = field(default_factory=dict, init=False, repr=False,
                                            compare=False)
 
@@ -47,6 +49,10 @@ class ChannelSchema:
             raise ValueError(f"{self.channel}: duplicate field names in schema")
         if self.id_field not in self._by_name:
             raise ValueError(f"{self.channel}: id field {self.id_field!r} not in schema")
+        for group in self.one_of:
+            unknown = [name for name in group if name not in self._by_name]
+            if unknown:
+                raise ValueError(f"{self.channel}: one_of names unknown fields {unknown}")
 
     @property
     def field_names(self) -> tuple[str, ...]:

@@ -1,0 +1,209 @@
+"""Where a field's value comes from: catalog columns, derived columns and templates.
+
+Every getter is built once per mapping and reads one :class:`Row` (a product plus its stock) into
+a value: a string, or a list of strings for list columns (images, tags). Decimals are written
+without exponent, dates in ISO 8601, missing values as the empty string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from feedsync.mapping.record import TraceStep
+from feedsync.mapping.transforms import Problem, Value
+from feedsync.models import Product
+
+
+@dataclass(slots=True)
+class Row:
+    """One product being mapped, with what the catalog knows about it beyond its content."""
+
+    product: Product
+    available: int
+    now: datetime
+    cache: dict[str, Any] = field(default_factory=dict)  # rule results computed once per row
+    problems: list[Problem] = field(default_factory=list)  # found while mapping this row
+    trace: list[TraceStep] | None = None  # filled only when explaining
+
+
+Getter = Callable[[Row], Value]
+
+PRODUCT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Product))
+DERIVED_COLUMNS: dict[str, str] = {
+    "image": "the first image URL",
+    "additional_images": "every image URL after the first (a list)",
+    "available": "units available (Σ on hand − reserved over locations)",
+    "category_leaf": "the last segment of the category path",
+}
+ATTRIBUTE_PREFIX = "attributes."
+
+
+def is_column(name: str) -> bool:
+    """Whether ``name`` is something a field can read (a column, derived column or attribute)."""
+    return (name in PRODUCT_COLUMNS or name in DERIVED_COLUMNS
+            or (name.startswith(ATTRIBUTE_PREFIX) and len(name) > len(ATTRIBUTE_PREFIX)))
+
+
+def known_columns() -> list[str]:
+    """Names for error messages."""
+    return [*PRODUCT_COLUMNS, *DERIVED_COLUMNS, "attributes.<name>"]
+
+
+def to_value(raw: Any) -> Value:
+    """Catalog data → a mapping value (str or list of str)."""
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, Enum):
+        return str(raw.value)
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, Decimal):
+        return format(raw, "f")
+    if isinstance(raw, datetime):
+        return raw.isoformat()
+    if isinstance(raw, list | tuple):
+        return [s for item in raw if (s := to_scalar(item))]
+    return str(raw)
+
+
+def to_scalar(raw: Any) -> str:
+    """Like :func:`to_value` but always one string (lists joined with ", ")."""
+    value = to_value(raw)
+    return value if isinstance(value, str) else ", ".join(value)
+
+
+def column_getter(name: str) -> Getter:
+    """A getter for one column; ``name`` must satisfy :func:`is_column`."""
+    if name == "image":
+        return lambda row: row.product.images[0] if row.product.images else ""
+    if name == "additional_images":
+        return lambda row: row.product.images[1:]
+    if name == "available":
+        return lambda row: str(row.available)
+    if name == "category_leaf":
+        return lambda row: row.product.category.rsplit(">", 1)[-1].strip()
+    if name.startswith(ATTRIBUTE_PREFIX):
+        key = name[len(ATTRIBUTE_PREFIX):]
+        return lambda row: to_value(row.product.attributes.get(key))
+    if name in ("title", "description", "condition", "category", "product_type", "sku",
+                "currency"):
+        # plain non-null text columns: no conversion needed (the hot path of most mappings)
+        return lambda row: getattr(row.product, name)
+    if name in ("images", "tags", "variant_axes"):
+        return lambda row: list(getattr(row.product, name))
+    return lambda row: to_value(getattr(row.product, name))
+
+
+# --- templates: "{brand} {title}[ - {color}]" --------------------------------------------
+
+_TOKEN = re.compile(r"\{\{|\}\}|\[\[|\]\]|\{([^{}]*)\}|\[|\]")
+
+
+class TemplateError(ValueError):
+    """A template that cannot be parsed; the message says where."""
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """``{name}`` in a template."""
+
+    name: str
+
+
+Part = str | Placeholder | list[Any]  # literal text, placeholder, or optional group
+
+
+def parse_template(template: str) -> list[Part]:
+    """Parse a template into parts. Raises TemplateError.
+
+    ``{column}`` is replaced by the column's value (lists joined with ", "). A ``[ … ]`` group is
+    left out entirely when any placeholder inside it is empty. ``{{ }} [[ ]]`` are literal.
+    """
+    stack: list[list[Part]] = [[]]
+    pos = 0
+    for match in _TOKEN.finditer(template):
+        if match.start() > pos:
+            stack[-1].append(template[pos:match.start()])
+        token = match.group(0)
+        pos = match.end()
+        if token in ("{{", "}}", "[[", "]]"):
+            stack[-1].append(token[0])
+        elif token == "[":
+            group: list[Part] = []
+            stack[-1].append(group)
+            stack.append(group)
+        elif token == "]":
+            if len(stack) == 1:
+                raise TemplateError(f"unmatched ']' at position {match.start()}")
+            stack.pop()
+        else:
+            name = match.group(1).strip()
+            if not name:
+                raise TemplateError(f"empty placeholder {{}} at position {match.start()}")
+            stack[-1].append(Placeholder(name))
+    if len(stack) != 1:
+        raise TemplateError("unclosed '[' group")
+    rest = template[pos:]
+    if "{" in rest or "}" in rest:
+        raise TemplateError("unbalanced '{' or '}' (write {{ or }} for a literal brace)")
+    if rest:
+        stack[0].append(rest)
+    return stack[0]
+
+
+def template_names(parts: list[Part]) -> list[str]:
+    """Every placeholder name in parsed template parts."""
+    names: list[str] = []
+    for part in parts:
+        if isinstance(part, Placeholder):
+            names.append(part.name)
+        elif isinstance(part, list):
+            names.extend(template_names(part))
+    return names
+
+
+def compile_template(template: str) -> Getter:
+    """A getter rendering ``template`` (which must parse and name only known columns)."""
+
+    def resolve(items: list[Part]) -> list[tuple[int, Any]]:
+        out: list[tuple[int, Any]] = []
+        for item in items:
+            if isinstance(item, list):
+                out.append((2, resolve(item)))
+            elif isinstance(item, Placeholder):
+                out.append((1, column_getter(item.name)))
+            else:
+                out.append((0, item))
+        return out
+
+    compiled = resolve(parse_template(template))
+
+    def render(items: list[tuple[int, Any]], row: Row, optional: bool) -> str | None:
+        out: list[str] = []
+        for kind, item in items:
+            if kind == 0:
+                out.append(item)
+            elif kind == 1:
+                value = item(row)
+                text = value if isinstance(value, str) else ", ".join(value)
+                if not text and optional:
+                    return None
+                out.append(text)
+            else:
+                inner = render(item, row, True)
+                if inner is not None:
+                    out.append(inner)
+        return "".join(out)
+
+    def getter(row: Row) -> Value:
+        return (render(compiled, row, False) or "").strip()
+
+    return getter
