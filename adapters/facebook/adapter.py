@@ -1,0 +1,270 @@
+"""Meta catalog through the Graph API batch endpoint (``delivery = "api"``).
+
+The core fills each batch up to 5,000 requests and the 28 MB payload limit (see :mod:`.limits`);
+:meth:`FacebookAdapter.submit` posts it to ``/{catalog_id}/items_batch`` and gets a handle back.
+Meta validates some requests at once (``validation_status``: those SKUs are rejected right away)
+and processes the rest asynchronously; :meth:`~FacebookAdapter.poll` asks
+``check_batch_request_status`` until the handle is ``finished`` and maps its errors and warnings
+to SKUs through their retailer ids. ``errors`` is only a sample, so the poll also asks for
+``ids_of_invalid_requests``: every failed SKU is reported, with Meta's message when the sample
+has one.
+
+Authentication is a system-user access token (secret ``access_token``), sent as a bearer header;
+it does not expire on its own, so a Graph error 190 stops the channel for the run (a human must
+issue a new token) instead of retrying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator
+
+from feedsync.adapter import (
+    Action,
+    Adapter,
+    AdapterConfig,
+    AdapterContext,
+    Batch,
+    Capability,
+    ItemOutcome,
+    ItemStatus,
+    Limits,
+    PlannedChange,
+    RenderedItem,
+    Submission,
+    SubmissionState,
+)
+from feedsync.errors import ConfigError
+from feedsync.http import Clock, HttpClient, StaticBearerAuth, SystemClock
+from feedsync.http.session import BaseUrls
+from feedsync.http.store import SqliteStateStore
+from feedsync.models import Issue, Severity
+
+from .client import GRAPH_URL, CatalogClient
+from .limits import ERROR_TABLE, HINT_HOOKS, LIMITS
+from .render import (
+    DEFAULT_PRICE_QUANTITY_FIELDS,
+    batch_body,
+    delete_request,
+    encode,
+    item_data,
+    item_size,
+    update_request,
+)
+
+FINISHED = "finished"
+FAILED_STATES = frozenset({"error", "failed", "canceled", "cancelled"})
+
+
+class FacebookConfig(AdapterConfig):
+    """``[channels.facebook]``: common keys plus what ``delivery = "api"`` needs."""
+
+    catalog_id: str = Field(default="", description="the product catalog id (digits)")
+    graph_version: str = Field(default="v26.0", pattern=r"^v\d+\.\d+$")
+    environment: str = Field(default="production",
+                             description="'production' or an http(s) URL (tests, emulator)")
+
+    @field_validator("catalog_id")
+    @classmethod
+    def _digits(cls, value: str) -> str:
+        if value and not value.isdigit():
+            raise ValueError("catalog_id must be the numeric product catalog id")
+        return value
+
+
+def _schema_info() -> tuple[str, frozenset[str]]:
+    """The record's id field and the fields of its price and quantity parts."""
+    try:
+        from .schema import SCHEMA
+    except ImportError:  # pragma: no cover - the schema module ships with the package
+        return "id", DEFAULT_PRICE_QUANTITY_FIELDS
+    fields = frozenset(f.name for f in SCHEMA.fields if f.part in ("price", "quantity"))
+    return SCHEMA.id_field, fields or DEFAULT_PRICE_QUANTITY_FIELDS
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _issues(sku: str, entries: Iterable[Any], severity: Severity, code: str) -> list[Issue]:
+    found = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        message = str(entry.get("message") or entry.get("error_message") or "")
+        if not message:
+            continue
+        found.append(Issue(sku=sku, severity=severity,
+                           code=str(entry.get("error_code") or entry.get("code") or code),
+                           message=message, source="facebook"))
+    return found
+
+
+class FacebookAdapter(Adapter):
+    """Meta catalog batch push (items_batch + check_batch_request_status)."""
+
+    name: ClassVar[str] = "facebook"
+    Config: ClassVar[type[AdapterConfig]] = FacebookConfig
+    capabilities: ClassVar[Capability] = (
+        Capability.FILE_FEED | Capability.API_PUSH | Capability.PRICE_QUANTITY
+        | Capability.DELETE)
+    limits: ClassVar[Limits] = LIMITS
+
+    def __init__(self, context: AdapterContext) -> None:
+        super().__init__(context)
+        settings = context.settings
+        self.config = (settings if isinstance(settings, FacebookConfig)
+                       else FacebookConfig.model_validate(settings.model_dump()))
+        self.id_field, self.price_quantity_fields = _schema_info()
+        self._client: CatalogClient | None = None
+
+    @property
+    def clock(self) -> Clock:
+        """The HTTP layer's clock (tests pass a FakeClock as ``extras["http_clock"]``)."""
+        clock = self.context.extras.get("http_clock")
+        return clock if isinstance(clock, Clock) else SystemClock()
+
+    @property
+    def client(self) -> CatalogClient:
+        """The Graph API client, built on first use (reads the access token)."""
+        if self._client is None:
+            if not self.config.catalog_id:
+                raise ConfigError("Meta catalog API is not fully configured", [
+                    "channels.facebook.catalog_id: required for delivery = 'api'"])
+            token = self.context.secrets.get("access_token")
+            if token is None or not token.get_secret_value():
+                raise ConfigError("facebook: delivery = 'api' needs the secret access_token "
+                                  "(FEEDSYNC_FACEBOOK__ACCESS_TOKEN or [facebook] in "
+                                  "secrets.toml): a system-user token with catalog_management")
+            base = BaseUrls(production=GRAPH_URL).for_environment(self.config.environment)
+            http = HttpClient(
+                self.name, base_url=base, account=self.context.account,
+                auth=StaticBearerAuth(token), limits=LIMITS.operations,
+                error_table=ERROR_TABLE, hint_hooks=HINT_HOOKS,
+                state_store=SqliteStateStore(self.context.db), clock=self.clock,
+            )
+            self._client = CatalogClient(http, self.config.catalog_id,
+                                         self.config.graph_version)
+        return self._client
+
+    # --- render (pure) --------------------------------------------------------------------
+
+    def render_item(self, change: PlannedChange) -> RenderedItem:
+        """A change → one ``items_batch`` request (UPDATE as upsert, or DELETE)."""
+        if change.action is Action.DELETE:
+            request = delete_request(change.remote_id or change.sku)
+            return RenderedItem(change.sku, change.action, request, item_size(request))
+        if change.record is None:
+            raise ValueError(f"facebook: {change.sku}: {change.action.value} without a record")
+        cleared = [name for name, pair in change.diff.items() if _empty(pair[1])]
+        only = (self.price_quantity_fields if change.action is Action.PRICE_QUANTITY
+                else None)
+        data = item_data(change.sku, change.record.fields, id_field=self.id_field, only=only,
+                         cleared=cleared)
+        request = update_request(data)
+        return RenderedItem(change.sku, change.action, request, item_size(request))
+
+    # --- submit and poll (I/O) ------------------------------------------------------------
+
+    def submit(self, batch: Batch) -> Submission:
+        """Post one batch; SKUs Meta refuses on sight are rejected, the rest await the handle."""
+        ids = {str(item.payload["data"]["id"]): item.sku for item in batch.items}
+        deletes = [item.sku for item in batch.items if item.payload["method"] == "DELETE"]
+        answer = self.client.items_batch(encode(batch_body([i.payload for i in batch.items])))
+        outcomes: dict[str, ItemOutcome] = {}
+        warnings: dict[str, list[dict[str, str]]] = {}
+        for entry in answer.get("validation_status") or ():
+            if not isinstance(entry, dict):
+                continue
+            sku = ids.get(str(entry.get("retailer_id")))
+            if sku is None:
+                continue
+            errors = _issues(sku, entry.get("errors") or (), Severity.ERROR, "validation")
+            if errors:
+                outcomes[sku] = ItemOutcome(sku, ItemStatus.REJECTED, errors)
+            found = entry.get("warnings") or []
+            if found and not errors:
+                warnings[sku] = [w for w in found if isinstance(w, dict)]
+        handles = [h for h in answer.get("handles") or () if isinstance(h, str) and h]
+        if not handles:
+            return Submission(self.name, None, SubmissionState.FAILED, batch.skus,
+                              list(outcomes.values()), {"ids": ids},
+                              error="Meta ingested nothing from this batch (no handle "
+                                    "returned); its SKUs will be planned again")
+        for rid, sku in ids.items():
+            outcomes.setdefault(sku, ItemOutcome(sku, ItemStatus.PENDING, remote_id=rid))
+        detail = {"ids": ids, "deletes": deletes, "warnings": warnings}
+        return Submission(self.name, handles[0], SubmissionState.PENDING, batch.skus,
+                          [outcomes[sku] for sku in batch.skus], detail)
+
+    def poll(self, submission: Submission) -> Submission:
+        """Check the handle; once finished, every SKU gets its final outcome."""
+        if submission.state is not SubmissionState.PENDING or not submission.handle:
+            return submission
+        status = self.client.batch_status(submission.handle)
+        state = str(status.get("status") or "").lower()
+        if state in FAILED_STATES:
+            submission.state = SubmissionState.FAILED
+            submission.error = (f"Meta reports batch {submission.handle} as {state!r}; its "
+                                f"SKUs will be planned again")
+            submission.outcomes = [o for o in submission.outcomes
+                                   if o.status is ItemStatus.REJECTED]
+            return submission
+        if state != FINISHED:
+            return submission
+        submission.outcomes = self._final_outcomes(submission, status)
+        submission.state = SubmissionState.DONE
+        return submission
+
+    def _final_outcomes(self, submission: Submission, status: dict[str, Any]
+                        ) -> list[ItemOutcome]:
+        ids: dict[str, str] = submission.detail.get("ids") or {}
+        deletes = set(submission.detail.get("deletes") or ())
+        earlier = {o.sku: o for o in submission.outcomes}
+        errors: dict[str, list[Issue]] = {}
+        warns: dict[str, list[Issue]] = {}
+        stored = submission.detail.get("warnings") or {}
+        for sku, entries in stored.items():
+            warns.setdefault(sku, []).extend(
+                _issues(sku, entries, Severity.WARNING, "validation_warning"))
+        for target, entries, severity, code in (
+                (errors, status.get("errors") or (), Severity.ERROR, "batch_error"),
+                (warns, status.get("warnings") or (), Severity.WARNING, "batch_warning")):
+            for entry in entries:
+                if not isinstance(entry, dict):
+                    continue
+                rid = entry.get("id", entry.get("retailer_id"))
+                sku = ids.get(str(rid)) if rid is not None else None
+                if sku is not None:
+                    target.setdefault(sku, []).extend(_issues(sku, [entry], severity, code))
+        for rid in status.get("ids_of_invalid_requests") or ():
+            sku = ids.get(str(rid))
+            if sku is not None and not errors.get(sku):
+                errors[sku] = [Issue(
+                    sku=sku, severity=Severity.ERROR, code="batch_error",
+                    message=("Meta rejected this item; its message was not among the sampled "
+                             "errors (see Commerce Manager → Catalog → Issues)"),
+                    source="facebook")]
+        retailer = {sku: rid for rid, sku in ids.items()}
+        outcomes = []
+        for sku in submission.skus:
+            if earlier.get(sku) and earlier[sku].status is ItemStatus.REJECTED:
+                outcomes.append(earlier[sku])
+            elif errors.get(sku):
+                outcomes.append(ItemOutcome(sku, ItemStatus.REJECTED,
+                                            errors[sku] + warns.get(sku, [])))
+            else:
+                done = ItemStatus.DELETED if sku in deletes else ItemStatus.ACCEPTED
+                outcomes.append(ItemOutcome(sku, done, warns.get(sku, []),
+                                            remote_id=retailer.get(sku)))
+        attributed = sum(1 for o in outcomes if o.status is ItemStatus.REJECTED)
+        total = status.get("errors_total_count")
+        if isinstance(total, int) and total > attributed:
+            submission.error = (f"Meta counted {total} errors in batch {submission.handle} but "
+                                f"named the items of only {attributed}")
+        return outcomes
+
+
+ADAPTER = FacebookAdapter

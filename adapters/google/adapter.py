@@ -1,0 +1,298 @@
+"""Google Merchant Center through Merchant API v1 (``delivery = "api"``).
+
+One planned change → one ``productInputs.insert`` (create, update, price/quantity: an insert
+replaces the whole product input, so a field that disappeared from the record disappears in
+Merchant Center too) or one ``productInputs.delete``, into the configured API data source with
+the configured content language and feed label. See :mod:`.limits` for why a batch holds one
+product.
+
+Google allows two updates per product a day. Before each call the product's per-key daily budget
+(persisted in the workspace database) is spent; a product whose budget is used up is not sent:
+its outcome is *deferred*, its listing state stays as it was, so the next run plans it again and
+sends whatever the catalog says then — changes coalesce instead of queueing.
+
+Google processes an insert asynchronously ("it may take several minutes before the processed
+product can be retrieved"), so a sent insert is a pending submission; :meth:`poll` reads the
+processed product (``products.get``) once it is newer than the insert and maps
+``productStatus`` (destinations, item-level issues) to the SKU's outcome. For a whole-account
+read-back, :meth:`read_status` walks ``products.list``.
+
+The file feed (``delivery = "file"``, :mod:`.feed`) needs none of this: the adapter only builds
+its HTTP client, and asks for the service account, when it first calls the API.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pydantic import Field, model_validator
+
+from feedsync.adapter import (
+    Action,
+    Adapter,
+    AdapterConfig,
+    AdapterContext,
+    Batch,
+    Capability,
+    ItemOutcome,
+    ItemStatus,
+    Limits,
+    PlannedChange,
+    RenderedItem,
+    Submission,
+    SubmissionState,
+)
+from feedsync.errors import ConfigError, ItemRejected
+from feedsync.http import Clock, HttpClient, SystemClock
+from feedsync.http.session import BaseUrls
+from feedsync.http.store import SqliteStateStore
+from feedsync.models import Issue, Severity
+
+from .auth import service_account_auth
+from .client import BASE_URL, MerchantClient
+from .limits import ERROR_TABLE, LIMITS, UPDATES_PER_PRODUCT_PER_DAY, WRITE
+from .render import (
+    Target,
+    encode,
+    product_input,
+    product_key,
+)
+from .status import issue_from_rejection, outcome_from_product
+
+DEFERRED = "deferred_daily_update_limit"
+# Our clock and Google's may disagree a little; a status stamped this much before the insert
+# still counts as processing it (two updates of one product are never this close: budget).
+CLOCK_SKEW = 60.0
+
+
+class GoogleConfig(AdapterConfig):
+    """``[channels.google]``: file feed keys are common; these are for ``delivery = "api"``."""
+
+    merchant_id: str = Field(default="", description="Merchant Center account id (digits)")
+    data_source: str = Field(default="", description="API data source id, or its full name "
+                             "accounts/{account}/dataSources/{datasource}")
+    content_language: str = Field(default="en", pattern=r"^[a-z]{2}$")
+    # "The maximum allowed characters are 20, and the supported characters are A-Z, 0-9,
+    # hyphen, and underscore" (ProductInput.feedLabel).
+    feed_label: str = Field(default="", pattern=r"^[A-Z0-9_-]{0,20}$")
+    environment: str = Field(default="production",
+                             description="'production' or an http(s) URL (tests, emulator)")
+    settle_seconds: float = Field(default=300.0, ge=0,
+                                  description="wait after an insert before reading its status")
+    status_timeout_hours: float = Field(default=48.0, gt=0,
+                                        description="give up waiting for Google to process")
+
+    @model_validator(mode="after")
+    def _data_source_name(self) -> GoogleConfig:
+        if self.data_source and not re.fullmatch(
+                r"(accounts/[^/]+/dataSources/)?\d+", self.data_source):
+            raise ValueError("data_source must be a data source id or "
+                             "accounts/{account}/dataSources/{id}")
+        if self.merchant_id and not self.merchant_id.isdigit():
+            raise ValueError("merchant_id must be the numeric Merchant Center account id")
+        return self
+
+    def target(self) -> Target:
+        """Where API pushes go; ConfigError names every missing key."""
+        problems = [f"channels.google.{key}: required for delivery = 'api'"
+                    for key in ("merchant_id", "data_source", "feed_label")
+                    if not getattr(self, key)]
+        if problems:
+            raise ConfigError("Google Merchant API is not fully configured", problems)
+        source = self.data_source
+        if "/" not in source:
+            source = f"accounts/{self.merchant_id}/dataSources/{source}"
+        return Target(self.merchant_id, source, self.content_language, self.feed_label)
+
+
+def _id_field() -> str:
+    try:
+        from .schema import SCHEMA
+    except ImportError:  # pragma: no cover - the schema module ships with the package
+        return "id"
+    return SCHEMA.id_field
+
+
+class GoogleAdapter(Adapter):
+    """Merchant API v1 push: insert/delete product inputs, read product status back."""
+
+    name: ClassVar[str] = "google"
+    Config: ClassVar[type[AdapterConfig]] = GoogleConfig
+    capabilities: ClassVar[Capability] = (
+        Capability.FILE_FEED | Capability.API_PUSH | Capability.DELETE | Capability.FETCH_LIVE)
+    limits: ClassVar[Limits] = LIMITS
+
+    def __init__(self, context: AdapterContext) -> None:
+        super().__init__(context)
+        settings = context.settings
+        self.config = (settings if isinstance(settings, GoogleConfig)
+                       else GoogleConfig.model_validate(settings.model_dump()))
+        self.id_field = _id_field()
+        self._target: Target | None = None
+        self._client: MerchantClient | None = None
+
+    # --- wiring ---------------------------------------------------------------------------
+
+    @property
+    def target(self) -> Target:
+        """The configured account, data source, language and label (validated on first use)."""
+        if self._target is None:
+            self._target = self.config.target()
+        return self._target
+
+    @property
+    def clock(self) -> Clock:
+        """The HTTP layer's clock (tests pass a FakeClock as ``extras["http_clock"]``)."""
+        clock = self.context.extras.get("http_clock")
+        return clock if isinstance(clock, Clock) else SystemClock()
+
+    @property
+    def client(self) -> MerchantClient:
+        """The Merchant API client, built on first use (reads the service account)."""
+        if self._client is None:
+            base = BaseUrls(production=BASE_URL).for_environment(self.config.environment)
+            http = HttpClient(
+                self.name, base_url=base, account=self.context.account,
+                auth=service_account_auth(self.context.secrets), limits=LIMITS.operations,
+                error_table=ERROR_TABLE, state_store=SqliteStateStore(self.context.db),
+                clock=self.clock,
+            )
+            self._client = MerchantClient(http, self.target)
+        return self._client
+
+    # --- render (pure) --------------------------------------------------------------------
+
+    def _delete_key(self, change: PlannedChange) -> str:
+        """The product to delete: as recorded when it was sent, else from today's settings."""
+        remote = change.remote_id
+        if remote and remote.count("~") >= 2:
+            return remote
+        target = self.target
+        return product_key(target.content_language, target.feed_label, remote or change.sku)
+
+    def render_item(self, change: PlannedChange) -> RenderedItem:
+        """A change → ``{"op": "insert", "key", "body": ProductInput}`` or a delete."""
+        if change.action is Action.DELETE:
+            payload: dict[str, Any] = {"op": "delete", "key": self._delete_key(change)}
+            return RenderedItem(change.sku, change.action, payload, len(encode(payload)))
+        if change.record is None:
+            raise ValueError(f"google: {change.sku}: {change.action.value} without a record")
+        target = self.target
+        body = product_input(change.sku, change.record.fields, target, self.id_field)
+        key = product_key(target.content_language, target.feed_label, body["offerId"])
+        return RenderedItem(change.sku, change.action,
+                            {"op": "insert", "key": key, "body": body}, len(encode(body)))
+
+    # --- submit and poll (I/O) ------------------------------------------------------------
+
+    def _deferred(self, sku: str, key: str) -> ItemOutcome:
+        budget = self.client.http.key_budget(WRITE)
+        frees = budget.frees_at(key)
+        when = (f"; capacity frees up at {datetime.fromtimestamp(frees, UTC).isoformat()}"
+                if frees else "")
+        message = (f"not sent: Google allows {UPDATES_PER_PRODUCT_PER_DAY} updates per product "
+                   f"a day and this product has used them{when}; the next run sends the "
+                   f"latest data")
+        return ItemOutcome(sku, ItemStatus.PENDING, [Issue(
+            sku=sku, severity=Severity.WARNING, code=DEFERRED, message=message,
+            source=self.name)])
+
+    def submit(self, batch: Batch) -> Submission:
+        """Send each item (one per batch), spending the product's daily budget first."""
+        client = self.client
+        budget = client.http.key_budget(WRITE)
+        outcomes: list[ItemOutcome] = []
+        waiting: dict[str, str] = {}
+        deferred: list[str] = []
+        for item in batch.items:
+            key = str(item.payload["key"])
+            if not budget.try_consume(key):
+                outcomes.append(self._deferred(item.sku, key))
+                deferred.append(item.sku)
+                continue
+            try:
+                if item.payload["op"] == "delete":
+                    client.delete(key, sku=item.sku)
+                    outcomes.append(ItemOutcome(item.sku, ItemStatus.DELETED, remote_id=key))
+                else:
+                    client.insert(item.payload["body"], sku=item.sku)
+                    outcomes.append(ItemOutcome(item.sku, ItemStatus.PENDING, remote_id=key))
+                    waiting[item.sku] = key
+            except ItemRejected as exc:
+                outcomes.append(ItemOutcome(item.sku, ItemStatus.REJECTED,
+                                            [issue_from_rejection(item.sku, exc.message)],
+                                            remote_id=key))
+        state = SubmissionState.PENDING if waiting else SubmissionState.DONE
+        detail: dict[str, Any] = {"sent_at": self.clock.time(), "waiting": waiting}
+        if deferred:
+            detail["deferred"] = deferred
+        return Submission(self.name, None, state, batch.skus, outcomes, detail)
+
+    def poll(self, submission: Submission) -> Submission:
+        """Read the processed products of a pending submission once Google had time to."""
+        waiting: dict[str, str] = dict(submission.detail.get("waiting") or {})
+        if submission.state is not SubmissionState.PENDING or not waiting:
+            return submission
+        now = self.clock.time()
+        sent_at = float(submission.detail.get("sent_at") or 0.0)
+        if now - sent_at < self.config.settle_seconds:
+            return submission
+        timed_out = now - sent_at > self.config.status_timeout_hours * 3600
+        by_sku = {o.sku: o for o in submission.outcomes}
+        for sku, key in list(waiting.items()):
+            product = self.client.get_product(key)
+            if product is not None and (_processed_after(product, sent_at) or timed_out):
+                outcome = outcome_from_product(sku, product)
+                outcome.remote_id = key
+                by_sku[sku] = outcome
+                del waiting[sku]
+            elif timed_out:
+                by_sku[sku] = ItemOutcome(sku, ItemStatus.REJECTED, [Issue(
+                    sku=sku, severity=Severity.ERROR, code="not_processed",
+                    message=(f"Google accepted the insert but had not processed the product "
+                             f"after {self.config.status_timeout_hours:g} h"),
+                    source=self.name)], remote_id=key)
+                del waiting[sku]
+        submission.outcomes = [by_sku.get(sku) or ItemOutcome(sku, ItemStatus.PENDING)
+                               for sku in submission.skus]
+        submission.detail = {**submission.detail, "waiting": waiting}
+        if not waiting:
+            submission.state = SubmissionState.DONE
+        return submission
+
+    # --- read-back ------------------------------------------------------------------------
+
+    def read_status(self, offers: Mapping[str, str]) -> Iterator[ItemOutcome]:
+        """Walk ``products.list`` once; yield the outcome of every product whose offer id is in
+        ``offers`` (offer id → SKU), with Google's item-level issues."""
+        for product in self.client.list_products():
+            sku = offers.get(str(product.get("offerId", "")))
+            if sku is not None:
+                yield outcome_from_product(sku, product)
+
+    def fetch_live(self, skus: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """What Merchant Center shows for ``skus`` (offer id = SKU), from ``products.list``."""
+        for outcome in self.read_status({sku: sku for sku in skus}):
+            yield {"sku": outcome.sku, "status": outcome.status.value,
+                   "remote_id": outcome.remote_id,
+                   "issues": [{"code": i.code, "severity": i.severity.value,
+                               "field": i.field, "message": i.message}
+                              for i in outcome.issues]}
+
+
+def _processed_after(product: Mapping[str, Any], sent_at: float) -> bool:
+    """True if Google's ``lastUpdateDate`` shows it processed an input sent at ``sent_at``."""
+    stamp = (product.get("productStatus") or {}).get("lastUpdateDate")
+    if not stamp:
+        return False
+    try:
+        moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return moment.timestamp() >= sent_at - CLOCK_SKEW
+
+
+ADAPTER = GoogleAdapter

@@ -1,0 +1,88 @@
+"""Pure mapping of Merchant API answers to per-SKU outcomes and issues.
+
+A processed ``Product`` carries ``productStatus`` (discovery schema ``ProductStatus``):
+``destinationStatuses`` say where it is approved, pending or disapproved, and
+``itemLevelIssues`` list Google's findings (code, attribute, severity DISAPPROVED / DEMOTED /
+NOT_IMPACTED, reporting context, countries, documentation link). An error answer to an insert
+(400 INVALID_ARGUMENT) carries a message naming the offending field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from feedsync.adapter import ItemOutcome, ItemStatus
+from feedsync.models import Issue, Severity
+
+CHANNEL = "google"
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def _feed_name(attribute: str) -> str:
+    """Google reports attributes as ``image link``, ``imageLink`` or ``image_link``."""
+    return _CAMEL.sub("_", attribute.strip()).replace(" ", "_").lower()
+
+
+def issues_from_product(sku: str, product: dict[str, Any]) -> list[Issue]:
+    """``productStatus.itemLevelIssues`` → feedsync issues (DISAPPROVED is an error)."""
+    status = product.get("productStatus") or {}
+    found: list[Issue] = []
+    for raw in status.get("itemLevelIssues") or ():
+        if not isinstance(raw, dict):
+            continue
+        severity = Severity.ERROR if raw.get("severity") == "DISAPPROVED" else Severity.WARNING
+        parts = [str(raw.get("description") or raw.get("code") or "issue")]
+        if raw.get("detail"):
+            parts.append(str(raw["detail"]))
+        where = [str(raw["reportingContext"])] if raw.get("reportingContext") else []
+        if raw.get("applicableCountries"):
+            where.append(",".join(str(c) for c in raw["applicableCountries"]))
+        if where:
+            parts.append(f"[{' '.join(where)}]")
+        if raw.get("documentation"):
+            parts.append(str(raw["documentation"]))
+        attribute = raw.get("attribute")
+        found.append(Issue(sku=sku, severity=severity, code=str(raw.get("code") or "issue"),
+                           message=" ".join(parts),
+                           field=_feed_name(str(attribute)) if attribute else None,
+                           source=CHANNEL))
+    return found
+
+
+def status_from_product(product: dict[str, Any], issues: list[Issue]) -> ItemStatus:
+    """Live somewhere → accepted; only pending → pending; disapproved everywhere → rejected."""
+    destinations = (product.get("productStatus") or {}).get("destinationStatuses") or []
+    approved = any(d.get("approvedCountries") for d in destinations if isinstance(d, dict))
+    pending = any(d.get("pendingCountries") for d in destinations if isinstance(d, dict))
+    disapproved = any(d.get("disapprovedCountries") for d in destinations
+                      if isinstance(d, dict))
+    if approved:
+        return ItemStatus.ACCEPTED
+    if pending:
+        return ItemStatus.PENDING
+    if disapproved or any(i.severity is Severity.ERROR for i in issues):
+        return ItemStatus.REJECTED
+    return ItemStatus.ACCEPTED
+
+
+def outcome_from_product(sku: str, product: dict[str, Any]) -> ItemOutcome:
+    """One processed product → the SKU's outcome with Google's issues attached."""
+    issues = issues_from_product(sku, product)
+    key = str(product.get("name", "")).rsplit("/", 1)[-1] or None
+    return ItemOutcome(sku=sku, status=status_from_product(product, issues), issues=issues,
+                       remote_id=key)
+
+
+
+
+def issue_from_rejection(sku: str, message: str) -> Issue:
+    """A refused insert (400 INVALID_ARGUMENT) → one error issue with Google's message.
+
+    Google's messages name the attribute as ``[productAttributes.gtins]`` or similar; when one
+    is found it becomes the issue's field.
+    """
+    match = re.search(r"\[(?:product_?[Aa]ttributes\.)?([A-Za-z][A-Za-z0-9_.]*)\]", message)
+    field = _feed_name(match.group(1).split(".")[-1]) if match else None
+    return Issue(sku=sku, severity=Severity.ERROR, code="invalid_argument", message=message,
+                 field=field, source=CHANNEL)
