@@ -94,6 +94,9 @@ def _register_commands() -> None:
     cli.add_command(init_cmd.init)
     cli.add_command(catalog_cmds.catalog)
     cli.add_command(feed_cmds.feed)
+    from feedsync.cli import orders_cmds  # orders, reconcile (feedsync/orders)
+    cli.add_command(orders_cmds.orders)
+    cli.add_command(orders_cmds.reconcile)
 
 
 _register_commands()

@@ -1,0 +1,123 @@
+"""The orders step of a run: pull every channel's orders, then the quantity fast path.
+
+``feedsync sync`` calls :func:`run_orders_cycle` at the start of its run (inside its run lock),
+and ``feedsync orders pull`` calls it inside the same lock, so the stock that orders moved is
+pushed to the other channels before anything else happens in the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from feedsync.config import Workspace
+from feedsync.errors import ExitCode
+from feedsync.orders.channels import AdapterFactory, adapter_factory, utcnow
+from feedsync.orders.fastpath import FastPathReport, QuantityPusher, drain_outbox
+from feedsync.orders.pull import PullReport, pull_orders
+
+
+@dataclass
+class OrdersCycle:
+    """What the orders step of a run did."""
+
+    pull: PullReport
+    fastpath: FastPathReport | None = None
+    fastpath_note: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly view (``--json``)."""
+        return {
+            "ok": self.exit_code() == ExitCode.OK,
+            "pull": self.pull.as_dict(),
+            "fast_path": self.fastpath.as_dict() if self.fastpath else None,
+            "fast_path_note": self.fastpath_note,
+        }
+
+    def exit_code(self) -> ExitCode:
+        """0 when everything went through; 75 when only temporary failures remain; 3 when
+        some of it went through; 1 when nothing did."""
+        problems: list[bool] = []  # one entry per failure: is it temporary?
+        worked = 0
+        for pulled in self.pull.channels:
+            if pulled.error is not None:
+                problems.append(pulled.transient)
+            else:
+                worked += 1
+            if pulled.ack_error is not None:
+                problems.append(False)
+        for pushed in self.fastpath.channels if self.fastpath else []:
+            if pushed.error is not None:
+                problems.append(pushed.transient)
+            elif pushed.retry:
+                problems.append(True)
+            elif pushed.failed:
+                problems.append(False)
+            if pushed.pushed:
+                worked += 1
+        if not problems:
+            return ExitCode.OK
+        if all(problems):
+            return ExitCode.TEMPFAIL
+        return ExitCode.PARTIAL if worked else ExitCode.ERROR
+
+    def human_lines(self) -> list[str]:
+        """A short human report, one line per channel plus flagged orders."""
+        out: list[str] = []
+        for pulled in self.pull.channels:
+            r = pulled.result
+            text = (f"{pulled.channel}: {r.new} new, {r.updated} updated, {r.unchanged} "
+                    f"unchanged, {r.stale} stale order(s) in {pulled.pages} page(s)")
+            if pulled.acked or pulled.ack_failed:
+                text += f"; {pulled.acked} acknowledged"
+            if pulled.ack_error:
+                text += f"; acknowledgement failed ({pulled.ack_error}), retried next run"
+            if pulled.error:
+                text += f"; stopped: {pulled.error}"
+            out.append(text)
+            out.extend(f"  ! {flag.code}: {flag.message}" for flag in r.flags)
+        for name, why in self.pull.skipped.items():
+            out.append(f"{name}: skipped ({why})")
+        if self.pull.reapplied:
+            out.append(f"{self.pull.reapplied} order line(s) with a newly known SKU reserved")
+        if self.fastpath is not None:
+            for pushed in self.fastpath.channels:
+                text = f"fast path → {pushed.channel}: {pushed.pushed} SKU quantity(ies) pushed"
+                if pushed.failed:
+                    text += f", {len(pushed.failed)} refused"
+                if pushed.retry:
+                    text += f", {len(pushed.retry)} left queued"
+                if pushed.error:
+                    text += f"; stopped: {pushed.error}"
+                out.append(text)
+        if self.fastpath_note:
+            out.append(f"fast path: {self.fastpath_note}")
+        return out or ["no channel with orders is enabled"]
+
+
+def run_orders_cycle(workspace: Workspace, db: sqlite_utils.Database,
+                     channels: Sequence[str] | None = None, *, fast_path: bool = True,
+                     pusher: QuantityPusher | None = None,
+                     factory: AdapterFactory | None = None,
+                     clock: Callable[[], datetime] = utcnow) -> OrdersCycle:
+    """Pull orders (see :mod:`feedsync.orders.pull`) then drain the fast-path queue.
+
+    The caller holds the workspace run lock. ``pusher`` defaults to the sync engine restricted
+    to the queued SKUs and to quantity-only actions (:func:`feedsync.orders.engine.engine_pusher`).
+    """
+    factory = factory or adapter_factory(workspace, db, clock)
+    report = pull_orders(workspace, db, channels, factory=factory, clock=clock)
+    outcome = OrdersCycle(report)
+    if not fast_path or not workspace.settings.orders.fast_path:
+        outcome.fastpath_note = "off; the queued quantities go out with the next run"
+        return outcome
+    if pusher is None:
+        from feedsync.orders.engine import engine_pusher
+
+        pusher = engine_pusher(workspace, db, clock=clock)
+    outcome.fastpath = drain_outbox(db, pusher)
+    return outcome

@@ -1,0 +1,158 @@
+"""The quantity fast path: push the stock that orders just moved to every other channel.
+
+Storing a page of orders queues, in the same transaction, one ``stock_outbox`` row per
+(target channel, SKU whose availability changed); the target channels are the enabled API
+channels that take price/quantity updates, except the one the order came from. Right after the
+pull, :func:`drain_outbox` hands the queued SKUs of each channel, in batches, to a
+:class:`QuantityPusher` — the sync engine's plan and apply restricted to those SKUs and to
+price/quantity actions — and removes the rows the push settled. So a sale on one channel reaches
+the others in the same run, and a crash between the pull and the push only delays it to the next
+run (the rows are still there), never loses it.
+
+Quantities are read when the push happens, not when the row was queued, so a SKU queued twice is
+sent once with its latest stock. Pushing a quantity is idempotent (it sets a value), so a crash
+after the channel accepted a batch but before its rows were removed only re-sends the same value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import sqlite_utils
+
+from feedsync.errors import FeedsyncError, TransientError, redact
+from feedsync.orders.faults import crash_point
+from feedsync.orders.store import write_transaction
+
+BATCH = 500
+
+
+@dataclass
+class QuantityPushResult:
+    """How a push of some SKUs' quantities to one channel went.
+
+    ``done``: sent (or nothing needed sending); ``failed``: a permanent per-SKU refusal, reported
+    and not retried by the fast path (the listing's state says what is wrong); ``retry``: a
+    temporary failure, left queued for the next run. SKUs in none of them count as done.
+    """
+
+    done: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    retry: dict[str, str] = field(default_factory=dict)
+
+
+class QuantityPusher(Protocol):
+    """Pushes the current quantity of ``skus`` to ``channel`` (quantity-only, batched)."""
+
+    def __call__(self, channel: str, skus: Sequence[str]) -> QuantityPushResult:
+        """Push and report per SKU."""
+        ...
+
+
+@dataclass
+class ChannelFastPath:
+    """The fast path's outcome on one target channel."""
+
+    channel: str
+    pushed: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    retry: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    transient: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly view."""
+        return {"channel": self.channel, "pushed": self.pushed, "failed": self.failed,
+                "retry": self.retry, "error": self.error, "transient": self.transient}
+
+
+@dataclass
+class FastPathReport:
+    """The fast path's outcome over every target channel."""
+
+    channels: list[ChannelFastPath] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Everything queued was pushed."""
+        return all(not c.failed and not c.retry and c.error is None for c in self.channels)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly view."""
+        return {"channels": [c.as_dict() for c in self.channels]}
+
+
+def queued(db: sqlite_utils.Database) -> dict[str, int]:
+    """Queued SKUs per target channel."""
+    rows = db.execute(
+        "SELECT channel, COUNT(*) FROM stock_outbox GROUP BY channel ORDER BY channel"
+    ).fetchall()
+    return {channel: int(n) for channel, n in rows}
+
+
+def queued_skus(db: sqlite_utils.Database, channel: str) -> list[str]:
+    """The SKUs queued for ``channel`` (for tests and ``--json`` reports)."""
+    rows = db.execute(
+        "SELECT sku FROM stock_outbox WHERE channel = ? ORDER BY sku", [channel]
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def drain_outbox(db: sqlite_utils.Database, pusher: QuantityPusher, *,
+                 channels: Sequence[str] | None = None, batch: int = BATCH) -> FastPathReport:
+    """Push every queued SKU to its target channel through ``pusher`` and settle the queue.
+
+    A channel whose push raises stops there for this run (its remaining rows stay queued, their
+    attempt counters grow) while the other channels carry on.
+    """
+    report = FastPathReport()
+    names = list(channels) if channels is not None else list(queued(db))
+    for channel in names:
+        outcome = ChannelFastPath(channel)
+        report.channels.append(outcome)
+        after = ""
+        while True:
+            skus = [row[0] for row in db.execute(
+                "SELECT sku FROM stock_outbox WHERE channel = ? AND sku > ? ORDER BY sku"
+                " LIMIT ?", [channel, after, batch],
+            ).fetchall()]
+            if not skus:
+                break
+            after = skus[-1]
+            crash_point("before_fastpath_push")
+            try:
+                result = pusher(channel, skus)
+            except Exception as exc:
+                outcome.error = (exc.message if isinstance(exc, FeedsyncError)
+                                 else redact(f"{type(exc).__name__}: {exc}"))
+                outcome.transient = isinstance(exc, TransientError)
+                _note_attempt(db, channel, {sku: outcome.error for sku in skus})
+                break
+            crash_point("after_fastpath_push_before_clear")
+            _settle(db, channel, skus, result)
+            outcome.pushed += len(skus) - len(result.failed) - len(result.retry)
+            outcome.failed.update(result.failed)
+            outcome.retry.update(result.retry)
+    return report
+
+
+def _settle(db: sqlite_utils.Database, channel: str, skus: Sequence[str],
+            result: QuantityPushResult) -> None:
+    with write_transaction(db):
+        db.conn.executemany(
+            "DELETE FROM stock_outbox WHERE channel = ? AND sku = ?",
+            [[channel, sku] for sku in skus if sku not in result.retry],
+        )
+    if result.retry:
+        _note_attempt(db, channel, result.retry)
+
+
+def _note_attempt(db: sqlite_utils.Database, channel: str, errors: dict[str, str]) -> None:
+    with write_transaction(db):
+        db.conn.executemany(
+            "UPDATE stock_outbox SET attempts = attempts + 1, last_error = ?"
+            " WHERE channel = ? AND sku = ?",
+            [[message, channel, sku] for sku, message in errors.items()],
+        )

@@ -1,0 +1,220 @@
+"""The reservation ledger: how orders move stock, idempotently.
+
+Every order line has at most one ``stock_ledger`` entry saying what that line *currently* holds:
+``reserved`` units and ``decremented`` (already taken off ``on_hand``) at one location. When an
+order is stored, each line's *target* is computed from its state alone (:func:`line_target`) and
+only the difference between the entry and the target is applied to ``inventory``. Replaying the
+same history therefore changes nothing the second time, and the order in which versions of an
+order arrive does not matter once the newest is stored.
+
+Targets by order status (``shipped`` is the line's ``shipped_high``, clamped to its quantity):
+
+================================  ====================  ===========
+status                            reserved              decremented
+================================  ====================  ===========
+pending, unshipped, part. shipped quantity − shipped     shipped
+shipped                           0                     quantity
+cancelled, refunded               0                     shipped
+fulfilled by the marketplace      0                     0
+================================  ====================  ===========
+
+Units that shipped stay decremented after a cancellation or refund: they left the warehouse, and
+a return is restocked by the merchant's next inventory import.
+
+Location: the first time a line needs stock, it is placed at ``[orders] reserve_location`` when
+that location stocks the SKU with enough available units for the line, otherwise at the location
+with the most available units (ties: the configured location, then by name); a SKU without any
+stock row gets a row at the configured location (or ``default``) with ``on_hand = 0``. The entry
+remembers the location so releasing and shipping touch the same row.
+
+The CHECK constraints (``on_hand >= 0``, ``reserved >= 0``) are never violated: a decrement larger
+than ``on_hand`` clamps at zero and reports the shortfall, and a reservation larger than what is
+available is recorded in full (the units are owed) so ``available`` goes negative and the caller
+flags an oversell. Channels are sent ``max(available, 0)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import sqlite_utils
+
+from feedsync.models import OrderStatus
+
+DEFAULT_LOCATION = "default"
+
+_OPEN = frozenset({OrderStatus.PENDING, OrderStatus.UNSHIPPED, OrderStatus.PARTIALLY_SHIPPED})
+
+
+class LineKey(NamedTuple):
+    """Identity of one order line: (channel, account, order id, line id)."""
+
+    channel: str
+    account: str
+    order_id: str
+    line_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineTarget:
+    """What one line should hold: reserved units and units taken off on-hand."""
+
+    reserved: int = 0
+    decremented: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """A line's current ledger entry."""
+
+    sku: str
+    location: str
+    reserved: int
+    decremented: int
+
+
+@dataclass(slots=True)
+class StockEffect:
+    """What applying one line did to one inventory row (actual changes, after clamping)."""
+
+    sku: str
+    location: str
+    reserved_change: int = 0
+    on_hand_change: int = 0
+    short: int = 0  # units a decrement could not take because on_hand was already 0
+
+    @property
+    def available_change(self) -> int:
+        """Change of ``on_hand − reserved`` at this row."""
+        return self.on_hand_change - self.reserved_change
+
+
+def line_target(status: OrderStatus, quantity: int, shipped: int, *,
+                local_stock: bool = True) -> LineTarget:
+    """The ledger target of one line (see the table in the module docstring). Pure."""
+    if not local_stock or quantity <= 0:
+        return LineTarget()
+    shipped = min(max(shipped, 0), quantity)
+    if status in _OPEN:
+        return LineTarget(reserved=quantity - shipped, decremented=shipped)
+    if status is OrderStatus.SHIPPED:
+        return LineTarget(reserved=0, decremented=quantity)
+    return LineTarget(reserved=0, decremented=shipped)
+
+
+class StockLedger:
+    """Applies line targets to ``inventory`` through ``stock_ledger``.
+
+    It never opens a transaction: callers wrap a page of orders (ledger, inventory and the orders
+    themselves) in one, so they commit or vanish together.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, reserve_location: str | None = None,
+                 now: str = "") -> None:
+        self.db = db
+        self.reserve_location = reserve_location
+        self.now = now
+
+    def entry(self, key: LineKey) -> LedgerEntry | None:
+        """The current entry of a line, or None when it holds nothing."""
+        row = self.db.execute(
+            "SELECT sku, location, reserved, decremented FROM stock_ledger"
+            " WHERE channel = ? AND account = ? AND order_id = ? AND line_id = ?", list(key)
+        ).fetchone()
+        return LedgerEntry(*row) if row else None
+
+    def apply(self, key: LineKey, sku: str | None, target: LineTarget) -> list[StockEffect]:
+        """Move the line from its current entry to ``target`` for ``sku``; return the effects.
+
+        ``sku`` None (unknown to the catalog) means the line can hold no stock. When a line's SKU
+        changes, everything it held is returned to the old SKU first.
+        """
+        effects: list[StockEffect] = []
+        previous = self.entry(key)
+        if previous is not None and previous.sku != sku:
+            effects.append(self._move(previous.sku, previous.location,
+                                      -previous.reserved, -previous.decremented))
+            self._delete(key)
+            previous = None
+        if sku is None:
+            return effects
+        if previous is None:
+            if target == LineTarget():
+                return effects
+            location = self.choose_location(sku, target.reserved + target.decremented)
+            held = LineTarget()
+        else:
+            location = previous.location
+            held = LineTarget(previous.reserved, previous.decremented)
+        if held == target:
+            return effects
+        effects.append(self._move(sku, location, target.reserved - held.reserved,
+                                  target.decremented - held.decremented))
+        self.db.execute(
+            "INSERT INTO stock_ledger (channel, account, order_id, line_id, sku, location,"
+            " reserved, decremented, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (channel, account, order_id, line_id) DO UPDATE SET"
+            " sku = excluded.sku, location = excluded.location, reserved = excluded.reserved,"
+            " decremented = excluded.decremented, updated_at = excluded.updated_at",
+            [*key, sku, location, target.reserved, target.decremented, self.now],
+        )
+        return effects
+
+    def choose_location(self, sku: str, quantity: int) -> str:
+        """Where a new line of ``sku`` takes its ``quantity`` (rule in the module docstring)."""
+        rows = self.db.execute(
+            "SELECT location, on_hand - reserved FROM inventory WHERE sku = ?", [sku]
+        ).fetchall()
+        preferred = self.reserve_location
+        if not rows:
+            return preferred or DEFAULT_LOCATION
+        by_location = dict(rows)
+        if preferred is not None and by_location.get(preferred, -1) >= quantity:
+            return preferred
+        return min(rows, key=lambda r: (-r[1], r[0] != preferred, r[0]))[0]
+
+    def _delete(self, key: LineKey) -> None:
+        self.db.execute(
+            "DELETE FROM stock_ledger WHERE channel = ? AND account = ? AND order_id = ?"
+            " AND line_id = ?", list(key)
+        )
+
+    def _move(self, sku: str, location: str, reserve: int, decrement: int) -> StockEffect:
+        """Add ``reserve`` to reserved and take ``decrement`` off on_hand, clamped at zero."""
+        effect = StockEffect(sku, location)
+        row = self.db.execute(
+            "SELECT on_hand, reserved FROM inventory WHERE sku = ? AND location = ?",
+            [sku, location],
+        ).fetchone()
+        if row is None:
+            exists = self.db.execute("SELECT 1 FROM products WHERE sku = ?", [sku]).fetchone()
+            if exists is None or (reserve <= 0 and decrement <= 0):
+                # Nothing to release from, or the product left the catalog: nothing to touch.
+                effect.short = max(decrement, 0)
+                return effect
+            self.db.execute(
+                "INSERT INTO inventory (sku, location, on_hand, reserved, updated_at)"
+                " VALUES (?, ?, 0, 0, ?)", [sku, location, self.now],
+            )
+            row = (0, 0)
+        on_hand, reserved = int(row[0]), int(row[1])
+        new_reserved = max(0, reserved + reserve)
+        new_on_hand = max(0, on_hand - decrement)
+        effect.short = max(0, decrement - on_hand)
+        effect.reserved_change = new_reserved - reserved
+        effect.on_hand_change = new_on_hand - on_hand
+        if effect.reserved_change or effect.on_hand_change:
+            self.db.execute(
+                "UPDATE inventory SET on_hand = ?, reserved = ?, updated_at = ?"
+                " WHERE sku = ? AND location = ?",
+                [new_on_hand, new_reserved, self.now, sku, location],
+            )
+        return effect
+
+    def available(self, sku: str) -> int:
+        """Σ(on_hand − reserved) of ``sku`` over its locations (may be negative when oversold)."""
+        row = self.db.execute(
+            "SELECT COALESCE(SUM(on_hand - reserved), 0) FROM inventory WHERE sku = ?", [sku]
+        ).fetchone()
+        return int(row[0])
