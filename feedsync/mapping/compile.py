@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from feedsync.mapping.categories import CategoryMap
 from feedsync.mapping.filters import Filters
+from feedsync.mapping.record import TraceStep
 from feedsync.mapping.rules import PriceRule, availability_word, shown_quantity
 from feedsync.mapping.schema import ChannelSchema, FieldSpec
 from feedsync.mapping.sources import (
@@ -104,7 +105,7 @@ class _Compiler:
                                f"columns are {', '.join(known_columns())}", hint=name)
         return lambda row: ""
 
-    def _rule_getter(self, name: str) -> Getter:
+    def _rule_getter(self, name: str, label: str) -> Getter:
         price, quantity = self.price, self.spec.quantity
         categories, category_getter = self.categories, self.category_getter
         group_getter = self.group_getter
@@ -121,7 +122,7 @@ class _Compiler:
             amount = row.cache.get("quantity")
             if amount is None:
                 amount = row.cache["quantity"] = shown_quantity(row.available, quantity,
-                                                                row.trace)
+                                                                row.trace, label)
             return int(amount)
 
         def category(row: Row) -> Value:
@@ -139,9 +140,7 @@ class _Compiler:
                                          f"store category {shown_path!r} is not in "
                                          f"[categories.map] and there is no default"))
             elif row.trace is not None:
-                from feedsync.mapping.record import TraceStep
-
-                row.trace.append(TraceStep("category", f"[categories] {matched!r}", path, value))
+                row.trace.append(TraceStep(label, f"[categories] {matched!r}", path, value))
             return value
 
         getters: dict[str, Getter] = {
@@ -194,7 +193,8 @@ class _Compiler:
 
             return first, f"first of {', '.join(rule.first)}"
         if rule.rule is not None:
-            return self._rule_getter(rule.rule), f"rule [{_rule_section(rule.rule)}] {rule.rule}"
+            return (self._rule_getter(rule.rule, name),
+                    f"rule [{_rule_section(rule.rule)}] {rule.rule}")
         if is_column(name):
             return column_getter(name), f"column {name}"
         self.problems.add(loc, "no source: give from, template, const, first or rule")
