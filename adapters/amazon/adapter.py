@@ -177,6 +177,11 @@ class AmazonAdapter(Adapter):
 
     # --- submit / poll ----------------------------------------------------------------------------
 
+    def batch_key(self, item: RenderedItem) -> str:
+        """Price/quantity-only changes batch apart, so a few of them can take the fast
+        patchListingsItem path instead of waiting behind a content feed."""
+        return "price_quantity" if item.action is Action.PRICE_QUANTITY else "listing"
+
     def submit(self, batch: Batch) -> Submission:
         """Send one batch: patchListingsItem for a few price/quantity SKUs, else one feed."""
         small = len(batch.items) <= self.config.patch_api_max_items
@@ -200,7 +205,7 @@ class AmazonAdapter(Adapter):
         error: str | None = None
         for item in batch.items:
             if error is not None:  # a transient failure stopped the batch: retry next run
-                results.append(ItemOutcome(sku=item.sku, status=ItemStatus.PENDING))
+                results.append(ItemOutcome(sku=item.sku, status=ItemStatus.DEFERRED))
                 continue
             body = {"productType": item.payload["productType"],
                     "patches": item.payload["patches"]}
@@ -215,7 +220,9 @@ class AmazonAdapter(Adapter):
                 continue
             except (TransientError, BudgetExhausted) as exc:
                 error = exc.message
-                results.append(ItemOutcome(sku=item.sku, status=ItemStatus.PENDING))
+                results.append(ItemOutcome(sku=item.sku, status=ItemStatus.DEFERRED, issues=[
+                    Issue(sku=item.sku, severity=Severity.WARNING, code="transient",
+                          message=exc.message, source="amazon")]))
                 continue
             issues = [to_issue(raw, item.sku) for raw in answer.get("issues") or []]
             rejected = answer.get("status") == "INVALID" or any(
@@ -249,11 +256,10 @@ class AmazonAdapter(Adapter):
         results = outcomes(report, submission.skus, set(submission.detail.get("deleted", ())))
         summary = feed_level_summary(report)
         if status.processing_status == "FATAL":
-            # "Some, none, or all of the operations may have completed" (getFeed): SKUs the
-            # report does not reject stay pending until a later plan/reconcile settles them.
-            for outcome in results:
-                if outcome.status is not ItemStatus.REJECTED:
-                    outcome.status = ItemStatus.PENDING
+            # "Some, none, or all of the operations may have completed" (getFeed): only the
+            # SKUs the report rejects get an outcome; the core releases the others of a FAILED
+            # submission and the next plan sends them again (updates are idempotent).
+            results = [o for o in results if o.status is ItemStatus.REJECTED]
             submission.state = SubmissionState.FAILED
             submission.error = f"amazon feed {submission.handle} FATAL" + (
                 f": {summary}" if summary else "")

@@ -65,9 +65,6 @@ class AmazonConfig(AdapterConfig):
     patch_api_max_items: int = Field(default=20, ge=0, le=200)
     feed_poll_seconds: float = Field(default=60.0, gt=0)
     order_included_data: list[str] = Field(default_factory=lambda: ["FULFILLMENT", "PROCEEDS"])
-    # Read by the feed builder's publish gate (feedsync.feeds.channel), declared here so the
-    # strict config accepts it.
-    feed_max_drop_share: float | None = Field(default=None, ge=0.0, le=1.0)
     orders_fulfilled_by: list[FulfilledBy] = Field(default_factory=_both_fulfilment)
 
     @field_validator("marketplace_ids")

@@ -157,7 +157,7 @@ def test_cancelled_and_fatal_feeds(status: str, state: SubmissionState,
     if expected is None:
         assert polled.outcomes == []
     else:
-        assert [o.status for o in polled.outcomes] == [ItemStatus.REJECTED, expected]
+        assert [(o.sku, o.status) for o in polled.outcomes] == [("A", ItemStatus.REJECTED)]
 
 
 @responses.activate
