@@ -167,15 +167,24 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
      r"\1\2 [REDACTED]"),
     (re.compile(r"(?i)((?:x-amz-access-token|x-api-key|wm_sec\.access_token|api[_-]?key)"
                 r"['\"]?\s*[:=]\s*['\"]?)[^\s'\",}&]+"), r"\1[REDACTED]"),
-    # OAuth fields in JSON, form bodies and query strings.
+    # OAuth fields in JSON, form bodies and query strings (plus Meta's appsecret_proof and
+    # Walmart's WM_SEC.AUTH_SIGNATURE, which are as good as the secret for a while).
     (re.compile(r"(?i)((?:access_token|refresh_token|client_secret|id_token|assertion|"
-                r"password|secret|token)['\"]?\s*[:=]\s*['\"]?)[^\s'\",}&]+"), r"\1[REDACTED]"),
+                r"password|secret|token|appsecret_proof|auth_signature|signature)"
+                r"['\"]?\s*[:=]\s*['\"]?)[^\s'\",}&]+"), r"\1[REDACTED]"),
+    # Credentials outside a header line: "Bearer xxx", "Basic base64", AWS SigV4 parts.
+    (re.compile(r"\b(Bearer)\s+[A-Za-z0-9\-._~+/|]{8,}=*"), r"\1 [REDACTED]"),
+    (re.compile(r"\b(Basic)\s+(?=[A-Za-z0-9+/]*[0-9+/=])[A-Za-z0-9+/]{12,}={0,2}"),
+     r"\1 [REDACTED]"),
+    (re.compile(r"\b(Credential|Signature)=[^\s,&'\"]+"), r"\1=[REDACTED]"),
     # Signed URL query strings (S3 presigned, Google signed URLs): drop the whole query.
     (re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*(?:X-Amz-|Signature=|signature=|sig=|"
                 r"X-Goog-)[^\s'\"]*"), r"\1?[REDACTED]"),
     # "Atza|..." LWA tokens and JWT-looking strings anywhere.
     (re.compile(r"Atz[a-z]\|[A-Za-z0-9\-_|=+/.]+"), "[REDACTED]"),
     (re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), "[REDACTED]"),
+    # Meta (Facebook) access tokens start with "EAA" and are long.
+    (re.compile(r"\bEAA[A-Za-z0-9]{30,}"), "[REDACTED]"),
 ]
 
 

@@ -49,7 +49,8 @@ class CircuitBreaker:
                 return
             self.rejected += 1
             reason, status = self._reason, self._status
-        raise CircuitOpen(f"{self.channel}[{self.account}] is stopped for this run: {reason}",
+        raise CircuitOpen(f"{self.channel}[{self.account}] is stopped for this run after an "
+                          f"earlier failure: {reason}",
                           channel=self.channel, status=status, repeat=True)
 
     def open(self, reason: str, status: int | None = None) -> CircuitOpen:
@@ -60,9 +61,12 @@ class CircuitBreaker:
                 self._reason = reason
                 self._status = status
             reason, status = self._reason or reason, self._status
-        exc = CircuitOpen(
-            f"{self.channel}[{self.account}] is stopped for this run: {reason}",
-            channel=self.channel, status=status, repeat=not first)
+        if first:
+            text = f"{reason}; {self.channel}[{self.account}] is stopped for this run"
+        else:
+            text = (f"{self.channel}[{self.account}] is stopped for this run after an earlier "
+                    f"failure: {reason}")
+        exc = CircuitOpen(text, channel=self.channel, status=status, repeat=not first)
         if first:
             log.error("%s", exc.message)
         return exc

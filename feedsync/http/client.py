@@ -32,7 +32,14 @@ from feedsync.http.breaker import CircuitBreaker
 from feedsync.http.clock import Clock, SystemClock
 from feedsync.http.hints import DEFAULT_HINT_HOOKS, HintHook, RateHint, combine
 from feedsync.http.limits import OperationLimit, index_limits
-from feedsync.http.logsafe import body_excerpt, request_ids, safe_headers, safe_url
+from feedsync.http.logsafe import (
+    body_excerpt,
+    install_redaction,
+    register_url_secrets,
+    request_ids,
+    safe_headers,
+    safe_url,
+)
 from feedsync.http.paginate import PageRequest, Paginator
 from feedsync.http.retry import RetriesExhausted, RetryPolicy, RetryRequested, call_with_retries
 from feedsync.http.session import DEFAULT_TIMEOUTS, Timeouts, build_session, join_url, same_origin
@@ -106,6 +113,7 @@ class HttpClient:
         self.rng = rng or random.Random()
         self.limits = index_limits(list(limits))
         self.breaker = CircuitBreaker(channel, account)
+        install_redaction()
         self._deferrals = DeferralLog()
         self.throttle = Throttle(channel, account, self.limits, self.store, self.clock,
                                  self._deferrals, max_throttle_wait)
@@ -177,6 +185,7 @@ class HttpClient:
         label = f"{self.label} {operation}"
         self.breaker.check()
         url = join_url(self.base_url, path)
+        register_url_secrets(url)
         authenticated = same_origin(url, self.base_url)
         safe = idempotent if idempotent is not None else method in IDEMPOTENT_METHODS
         ok = frozenset(ok_statuses)
@@ -226,6 +235,11 @@ class HttpClient:
             action = resolution.action
             if action is Action.OK:
                 return response
+            if not authenticated and action in (Action.REFRESH_AUTH, Action.FAIL_CONFIG):
+                # A presigned URL on another host (an S3 feed document) that says 401/403 has
+                # expired or is wrong; our channel credentials were not involved.
+                raise ChannelError(self._describe(label, resolution, response),
+                                   channel=self.channel, status=response.status_code)
             if action is Action.REFRESH_AUTH:
                 # A 401 was refused before processing, so re-sending is safe even for a POST.
                 if refreshed or self.auth is None or not self.auth.can_refresh:

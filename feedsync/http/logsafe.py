@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from feedsync.errors import redact
+from feedsync.errors import redact, register_secret
 
 # Header names whose values are credentials (compared lower-case), and name fragments that
 # mark a header as sensitive even if we have never heard of it.
@@ -66,6 +66,22 @@ def safe_url(url: str) -> str:
     return redact(urlunsplit((parts.scheme, netloc, parts.path, query, "")))
 
 
+_SIGNING_PARAMS = ("x-amz-signature", "x-amz-credential", "x-amz-security-token",
+                   "x-goog-signature", "x-goog-credential", "signature", "sig")
+
+
+def register_url_secrets(url: str) -> None:
+    """Register the signing values of a presigned URL, so an error body echoing them is
+    redacted too (S3 answers ``SignatureDoesNotMatch`` with the signature in the body)."""
+    try:
+        pairs = parse_qsl(urlsplit(url).query, keep_blank_values=False)
+    except ValueError:
+        return
+    for key, value in pairs:
+        if key.lower() in _SIGNING_PARAMS:
+            register_secret(value)
+
+
 def body_excerpt(text: str, limit: int = 300) -> str:
     """The start of a response body for an error message: one line, redacted, bounded."""
     flat = " ".join(text.split())
@@ -81,6 +97,18 @@ def request_ids(headers: Mapping[str, str]) -> dict[str, str]:
         if value:
             found[name] = redact(value)
     return found
+
+
+def install_redaction(names: tuple[str, ...] = ("urllib3.connectionpool",)) -> None:
+    """Attach a :class:`RedactingFilter` to loggers that print URLs we do not format ourselves.
+
+    urllib3 logs every request line (path and query string: a presigned URL's signature, an
+    ``access_token`` parameter) at DEBUG. Idempotent.
+    """
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
 
 
 class RedactingFilter(logging.Filter):

@@ -1,4 +1,4 @@
-"""Fixtures for the HTTP layer tests: a fake clock, mocked HTTP, a client factory, a workspace DB."""
+"""HTTP layer test fixtures: a fake clock, mocked HTTP, a client factory, a workspace DB."""
 
 from __future__ import annotations
 
