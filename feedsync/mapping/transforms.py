@@ -83,6 +83,11 @@ def per_item(fn: Callable[[str], str]) -> Step:
 
 _SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+# Inline (phrasing) tags vanish without a trace, so "<b>cotton</b>," stays "cotton,"; every other
+# tag (paragraphs, list items, line breaks …) separates words.
+_INLINE_TAG = re.compile(
+    r"</?(?:a|abbr|b|bdi|bdo|cite|code|data|dfn|em|font|i|kbd|mark|q|s|samp|small|span|strong|"
+    r"sub|sup|time|u|var|wbr)(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
@@ -91,6 +96,7 @@ def _strip_html_once(text: str) -> str:
     if "<" in text:
         text = _SCRIPT.sub(" ", text)
         text = _COMMENT.sub(" ", text)
+        text = _INLINE_TAG.sub("", text)
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
