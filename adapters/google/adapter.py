@@ -52,7 +52,7 @@ from feedsync.http.store import SqliteStateStore
 from feedsync.models import Issue, Severity
 
 from .auth import service_account_auth
-from .client import BASE_URL, MerchantClient
+from .client import BASE_URL, GoogleRejection, MerchantClient
 from .limits import ERROR_TABLE, LIMITS, UPDATES_PER_PRODUCT_PER_DAY, WRITE
 from .render import (
     Target,
@@ -60,7 +60,7 @@ from .render import (
     product_input,
     product_key,
 )
-from .status import issue_from_rejection, outcome_from_product
+from .status import issues_from_rejection, outcome_from_product
 
 DEFERRED = "deferred_daily_update_limit"
 # Our clock and Google's may disagree a little; a status stamped this much before the insert
@@ -221,10 +221,12 @@ class GoogleAdapter(Adapter):
                     client.insert(item.payload["body"], sku=item.sku)
                     outcomes.append(ItemOutcome(item.sku, ItemStatus.PENDING, remote_id=key))
                     waiting[item.sku] = key
+            except GoogleRejection as exc:
+                outcomes.append(ItemOutcome(item.sku, ItemStatus.REJECTED, issues_from_rejection(
+                    item.sku, exc.google_message, exc.fields), remote_id=key))
             except ItemRejected as exc:
-                outcomes.append(ItemOutcome(item.sku, ItemStatus.REJECTED,
-                                            [issue_from_rejection(item.sku, exc.message)],
-                                            remote_id=key))
+                outcomes.append(ItemOutcome(item.sku, ItemStatus.REJECTED, issues_from_rejection(
+                    item.sku, exc.message, []), remote_id=key))
         state = SubmissionState.PENDING if waiting else SubmissionState.DONE
         detail: dict[str, Any] = {"sent_at": self.clock.time(), "waiting": waiting}
         if deferred:

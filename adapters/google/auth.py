@@ -80,6 +80,12 @@ class ServiceAccountAuth(_OAuth2Auth):
         self.client_email = str(info["client_email"])
         self._jwt_scope = scope
 
+    @property
+    def _label(self) -> str:
+        ctx = self._context
+        who = f"{ctx.channel}[{ctx.account}]" if ctx.channel else "google"
+        return f"{who}: service-account token request for {self.client_email}"
+
     def _grant_params(self) -> dict[str, str]:
         """A fresh assertion per token request, timed by the bound clock."""
         now = int(self._context.clock.time())

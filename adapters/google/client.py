@@ -16,13 +16,41 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from feedsync.errors import ChannelError
+import requests
+
+from feedsync.errors import ChannelError, ItemRejected
 from feedsync.http import HttpClient, TokenPaginator, json_body
 
 from .limits import PAGE_SIZE, READ, WRITE
 from .render import Target, encode, resource_segment
 
 BASE_URL = "https://merchantapi.googleapis.com"
+
+
+class GoogleRejection(ItemRejected):
+    """Google refused one product's data: its message and the fields it named."""
+
+    def __init__(self, sku: str, message: str, fields: list[tuple[str, str]]) -> None:
+        self.google_message = message
+        self.fields = fields  # (API field path, description) from google.rpc.BadRequest
+        super().__init__(f"{sku}: {message}", channel="google", sku=sku)
+
+    @classmethod
+    def from_response(cls, sku: str, response: requests.Response | None,
+                      fallback: str) -> GoogleRejection:
+        """Read ``error.message`` and ``error.details[].fieldViolations`` from the answer."""
+        body = json_body(response) if response is not None else None
+        error = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(error, dict):
+            return cls(sku, fallback, [])
+        fields = []
+        for detail in error.get("details") or ():
+            for violation in (detail.get("fieldViolations") or ()
+                              if isinstance(detail, dict) else ()):
+                if isinstance(violation, dict) and violation.get("field"):
+                    fields.append((str(violation["field"]),
+                                   str(violation.get("description") or "")))
+        return cls(sku, str(error.get("message") or fallback), fields)
 
 
 class MerchantClient:
@@ -37,13 +65,26 @@ class MerchantClient:
 
         Marked idempotent: an insert with the same offerId, language and data source replaces
         the earlier one, so re-sending after a lost answer cannot duplicate a product.
+
+        Raises :class:`GoogleRejection` (an ItemRejected) with Google's own message and field
+        violations when the product data is refused.
         """
-        response = self.http.post(
-            f"products/v1/{self.target.parent}/productInputs:insert",
-            operation=WRITE, idempotent=True, item=sku,
-            params={"dataSource": self.target.data_source},
-            data=encode(body), headers={"Content-Type": "application/json"},
-        )
+        seen: list[requests.Response] = []
+
+        def keep(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+            seen.append(response)
+
+        try:
+            response = self.http.post(
+                f"products/v1/{self.target.parent}/productInputs:insert",
+                operation=WRITE, idempotent=True, item=sku,
+                params={"dataSource": self.target.data_source},
+                data=encode(body), headers={"Content-Type": "application/json"},
+                hooks={"response": keep},
+            )
+        except ItemRejected as exc:
+            raise GoogleRejection.from_response(sku, seen[-1] if seen else None,
+                                                exc.message) from None
         stored = json_body(response)
         return stored if isinstance(stored, dict) else {}
 

@@ -76,13 +76,34 @@ def outcome_from_product(sku: str, product: dict[str, Any]) -> ItemOutcome:
 
 
 
-def issue_from_rejection(sku: str, message: str) -> Issue:
-    """A refused insert (400 INVALID_ARGUMENT) → one error issue with Google's message.
+def issues_from_rejection(sku: str, message: str, fields: list[tuple[str, str]]
+                          ) -> list[Issue]:
+    """A refused insert (400 INVALID_ARGUMENT) → error issues with Google's words.
 
-    Google's messages name the attribute as ``[productAttributes.gtins]`` or similar; when one
-    is found it becomes the issue's field.
+    Each ``fieldViolations`` entry becomes one issue naming the feed attribute; without them,
+    Google's message is one issue, its field taken from a leading ``[productAttributes.x]``.
     """
-    match = re.search(r"\[(?:product_?[Aa]ttributes\.)?([A-Za-z][A-Za-z0-9_.]*)\]", message)
-    field = _feed_name(match.group(1).split(".")[-1]) if match else None
-    return Issue(sku=sku, severity=Severity.ERROR, code="invalid_argument", message=message,
-                 field=field, source=CHANNEL)
+    if fields:
+        return [Issue(sku=sku, severity=Severity.ERROR, code="invalid_argument",
+                      message=description or message, field=feed_field(path), source=CHANNEL)
+                for path, description in fields]
+    match = re.match(r"\s*\[([A-Za-z_.]+)\]", message)
+    field = feed_field(match.group(1)) if match else None
+    return [Issue(sku=sku, severity=Severity.ERROR, code="invalid_argument", message=message,
+                  field=field, source=CHANNEL)]
+
+
+def feed_field(path: str) -> str:
+    """An API field path (``product_attributes.gtins``, ``productAttributes.imageLink``) → the
+    feed attribute the merchant maps (``gtin``, ``image_link``)."""
+    from .render import ATTRIBUTES
+
+    parts = path.split(".")
+    if len(parts) > 1 and parts[0] in ("product_attributes", "productAttributes"):
+        parts = parts[1:]  # "price.amount_micros" is about the price attribute
+    last = parts[0]
+    camel = re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), last)
+    for name, attr in ATTRIBUTES.items():
+        if attr.api == camel:
+            return name
+    return _feed_name(last)
