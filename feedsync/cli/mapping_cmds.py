@@ -95,15 +95,32 @@ def _mapper(app: AppContext, channel: str) -> ChannelMapper:
 @click.option("--show-excluded", is_flag=True, help="List every SKU left out, with the reason.")
 @click.option("--warnings/--no-warnings", default=True, show_default=True,
               help="List SKUs whose only issues are warnings.")
+@click.option("--remote", is_flag=True,
+              help="Ask the channel itself about the SKUs named after it: "
+                   "'validate amazon --remote SKU…' (nothing is changed).")
 @pass_app
 @click.pass_context
 def validate(ctx: click.Context, app: AppContext, channels: tuple[str, ...], json_flag: bool,
-             show_excluded: bool, warnings: bool) -> None:
+             show_excluded: bool, warnings: bool, remote: bool) -> None:
     """Map the catalog for each CHANNEL (default: the enabled ones) and list every issue.
 
     Exits 6 when any SKU has an error: such a SKU is never sent.
     """
     app.json_output = app.json_output or json_flag
+    if remote:  # the channel package's validation.run_remote does the work (Amazon has one)
+        import importlib
+
+        from feedsync.registry import channel_package
+
+        if not channels:
+            raise UsageError("--remote needs a channel and SKUs: validate amazon --remote SKU…")
+        package = channel_package(channels[0], app.workspace.channel(channels[0]).adapter)
+        try:
+            module = importlib.import_module(f"{package}.validation")
+        except ModuleNotFoundError:
+            raise UsageError(f"{channels[0]} has no remote validation") from None
+        module.run_remote(app, channels[0], list(channels[1:]))
+        return
     names = list(channels) or app.workspace.enabled_channels()
     if not names:
         raise UsageError("no channel given and none is enabled in feedsync.toml")
