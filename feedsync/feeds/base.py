@@ -23,9 +23,7 @@ from feedsync.mapping.schema import ChannelSchema
 # Characters XML 1.0 forbids (C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF).
 # The same characters are scrubbed from delimited feeds: they are never meaningful in a listing
 # and platforms reject the whole file for them.
-_NOT_XML_CHARS = re.compile(
-    "[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # How many SKUs a result names per kind of note (counts are always complete): a feed of a
 # million rows must not hold a million SKUs in memory to report them.

@@ -29,9 +29,9 @@ from feedsync.mapping.record import MappedRecord
 from feedsync.mapping.schema import ChannelSchema
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\v\f\x85\u2028\u2029]")
-_NEEDS_CLEANING = re.compile(
-    "[\r\n\t\v\f\x85\u2028\u2029]|[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+# Line breaks and tabs (flattened) plus what XML forbids (removed): one positive character class,
+# several times faster than a negated one over the whole Unicode range.
+_NEEDS_CLEANING = re.compile("[\x00-\x1f\x85\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
 def is_url_field(name: str) -> bool:
@@ -96,19 +96,26 @@ class DelimitedWriter(FeedWriter):
         for name, value in record.fields.items():
             position = index.get(name)
             if position is None:
-                if name in self.schema:
-                    raise ValueError(
-                        f"{self.info.channel}: SKU {record.sku!r} has field {name!r}, which "
-                        f"this feed has no column for"
-                    )
-                raise self._unknown_field(record, name)
-            if isinstance(value, list):
-                value = self._join(record.sku, name, value)
-            if _NEEDS_CLEANING.search(value):
-                value = self._clean(record.sku, name, value)
+                raise self._no_column(record, name)
+            if value.__class__ is not str:
+                value = self._join(record.sku, name, value)  # type: ignore[arg-type]
             row[position] = value
+        # One scan of the whole row finds the rare value that needs cleaning.
+        if _NEEDS_CLEANING.search(" ".join(row)):
+            names = self.columns
+            for position, value in enumerate(row):
+                if _NEEDS_CLEANING.search(value):
+                    row[position] = self._clean(record.sku, names[position], value)
         self._rows.writerow(row)
         self.items += 1
+
+    def _no_column(self, record: MappedRecord, name: str) -> ValueError:
+        if name in self.schema:
+            return ValueError(
+                f"{self.info.channel}: SKU {record.sku!r} has field {name!r}, which this feed "
+                f"has no column for"
+            )
+        return self._unknown_field(record, name)
 
     def _join(self, sku: str, name: str, values: list[str]) -> str:
         separator = self.format.repeated_separator

@@ -105,8 +105,12 @@ class RssWriter(FeedWriter):
         # lxml declares the namespace on every item it serialises on its own; the declaration
         # is already on <rss>, so it is removed from the item's start tag (its first match).
         self._redundant_ns = f' xmlns:{fmt.prefix}="{fmt.namespace}"'.encode()
-        self._tags = {name: fmt.tag(name) for name in schema.field_names}
-        self._pool: dict[str, list[etree._Element]] = {}
+        # One reusable element per field (more for repeated fields, created on demand): an item
+        # costs one text assignment per attribute instead of building a tree per record.
+        self._pool: dict[str, list[etree._Element]] = {
+            name: [self._new_element(fmt.tag(name))] for name in schema.field_names
+        }
+        self._children: list[etree._Element] = []
         self._started = False
 
     # --- document ------------------------------------------------------------------------
@@ -141,34 +145,58 @@ class RssWriter(FeedWriter):
         self.stream.write(b"    " + data.replace(self._redundant_ns, b"", 1) + b"\n")
         self.items += 1
 
+    @staticmethod
+    def _new_element(tag: str) -> etree._Element:
+        element = etree.Element(tag)
+        element.tail = _FIELD_TAIL
+        return element
+
     def _render(self, record: MappedRecord, *, clean: bool) -> bytes:
         children: list[etree._Element] = []
+        append = children.append
+        pools = self._pool
         for name, value in record.fields.items():
-            tag = self._tags.get(name)
-            if tag is None:
+            pool = pools.get(name)
+            if pool is None:
                 raise self._unknown_field(record, name)
-            values = value if isinstance(value, list) else (value,)
-            pool = self._pool.setdefault(name, [])
-            position = 0
-            for text in values:
+            if value.__class__ is str:
                 if clean:
-                    text, removed = scrub(text)
-                    if removed:
-                        self.notes.add("control_characters_removed", record.sku, name)
+                    value = self._clean(record.sku, name, value)
+                if value:  # Google: leave empty attributes out
+                    element = pool[0]
+                    element.text = value  # lxml refuses text XML cannot carry (ValueError)
+                    append(element)
+                continue
+            position = 0
+            for text in value:
+                if clean:
+                    text = self._clean(record.sku, name, text)
                 if not text:
-                    continue  # Google: leave empty attributes out
+                    continue
                 if position == len(pool):
-                    pool.append(etree.Element(tag))
+                    pool.append(self._new_element(pool[0].tag))
                 element = pool[position]
                 position += 1
                 element.text = text
-                element.tail = _FIELD_TAIL
-                children.append(element)
+                append(element)
         item = self._item
-        if children:
-            children[-1].tail = _LAST_TAIL
-        item[:] = children
-        return _element_bytes(item)
+        if children != self._children:  # the same attributes as the last item: keep them
+            item[:] = children
+            self._children = children
+        if not children:
+            return _element_bytes(item)
+        last = children[-1]
+        last.tail = _LAST_TAIL
+        try:
+            return _element_bytes(item)
+        finally:
+            last.tail = _FIELD_TAIL
+
+    def _clean(self, sku: str, name: str, text: str) -> str:
+        cleaned, removed = scrub(text)
+        if removed:
+            self.notes.add("control_characters_removed", sku, name)
+        return cleaned
 
     def close(self) -> None:
         """Write the closing tags (and the header, if no item was written)."""
