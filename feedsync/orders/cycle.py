@@ -39,29 +39,33 @@ class OrdersCycle:
         }
 
     def exit_code(self) -> ExitCode:
-        """0 when everything went through; 75 when only temporary failures remain; 3 when
-        some of it went through; 1 when nothing did."""
-        problems: list[bool] = []  # one entry per failure: is it temporary?
+        """The most urgent thing a human should know: a guardrail refusal (5), then a
+        configuration or credential problem (4); 75 when every failure is temporary; 1 when
+        nothing went through; 3 when some of it did; else 0."""
+        problems: list[ExitCode] = []
         worked = 0
         for pulled in self.pull.channels:
             if pulled.error is not None:
-                problems.append(pulled.transient)
+                problems.append(pulled.exit_code)
             else:
                 worked += 1
             if pulled.ack_error is not None:
-                problems.append(False)
+                problems.append(ExitCode.TEMPFAIL)
         for pushed in self.fastpath.channels if self.fastpath else []:
             if pushed.error is not None:
-                problems.append(pushed.transient)
+                problems.append(pushed.exit_code)
             elif pushed.retry:
-                problems.append(True)
+                problems.append(ExitCode.TEMPFAIL)
             elif pushed.failed:
-                problems.append(False)
+                problems.append(ExitCode.PARTIAL)
             if pushed.pushed:
                 worked += 1
         if not problems:
             return ExitCode.OK
-        if all(problems):
+        for urgent in (ExitCode.GUARDRAIL, ExitCode.NEEDS_HUMAN):
+            if urgent in problems:
+                return urgent
+        if all(code is ExitCode.TEMPFAIL for code in problems):
             return ExitCode.TEMPFAIL
         return ExitCode.PARTIAL if worked else ExitCode.ERROR
 
@@ -87,6 +91,8 @@ class OrdersCycle:
         if self.fastpath is not None:
             for pushed in self.fastpath.channels:
                 text = f"fast path → {pushed.channel}: {pushed.pushed} SKU quantity(ies) pushed"
+                if pushed.not_listed:
+                    text += f", {pushed.not_listed} not listed there"
                 if pushed.failed:
                     text += f", {len(pushed.failed)} refused"
                 if pushed.retry:
@@ -121,3 +127,42 @@ def run_orders_cycle(workspace: Workspace, db: sqlite_utils.Database,
         pusher = engine_pusher(workspace, db, clock=clock)
     outcome.fastpath = drain_outbox(db, pusher)
     return outcome
+
+
+def _outcome(code: ExitCode) -> Any:
+    from feedsync.sync.runs import Outcome
+
+    return {ExitCode.OK: Outcome.OK, ExitCode.TEMPFAIL: Outcome.TRANSIENT,
+            ExitCode.NEEDS_HUMAN: Outcome.NEEDS_HUMAN, ExitCode.GUARDRAIL: Outcome.REFUSED,
+            ExitCode.PARTIAL: Outcome.PARTIAL}.get(code, Outcome.ERROR)
+
+
+def step_results(cycle: OrdersCycle) -> list[Any]:
+    """The cycle as the run journal's steps (``feedsync.sync.runs.StepResult``): one
+    ``orders`` step per pulled channel and one ``fast_path`` step per target channel."""
+    from feedsync.sync.runs import StepResult
+
+    steps: list[Any] = []
+    for pulled in cycle.pull.channels:
+        code = pulled.exit_code if pulled.error else (
+            ExitCode.TEMPFAIL if pulled.ack_error else ExitCode.OK)
+        counts = {k: v for k, v in pulled.as_dict().items()
+                  if k in ("new", "updated", "unchanged", "stale", "pages", "acknowledged",
+                           "ack_failed", "affected_skus")}
+        counts["flags"] = len(pulled.result.flags)
+        message = pulled.error or pulled.ack_error or (
+            f"{pulled.channel}: {pulled.result.new} new, {pulled.result.updated} updated order(s)")
+        steps.append(StepResult(step="orders", outcome=_outcome(code), channel=pulled.channel,
+                                account=pulled.account, message=message, counts=counts,
+                                details={"flags": pulled.result.as_dict()["flags"]}))
+    for pushed in cycle.fastpath.channels if cycle.fastpath else []:
+        code = pushed.exit_code if pushed.error else (
+            ExitCode.TEMPFAIL if pushed.retry else
+            ExitCode.PARTIAL if pushed.failed else ExitCode.OK)
+        steps.append(StepResult(
+            step="fast_path", outcome=_outcome(code), channel=pushed.channel,
+            message=pushed.error or f"{pushed.channel}: {pushed.pushed} quantity(ies) pushed",
+            counts={"pushed": pushed.pushed, "not_listed": pushed.not_listed,
+                    "failed": len(pushed.failed),
+                    "retry": len(pushed.retry)}))
+    return steps

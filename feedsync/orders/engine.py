@@ -1,23 +1,84 @@
-"""The fast path's pusher: the sync engine restricted to some SKUs and to quantity changes."""
+"""The fast path's pusher: the sync engine's push, restricted to the SKUs orders moved.
+
+Only SKUs the target channel already lists are pushed: one it does not hold has nothing to
+update there and gets its current quantity when the full push creates it. For the others
+:func:`engine_pusher` calls :func:`feedsync.sync.push.push_channel` with
+``PushOptions(skus=…)``: the engine plans only those SKUs, and since only their stock changed it
+sends them as ``price_quantity`` actions (a channel without a price/quantity path gets the update
+it needs instead, and a SKU whose content changed too goes out complete — both are what the next
+full push would send anyway). Guardrails apply as in any push. Pending submissions are not
+waited for here (``wait=0``): the run's own push, or the next run, polls them.
+
+How the engine's verdict settles the queue: a channel that went through (even with some SKUs
+rejected — their reasons live in the listing state and are reported) settles every SKU; a
+refusal, a temporary failure or a configuration problem raises, so the SKUs stay queued for the
+next run and the error is reported with its exit code.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import sqlite_utils
 
+from feedsync.catalog import Catalog
 from feedsync.config import Workspace
-from feedsync.errors import TransientError
+from feedsync.errors import ConfigError, FeedsyncError, GuardrailError, TransientError
 from feedsync.orders.channels import utcnow
 from feedsync.orders.fastpath import QuantityPusher, QuantityPushResult
 
 
 def engine_pusher(workspace: Workspace, db: sqlite_utils.Database,
-                  clock: Callable[[], datetime] = utcnow) -> QuantityPusher:
-    """A pusher sending queued SKUs' quantities through the sync engine's plan and push."""
+                  clock: Callable[[], datetime] = utcnow,
+                  run_id: int | None = None) -> QuantityPusher:
+    """A :class:`QuantityPusher` over the sync engine (see the module docstring)."""
+    from feedsync.sync.channels import ChannelBinding, bind_channel
+    from feedsync.sync.push import PushOptions, push_channel
+    from feedsync.sync.runs import Outcome
+    from feedsync.sync.state import ensure_schema
+
+    catalog = Catalog(db)
+    ensure_schema(db)
+    bindings: dict[str, ChannelBinding] = {}
 
     def push(channel: str, skus: Sequence[str]) -> QuantityPushResult:
-        raise TransientError("the sync engine's push is not available in this build")
+        if channel not in bindings:
+            bindings[channel] = bind_channel(workspace, db, channel, clock=clock)
+        binding = bindings[channel]
+        listed = _listed(db, channel, binding.account, skus)
+        if not listed:
+            return QuantityPushResult(not_listed=list(skus))
+        result = push_channel(binding, catalog, PushOptions(skus=listed, wait=0.0),
+                              run_id=run_id)
+        if result.outcome in (Outcome.OK, Outcome.PARTIAL, Outcome.SKIPPED):
+            wanted = set(skus)
+            failed = {
+                item["sku"]: "; ".join(f"{i.get('code')}: {i.get('message')}"
+                                       for i in item.get("issues", []))
+                for item in result.details.get("rejected", []) if item.get("sku") in wanted
+            }
+            return QuantityPushResult(done=[s for s in listed if s not in failed], failed=failed,
+                                      not_listed=[s for s in skus if s not in set(listed)])
+        if result.outcome is Outcome.REFUSED:
+            raise GuardrailError(result.message)
+        if result.outcome is Outcome.TRANSIENT:
+            raise TransientError(result.message)
+        if result.outcome is Outcome.NEEDS_HUMAN:
+            raise ConfigError(result.message)
+        raise FeedsyncError(result.message)
 
     return push
+
+
+def _listed(db: sqlite_utils.Database, channel: str, account: str,
+            skus: Sequence[str]) -> list[str]:
+    """The SKUs of ``skus`` the channel holds. The others have nothing to update there: the
+    channel gets them, with their current quantity, when the full push creates them."""
+    rows = db.execute(
+        "SELECT sku FROM listings WHERE channel = ? AND account = ? AND remote_exists = 1"
+        " AND sku IN (SELECT value FROM json_each(?)) ORDER BY sku",
+        [channel, account, json.dumps(list(skus))],
+    ).fetchall()
+    return [row[0] for row in rows]

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
-from feedsync.errors import FeedsyncError, TransientError, redact
+from feedsync.errors import ExitCode, FeedsyncError, redact
 from feedsync.orders.faults import crash_point
 from feedsync.orders.store import write_transaction
 
@@ -35,12 +35,14 @@ class QuantityPushResult:
 
     ``done``: sent (or nothing needed sending); ``failed``: a permanent per-SKU refusal, reported
     and not retried by the fast path (the listing's state says what is wrong); ``retry``: a
-    temporary failure, left queued for the next run. SKUs in none of them count as done.
+    temporary failure, left queued for the next run; ``not_listed``: the channel does not hold
+    the SKU, so there was nothing to update. SKUs in none of them count as done.
     """
 
     done: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     retry: dict[str, str] = field(default_factory=dict)
+    not_listed: list[str] = field(default_factory=list)  # nothing to update on that channel
 
 
 class QuantityPusher(Protocol):
@@ -57,15 +59,22 @@ class ChannelFastPath:
 
     channel: str
     pushed: int = 0
+    not_listed: int = 0
     failed: dict[str, str] = field(default_factory=dict)
     retry: dict[str, str] = field(default_factory=dict)
     error: str | None = None
-    transient: bool = False
+    exit_code: ExitCode = ExitCode.OK  # of the error that stopped this channel
+
+    @property
+    def transient(self) -> bool:
+        """Stopped by a temporary failure."""
+        return self.exit_code is ExitCode.TEMPFAIL
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly view."""
-        return {"channel": self.channel, "pushed": self.pushed, "failed": self.failed,
-                "retry": self.retry, "error": self.error, "transient": self.transient}
+        return {"channel": self.channel, "pushed": self.pushed,
+                "not_listed": self.not_listed, "failed": self.failed,
+                "retry": self.retry, "error": self.error, "exit_code": int(self.exit_code)}
 
 
 @dataclass
@@ -127,12 +136,15 @@ def drain_outbox(db: sqlite_utils.Database, pusher: QuantityPusher, *,
             except Exception as exc:
                 outcome.error = (exc.message if isinstance(exc, FeedsyncError)
                                  else redact(f"{type(exc).__name__}: {exc}"))
-                outcome.transient = isinstance(exc, TransientError)
+                outcome.exit_code = (exc.exit_code if isinstance(exc, FeedsyncError)
+                                     else ExitCode.ERROR)
                 _note_attempt(db, channel, {sku: outcome.error for sku in skus})
                 break
             crash_point("after_fastpath_push_before_clear")
             _settle(db, channel, skus, result)
-            outcome.pushed += len(skus) - len(result.failed) - len(result.retry)
+            outcome.not_listed += len(result.not_listed)
+            outcome.pushed += (len(skus) - len(result.failed) - len(result.retry)
+                               - len(result.not_listed))
             outcome.failed.update(result.failed)
             outcome.retry.update(result.retry)
     return report

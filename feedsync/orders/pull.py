@@ -26,7 +26,7 @@ import sqlite_utils
 from feedsync.adapter import Adapter, Capability
 from feedsync.config import Workspace
 from feedsync.db import utcnow_iso
-from feedsync.errors import FeedsyncError, TransientError, redact
+from feedsync.errors import ExitCode, FeedsyncError, redact
 from feedsync.orders.channels import AdapterFactory, adapter_factory, channels_with, utcnow
 from feedsync.orders.faults import crash_point
 from feedsync.orders.store import OrderStore, PageResult, iso, write_transaction
@@ -51,7 +51,12 @@ class ChannelPull:
     ack_failed: int = 0
     ack_error: str | None = None
     error: str | None = None
-    transient: bool = False
+    exit_code: ExitCode = ExitCode.OK  # of the error that stopped the pull
+
+    @property
+    def transient(self) -> bool:
+        """Stopped by a temporary failure (the next run continues from the cursor)."""
+        return self.exit_code is ExitCode.TEMPFAIL
 
     @property
     def ok(self) -> bool:
@@ -66,7 +71,7 @@ class ChannelPull:
             "cursor": iso(self.cursor) if self.cursor else None, "pages": self.pages,
             **self.result.as_dict(), "acknowledged": self.acked,
             "ack_failed": self.ack_failed, "ack_error": self.ack_error, "error": self.error,
-            "transient": self.transient,
+            "exit_code": int(self.exit_code),
         }
 
 
@@ -133,10 +138,11 @@ def pull_orders(workspace: Workspace, db: sqlite_utils.Database,
                           clock)
         except FeedsyncError as exc:
             pulled.error = exc.message
-            pulled.transient = isinstance(exc, TransientError)
+            pulled.exit_code = exc.exit_code
         except Exception as exc:  # an adapter bug must not hide the other channels' orders
             log.debug("orders pull %s failed", channel, exc_info=True)
             pulled.error = redact(f"{type(exc).__name__}: {exc}")
+            pulled.exit_code = ExitCode.ERROR
         if pulled.account:
             _acknowledge(store, factory, pulled)
     return report
