@@ -1,0 +1,128 @@
+"""Finding the SKUs a plan must look at, in SQL, without rendering anything.
+
+A SKU is *dirty* for a channel when an input of its last render changed — the catalog row
+(``products.content_hash``), its available stock, its channel overrides, its channel exclusion,
+the render version (mapping file, channel schema, currency rates), or a sale window boundary
+that has passed since — or when the channel does not have what the last render wants (a push
+failed, was deferred or never happened). Everything else is unchanged and costs one row of a
+join. The inputs are read *before* the records are rendered, so a catalog write racing a plan
+makes the SKU dirty again next time rather than being missed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from feedsync.sync.state import TOMBSTONE
+
+# Correlated expressions over `products p`; named parameters :channel.
+STOCK_SQL = ("(SELECT COALESCE(SUM(i.on_hand - i.reserved), 0) FROM inventory i"
+             " WHERE i.sku = p.sku)")
+# The primary key (sku, channel, field) orders the rows, so the signature is stable.
+OVERRIDES_SQL = ("(SELECT group_concat(o.field || char(31) || o.value, char(30))"
+                 " FROM channel_overrides o WHERE o.sku = p.sku AND o.channel = :channel)")
+EXCLUDED_SQL = ("EXISTS (SELECT 1 FROM channel_exclusions e"
+                " WHERE e.sku = p.sku AND e.channel = :channel)")
+
+_CHANGED_INPUTS = f"""
+SELECT p.sku FROM products p
+LEFT JOIN listing_inputs c ON c.channel = :channel AND c.account = :account AND c.sku = p.sku
+WHERE (c.sku IS NULL OR c.render_version != :version OR c.src_hash IS NOT p.content_hash
+   OR c.src_stock IS NOT {STOCK_SQL} OR c.src_overrides IS NOT {OVERRIDES_SQL}
+   OR c.src_excluded != {EXCLUDED_SQL}
+   OR (c.next_boundary IS NOT NULL AND c.next_boundary <= :now)) {{scope_p}}
+"""
+
+_REMOVED = """
+SELECT c.sku FROM listing_inputs c
+WHERE c.channel = :channel AND c.account = :account AND c.src_hash IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = c.sku) {scope_c}
+"""
+
+# The channel lacks what the last render wants (and nothing for the SKU is in flight).
+NEEDS_ACTION = f"""
+(l.submission_id IS NULL AND (
+   (c.want = 'send' AND (l.sku IS NULL OR l.content_hash IS NOT c.want_content
+       OR l.price_hash IS NOT c.want_price OR l.quantity_hash IS NOT c.want_quantity))
+   OR (c.want = 'delete' AND l.remote_exists = 1 AND l.content_hash IS NOT '{TOMBSTONE}')))
+"""
+
+_UNSYNCED = f"""
+SELECT c.sku FROM listing_inputs c
+LEFT JOIN listings l ON l.channel = c.channel AND l.account = c.account AND l.sku = c.sku
+WHERE c.channel = :channel AND c.account = :account AND {NEEDS_ACTION} {{scope_c}}
+"""
+
+INPUTS_SQL = f"""
+SELECT s.value, p.content_hash, p.status, p.sale_start, p.sale_end, {STOCK_SQL},
+       {OVERRIDES_SQL}, {EXCLUDED_SQL},
+       (SELECT e.reason FROM channel_exclusions e WHERE e.sku = p.sku AND e.channel = :channel)
+FROM json_each(:skus) s LEFT JOIN products p ON p.sku = s.value
+"""
+
+
+@dataclass(slots=True)
+class Inputs:
+    """What one SKU's render depends on, read from the catalog before rendering."""
+
+    sku: str
+    src_hash: str | None  # None: not in the catalog any more
+    status: str | None
+    stock: int
+    overrides: str | None
+    excluded: bool
+    exclusion_reason: str | None
+    next_boundary: int | None
+
+
+def fill_dirty(db: sqlite_utils.Database, table: str, *, channel: str, account: str,
+               version: str, now: datetime, scoped: bool) -> int:
+    """Insert every SKU the plan must look at into ``temp.<table>``; return how many.
+
+    ``scoped``: only SKUs listed in ``temp.sync_scope`` (a caller's explicit SKU list).
+    """
+    params = {"channel": channel, "account": account, "version": version,
+              "now": now.timestamp()}
+    scope_p = "AND p.sku IN (SELECT sku FROM temp.sync_scope)" if scoped else ""
+    scope_c = "AND c.sku IN (SELECT sku FROM temp.sync_scope)" if scoped else ""
+    for query in (_CHANGED_INPUTS.format(scope_p=scope_p), _REMOVED.format(scope_c=scope_c),
+                  _UNSYNCED.format(scope_c=scope_c)):
+        db.execute(f"INSERT OR IGNORE INTO temp.{table} (sku) {query}", params)
+    return int(db.execute(f"SELECT COUNT(*) FROM temp.{table}").fetchone()[0])
+
+
+def read_inputs(db: sqlite_utils.Database, channel: str, skus: Sequence[str],
+                now: datetime) -> dict[str, Inputs]:
+    """The current inputs of ``skus`` (one query for the whole chunk)."""
+    rows = db.execute(INPUTS_SQL, {"channel": channel, "skus": json.dumps(list(skus))})
+    found: dict[str, Inputs] = {}
+    for sku, src_hash, status, start, end, stock, overrides, excluded, reason in rows:
+        found[sku] = Inputs(
+            sku=sku, src_hash=src_hash, status=status, stock=int(stock or 0),
+            overrides=overrides, excluded=bool(excluded), exclusion_reason=reason,
+            next_boundary=next_boundary(start, end, now) if src_hash is not None else None,
+        )
+    return found
+
+
+def _epoch(text: str | None) -> float | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:  # the catalog stores naive sale dates as UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def next_boundary(start: str | None, end: str | None, now: datetime) -> int | None:
+    """The next sale start or end after ``now`` (epoch seconds): the SKU is dirty from then."""
+    current = now.timestamp()
+    # Rounded up: once the clock reaches the stored second, the boundary has really passed.
+    future = [math.ceil(t) for t in (_epoch(start), _epoch(end)) if t is not None and t > current]
+    return min(future) if future else None

@@ -1,0 +1,290 @@
+"""Pushing one channel: resume, plan, guard, render, batch, submit, poll — and never lose a SKU.
+
+:func:`push_channel` is the engine's one entry point for a channel (``feedsync push``,
+``feedsync sync`` and the orders loop's quantity fast path all call it):
+
+1. release batches a dead run left half-sent, and poll submissions still pending;
+2. build the plan (only dirty SKUs are rendered) and check its guardrails (``--force`` skips);
+3. render each change through the adapter, group them within its limits and, unless this is a
+   dry run, record → submit → record each batch (:mod:`feedsync.sync.apply`);
+4. poll pending submissions until they are final or ``wait`` seconds have passed (the next run
+   picks up the rest).
+
+A failure stops only this channel and becomes the step's outcome; per-SKU problems are stored
+on the listings and summarised in the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from feedsync.adapter import Adapter, SubmissionState
+from feedsync.errors import (
+    AuthError,
+    BudgetExhausted,
+    ChannelError,
+    CircuitOpen,
+    ConfigError,
+    FeedsyncError,
+    TransientError,
+)
+from feedsync.sync import apply
+from feedsync.sync.batching import Batcher, ItemTooLarge, Outgoing
+from feedsync.sync.plan import Plan, PlanRow, build_plan
+from feedsync.sync.runs import Outcome, StepResult
+from feedsync.sync.state import ensure_schema
+
+if TYPE_CHECKING:
+    from feedsync.catalog import Catalog
+    from feedsync.sync.channels import ChannelBinding
+
+log = logging.getLogger("feedsync.sync")
+
+# Consecutive whole-batch refusals after which a channel is stopped for this run.
+MAX_BATCH_FAILURES = 3
+SAMPLE = 20
+
+
+@dataclass
+class PushOptions:
+    """How to push. ``sleep``/``monotonic`` are injectable so tests never wait."""
+
+    dry_run: bool = False
+    force: bool = False
+    wait: float = 120.0  # seconds to keep polling pending submissions in this run
+    skus: Sequence[str] | None = None  # only these SKUs (the orders fast path)
+    poll_interval: float = 2.0
+    max_poll_interval: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    # Called with each batch a dry run would send (the CLI prints them as they come).
+    on_batch: Callable[[str, Outgoing[PlanRow]], None] | None = None
+
+
+def push_channel(binding: ChannelBinding, catalog: Catalog, options: PushOptions | None = None,
+                 *, run_id: int | None = None) -> StepResult:
+    """Push one channel; see the module docstring. Never raises for a channel failure."""
+    opts = options or PushOptions()
+    result = StepResult(step="push", outcome=Outcome.OK, channel=binding.name,
+                        account=binding.account)
+    if binding.delivery != "api":
+        result.outcome = Outcome.SKIPPED
+        result.message = (f"{binding.name}: delivery = {binding.delivery!r}: its listings go "
+                          f"out as a feed file (`feedsync feed build {binding.name}`)")
+        return result
+    pusher = _Pusher(binding, catalog, opts, run_id, result)
+    try:
+        pusher.run()
+    except (AuthError, CircuitOpen, ConfigError) as exc:
+        pusher.stop(Outcome.NEEDS_HUMAN, exc)
+    except BudgetExhausted as exc:
+        pusher.stop(Outcome.PARTIAL, exc, "budget used up, the rest is deferred to the next run")
+    except TransientError as exc:
+        pusher.stop(Outcome.TRANSIENT, exc, "the next run continues")
+    except FeedsyncError as exc:
+        pusher.stop(Outcome.ERROR, exc)
+    except Exception as exc:  # a bug or a malformed answer: stop this channel, not the run
+        log.debug("%s: push failed", binding.name, exc_info=True)
+        pusher.stop(Outcome.ERROR, exc)
+    pusher.finish()
+    return result
+
+
+class _Pusher:
+    def __init__(self, binding: ChannelBinding, catalog: Catalog, opts: PushOptions,
+                 run_id: int | None, result: StepResult) -> None:
+        self.b = binding
+        self.catalog = catalog
+        self.db = catalog.db
+        self.opts = opts
+        self.run_id = run_id
+        self.result = result
+        self.counts: Counter[str] = Counter()
+        self.touched: list[int] = []
+        self.plan: Plan | None = None
+        self.local_rejects: list[dict[str, Any]] = []
+
+    # --- the steps ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        ensure_schema(self.db)
+        adapter = self.b.adapter()
+        if not self.opts.dry_run:
+            self.counts["lost"] += apply.release_lost(self.db, self.b.name, self.b.account)
+            self._poll(adapter, deadline=self.opts.monotonic())
+        plan = self.plan = build_plan(self.b, self.catalog, skus=self.opts.skus)
+        try:
+            self.result.details["plan"] = plan.summary()
+            if plan.violations:
+                if not self.opts.force:
+                    self.result.outcome = Outcome.REFUSED
+                    self.result.message = (
+                        f"{self.b.name}: plan refused by guardrails (check it with `feedsync plan "
+                        f"{self.b.name}`, then use --force if it is right): "
+                        + "; ".join(plan.violations))
+                    return
+                self.result.details["forced"] = list(plan.violations)
+            if self.opts.dry_run:
+                self._dry_run(adapter, plan)
+                return
+            self.counts["cleaned_up"] += apply.cleanup_unlisted(self.db, self.b.name,
+                                                                self.b.account)
+            self._send(adapter, plan)
+            self._poll(adapter, deadline=self.opts.monotonic() + self.opts.wait)
+        finally:
+            plan.close()
+
+    def _batches(self, adapter: Adapter, plan: Plan) -> Batcher[PlanRow]:
+        return Batcher(self.b.name, type(adapter).limits, key=adapter.batch_key)
+
+    def _rendered(self, adapter: Adapter, plan: Plan, batcher: Batcher[PlanRow]
+                  ) -> Any:
+        """Yield full batches as the plan's rows are rendered; bad SKUs are set aside."""
+        for row in plan.rows():
+            try:
+                item = adapter.render_item(row.change(self.b.name))
+                full = batcher.add(item, row)
+            except ItemTooLarge as exc:
+                self._reject_locally(row, "item_too_large", str(exc))
+                continue
+            except Exception as exc:  # one SKU that cannot be rendered never blocks the rest
+                self._reject_locally(row, "render_failed", f"could not render: {exc}")
+                continue
+            yield from full
+        yield from batcher.flush()
+
+    def _dry_run(self, adapter: Adapter, plan: Plan) -> None:
+        for outgoing in self._rendered(adapter, plan, self._batches(adapter, plan)):
+            self.counts["batches"] += 1
+            self.counts["items"] += len(outgoing.batch.items)
+            self.counts["bytes"] += outgoing.size
+            if self.opts.on_batch is not None:
+                self.opts.on_batch(self.b.name, outgoing)
+
+    def _send(self, adapter: Adapter, plan: Plan) -> None:
+        failures = 0
+        for outgoing in self._rendered(adapter, plan, self._batches(adapter, plan)):
+            sub_id = apply.open_submission(
+                self.db, channel=self.b.name, account=self.b.account, run_id=self.run_id,
+                rows=outgoing.tags, size=outgoing.size)
+            self.touched.append(sub_id)
+            self.counts["batches"] += 1
+            self.counts["items"] += len(outgoing.batch.items)
+            self.counts["bytes"] += outgoing.size
+            try:
+                submission = adapter.submit(outgoing.batch)
+            except (AuthError, CircuitOpen, ConfigError, TransientError):
+                self.counts.update(apply.fail(self.db, sub_id, self.b.name, "not sent: the "
+                                              "channel stopped for this run"))
+                raise
+            except ChannelError as exc:  # the whole batch was refused; try the next one
+                self.counts.update(apply.fail(self.db, sub_id, self.b.name, exc.message))
+                self.counts["failed_batches"] += 1
+                failures += 1
+                if failures >= MAX_BATCH_FAILURES:
+                    raise
+                continue
+            except Exception as exc:
+                self.counts.update(apply.fail(self.db, sub_id, self.b.name, repr(exc)))
+                raise
+            failures = 0
+            counts = apply.record(self.db, sub_id, submission)
+            counts.pop("pending", None)  # pending submissions are counted after polling
+            self.counts.update(counts)
+
+    def _poll(self, adapter: Adapter, *, deadline: float) -> None:
+        interval = self.opts.poll_interval
+        while True:
+            pending = apply.pending_submissions(self.db, self.b.name, self.b.account)
+            if not pending:
+                self.counts["pending"] = 0
+                return
+            for sub_id, submission in pending:
+                if sub_id not in self.touched:
+                    self.touched.append(sub_id)
+                try:
+                    polled = adapter.poll(submission)
+                except BudgetExhausted:
+                    raise
+                except TransientError as exc:  # leave it pending; a later poll asks again
+                    log.info("%s: polling submission %s failed: %s", self.b.name, sub_id, exc)
+                    continue
+                if polled.state is SubmissionState.PENDING:
+                    apply.note_poll(self.db, sub_id, polled)
+                else:
+                    counts = apply.record(self.db, sub_id, polled)
+                    counts.pop("pending", None)
+                    self.counts.update(counts)
+            left = len(apply.pending_submissions(self.db, self.b.name, self.b.account))
+            self.counts["pending"] = left
+            now = self.opts.monotonic()
+            if not left or now >= deadline:
+                return
+            self.opts.sleep(min(interval, max(deadline - now, 0.0)))
+            interval = min(interval * 2, self.opts.max_poll_interval)
+
+    # --- bookkeeping --------------------------------------------------------------------
+
+    def _reject_locally(self, row: PlanRow, code: str, message: str) -> None:
+        self.counts["not_sent"] += 1
+        if self.opts.dry_run:
+            self.counts["would_fail"] += 1
+        else:
+            apply.reject_locally(self.db, self.b.name, self.b.account, row, code, message)
+        if len(self.local_rejects) < SAMPLE:
+            self.local_rejects.append({"sku": row.sku, "issues": [
+                {"code": code, "message": message, "source": "feedsync"}]})
+
+    def stop(self, outcome: Outcome, exc: BaseException, hint: str = "") -> None:
+        text = exc.message if isinstance(exc, FeedsyncError) else f"{type(exc).__name__}: {exc}"
+        self.result.outcome = outcome
+        self.result.message = f"{self.b.name}: {text}" + (f" ({hint})" if hint else "")
+
+    def finish(self) -> None:
+        """Fill the step result: counts, rejected sample, outcome and message."""
+        counts = {k: v for k, v in self.counts.items() if v}
+        if self.plan is not None:
+            summary = self.plan.summary()
+            counts.update({k: summary[k] for k in ("create", "update", "price_quantity",
+                                                   "delete") if summary[k]})
+        self.result.counts = counts
+        rejected = self.local_rejects + _rejected_sample(self.db, self.touched)
+        if rejected:
+            self.result.details["rejected"] = rejected[:SAMPLE]
+        if self.result.outcome is not Outcome.OK:
+            return
+        bad = sum(counts.get(k, 0) for k in ("rejected", "deferred", "failed", "not_sent"))
+        if bad and not self.opts.dry_run:
+            self.result.outcome = Outcome.PARTIAL
+        self.result.message = self._describe(counts)
+
+    def _describe(self, c: dict[str, int]) -> str:
+        if self.opts.dry_run:
+            return (f"{self.b.name}: dry run: would send {c.get('items', 0)} item(s) in "
+                    f"{c.get('batches', 0)} batch(es), {c.get('bytes', 0)} bytes; nothing sent")
+        parts = [f"{c.get('items', 0)} sent in {c.get('batches', 0)} batch(es)"]
+        for key in ("accepted", "rejected", "deferred", "failed", "not_sent"):
+            if c.get(key):
+                parts.append(f"{c[key]} {key.replace('_', ' ')}")
+        if c.get("pending"):
+            parts.append(f"{c['pending']} submission(s) still pending (polled by the next run)")
+        return f"{self.b.name}: " + ", ".join(parts)
+
+
+def _rejected_sample(db: Any, submission_ids: list[int]) -> list[dict[str, Any]]:
+    import json
+
+    if not submission_ids:
+        return []
+    rows = db.execute(
+        "SELECT sku, issues FROM submission_items WHERE status = 'rejected'"
+        " AND submission_id IN (SELECT value FROM json_each(?)) ORDER BY sku LIMIT ?",
+        [json.dumps(submission_ids), SAMPLE]).fetchall()
+    return [{"sku": sku, "issues": [
+        {"code": i.get("code"), "message": i.get("message"), "field": i.get("field"),
+         "source": i.get("source")} for i in json.loads(issues or "[]")]} for sku, issues in rows]

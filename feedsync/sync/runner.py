@@ -1,0 +1,150 @@
+"""A run: the workspace lock, the journal, and a list of steps that each report per channel.
+
+``feedsync push`` runs the push step; ``feedsync sync`` runs :data:`SYNC_STEPS` in order. A
+step is a function of the :class:`RunContext` yielding :class:`StepResult` s (one per channel it
+touched); a step that raises is journaled as an error and the run goes on with the next step.
+To add a step to ``sync`` (the orders pull, say), insert ``("orders", pull_step)`` into
+:data:`SYNC_STEPS` before ``"push"``, so the stock it reserves is pushed in the same run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from feedsync.errors import ConfigError, ExitCode, FeedsyncError
+from feedsync.sync.channels import ChannelBinding, bind_channel
+from feedsync.sync.lock import WorkspaceLock, lock_path
+from feedsync.sync.push import PushOptions, push_channel
+from feedsync.sync.runs import Outcome, RunJournal, StepResult
+
+if TYPE_CHECKING:
+    from feedsync.catalog import Catalog
+    from feedsync.config import Workspace
+
+log = logging.getLogger("feedsync.sync")
+
+Binder = Callable[[str], ChannelBinding]
+
+
+@dataclass
+class RunContext:
+    """What every step of a run may use."""
+
+    workspace: Workspace
+    catalog: Catalog
+    journal: RunJournal
+    options: PushOptions
+    channels: Sequence[str] | None = None  # None: every enabled channel
+    binder: Binder | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def run_id(self) -> int:
+        """This run's id in ``sync_runs``."""
+        return self.journal.run_id
+
+    def channel_names(self) -> list[str]:
+        """The channels this run is about."""
+        if self.channels:
+            return list(self.channels)
+        return self.workspace.enabled_channels()
+
+    def bind(self, name: str) -> ChannelBinding:
+        """A channel binding (mapper, guardrails, lazy adapter)."""
+        if self.binder is not None:
+            return self.binder(name)
+        return bind_channel(self.workspace, self.catalog.db, name)
+
+
+Step = Callable[[RunContext], Iterable[StepResult]]
+
+
+def push_step(ctx: RunContext) -> Iterator[StepResult]:
+    """Push every channel of the run, one after another; one failing never stops the next."""
+    for name in ctx.channel_names():
+        if name not in ctx.workspace.settings.channels:
+            yield StepResult(step="push", outcome=Outcome.NEEDS_HUMAN, channel=name,
+                             message=f"{name}: not configured in {ctx.workspace.config_path}"
+                                     f" (add a [channels.{name}] table)")
+            continue
+        settings = ctx.workspace.channel(name)
+        if settings.delivery != "api":
+            yield StepResult(step="push", outcome=Outcome.SKIPPED, channel=name,
+                             account=settings.account,
+                             message=f"{name}: delivery = {settings.delivery!r}: listings go "
+                                     f"out as a feed file (`feedsync feed build {name}`)")
+            continue
+        try:
+            binding = ctx.bind(name)
+        except ConfigError as exc:
+            yield StepResult(step="push", outcome=Outcome.NEEDS_HUMAN, channel=name,
+                             account=settings.account, message=f"{name}: {exc.message}",
+                             details={"problems": list(exc.problems)})
+            continue
+        except FeedsyncError as exc:
+            yield StepResult(step="push", outcome=Outcome.ERROR, channel=name,
+                             account=settings.account, message=f"{name}: {exc.message}")
+            continue
+        yield push_channel(binding, ctx.catalog, ctx.options, run_id=ctx.run_id)
+
+
+# The steps of `feedsync sync`, in order.
+SYNC_STEPS: list[tuple[str, Step]] = [
+    ("push", push_step),
+]
+
+
+@dataclass
+class RunReport:
+    """What a run did, for the CLI."""
+
+    run_id: int
+    exit_code: ExitCode
+    results: list[StepResult]
+    took_over: dict[str, Any]
+    crashed_before: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly view."""
+        return {
+            "ok": self.exit_code == ExitCode.OK,
+            "run": self.run_id,
+            "exit_code": int(self.exit_code),
+            "stale_lock_taken_over": self.took_over or None,
+            "steps": [r.as_dict() for r in self.results],
+        }
+
+
+def run_steps(workspace: Workspace, catalog: Catalog, command: str,
+              steps: Sequence[tuple[str, Step]], options: PushOptions, *,
+              channels: Sequence[str] | None = None, binder: Binder | None = None,
+              on_result: Callable[[StepResult], None] | None = None) -> RunReport:
+    """Take the workspace lock, journal a run, run ``steps``; raises LockBusy if held."""
+    lock = WorkspaceLock(lock_path(workspace.db_path), command)
+    with lock:
+        journal = RunJournal(catalog.db, command, dry_run=options.dry_run)
+        ctx = RunContext(workspace=workspace, catalog=catalog, journal=journal,
+                         options=options, channels=channels, binder=binder)
+        try:
+            for name, step in steps:
+                try:
+                    for result in step(ctx):
+                        journal.add(result)
+                        if on_result is not None:
+                            on_result(result)
+                except Exception as exc:  # a broken step is journaled; the next one runs
+                    log.debug("step %s failed", name, exc_info=True)
+                    text = exc.message if isinstance(exc, FeedsyncError) else repr(exc)
+                    result = StepResult(step=name, outcome=Outcome.ERROR, message=text)
+                    journal.add(result)
+                    if on_result is not None:
+                        on_result(result)
+        except BaseException as exc:
+            journal.abort(f"interrupted: {exc!r}")
+            raise
+        code = journal.finish()
+    return RunReport(run_id=journal.run_id, exit_code=code, results=journal.results,
+                     took_over=lock.previous, crashed_before=journal.crashed_before)
