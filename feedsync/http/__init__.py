@@ -21,6 +21,7 @@ from feedsync.http.auth import (
     AuthChain,
     ClientCredentialsAuth,
     HttpAuth,
+    OAuth2GrantAuth,
     OAuth2RefreshTokenAuth,
     StaticBearerAuth,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "JsonLinkPaginator",
     "LinkHeaderPaginator",
     "MemoryStateStore",
+    "OAuth2GrantAuth",
     "OAuth2RefreshTokenAuth",
     "OffsetPaginator",
     "OperationLimit",

@@ -123,8 +123,14 @@ class AuthChain(HttpAuth):
         return any(results)
 
 
-class _OAuth2Auth(HttpAuth):
-    """Shared machinery of the OAuth 2.0 grants: fetch, cache on self, refresh, retry."""
+class OAuth2GrantAuth(HttpAuth):
+    """Shared machinery of the OAuth 2.0 grants: fetch, cache on self, refresh, retry.
+
+    Subclass it for another grant (e.g. the JWT-bearer grant of a Google service account):
+    set ``grant_type`` and implement ``_grant_params()`` (called under the lock, once per token
+    request, with ``self._context.clock`` available); override ``_on_token_response(body)`` to
+    read more than the access token.
+    """
 
     can_refresh = True
     grant_type = ""
@@ -266,7 +272,7 @@ class _OAuth2Auth(HttpAuth):
                   "?" if expires_in is None else expires_in)
 
 
-class ClientCredentialsAuth(_OAuth2Auth):
+class ClientCredentialsAuth(OAuth2GrantAuth):
     """OAuth 2.0 client-credentials grant (RFC 6749 §4.4).
 
     Walmart: ``token_url=https://marketplace.walmartapis.com/v3/token``, ``client_auth="basic"``,
@@ -280,11 +286,15 @@ class ClientCredentialsAuth(_OAuth2Auth):
         return {}
 
 
+# The name this class had before it was public (kept for adapters written against it).
+_OAuth2Auth = OAuth2GrantAuth
+
+
 def _fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class OAuth2RefreshTokenAuth(_OAuth2Auth):
+class OAuth2RefreshTokenAuth(OAuth2GrantAuth):
     """OAuth 2.0 refresh-token grant (RFC 6749 §6).
 
     Amazon LWA: ``token_url=https://api.amazon.com/auth/o2/token``, ``header="x-amz-access-token"``,

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from feedsync.errors import (
     AuthError,
@@ -62,8 +63,6 @@ def never_sent(exc: BaseException) -> bool:
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
     if isinstance(exc, requests.exceptions.ConnectionError):
-        from urllib3.exceptions import NewConnectionError
-
         pending: list[object] = [exc]
         seen: set[int] = set()
         while pending:

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from feedsync.errors import BudgetExhausted
+from feedsync.errors import BudgetExhausted, redact
 from feedsync.http.clock import Clock
 from feedsync.http.limits import ANY_OPERATION, DAY_SECONDS, OperationLimit
 from feedsync.http.store import BucketKey, BucketState, StateStore
@@ -57,8 +57,8 @@ class Deferral:
         if self.key is not None:
             what += f" for {self.key}"
         when = f" (capacity frees up at {_iso(self.retry_at)})" if self.retry_at else ""
-        return (f"{self.channel}[{self.account}]: {what} deferred to the next run: "
-                f"{self.reason}{when}")
+        return redact(f"{self.channel}[{self.account}]: {what} deferred to the next run: "
+                      f"{self.reason}{when}")
 
 
 class DeferralLog:
