@@ -7,6 +7,7 @@ Configured under ``[channels.<name>.guardrails]`` in feedsync.toml::
     max_zero_quantity_share = 0.3  # at most 30 % of the listed items going to quantity 0
     max_price_change_pct = 50      # no SKU's price moving by more than 50 % in one plan
     min_items = 0                  # never leave fewer items listed than this
+    max_feed_drop_share = 0.3      # file delivery: the feed publish gate (feedsync.feeds)
 
 A plan that breaks one is refused with :class:`~feedsync.errors.GuardrailError` (exit 5) naming
 the guardrail, the figures and a sample of SKUs, unless the run is forced (``--force``). A
@@ -36,6 +37,9 @@ class Guardrails(BaseModel):
     max_zero_quantity_share: float = Field(default=0.30, ge=0.0, le=1.0)
     max_price_change_pct: Decimal = Field(default=Decimal(50), gt=0)
     min_items: int = Field(default=0, ge=0)
+    # The feed publish gate's limit (file delivery; read by feedsync.feeds.channel): a share of
+    # the previous feed's items a new feed may lose.
+    max_feed_drop_share: float = Field(default=0.30, ge=0.0, le=1.0)
 
 
 def load_guardrails(channel: str, raw: Any, source: str = "feedsync.toml") -> Guardrails:

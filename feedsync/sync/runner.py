@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from feedsync.errors import ConfigError, ExitCode, FeedsyncError
-from feedsync.sync.channels import ChannelBinding, bind_channel
+from feedsync.sync.channels import ChannelBinding, bind_channel, utc_now
 from feedsync.sync.lock import WorkspaceLock, lock_path
 from feedsync.sync.push import PushOptions, push_channel
 from feedsync.sync.runs import Outcome, RunJournal, StepResult
@@ -72,6 +72,8 @@ def push_step(ctx: RunContext) -> Iterator[StepResult]:
             continue
         settings = ctx.workspace.channel(name)
         if settings.delivery != "api":
+            if not ctx.channels:  # `sync` over every channel: the feeds step builds these
+                continue
             yield StepResult(step="push", outcome=Outcome.SKIPPED, channel=name,
                              account=settings.account,
                              message=f"{name}: delivery = {settings.delivery!r}: listings go "
@@ -91,9 +93,46 @@ def push_step(ctx: RunContext) -> Iterator[StepResult]:
         yield push_channel(binding, ctx.catalog, ctx.options, run_id=ctx.run_id)
 
 
+def feeds_step(ctx: RunContext) -> Iterator[StepResult]:
+    """Build and publish the feed file of every file-delivery channel of the run."""
+    from feedsync.feeds.channel import build_channel_feed
+
+    for name in ctx.channel_names():
+        settings = ctx.workspace.settings.channels.get(name)
+        if settings is None or settings.delivery != "file":
+            continue
+        result = StepResult(step="feed", outcome=Outcome.OK, channel=name,
+                            account=settings.account)
+        if ctx.options.dry_run:
+            result.outcome = Outcome.SKIPPED
+            result.message = f"{name}: dry run: feed file not rebuilt"
+            yield result
+            continue
+        try:
+            feed = build_channel_feed(ctx.workspace, ctx.catalog, name, now=utc_now(),
+                                      force=ctx.options.force)
+        except ConfigError as exc:
+            result.outcome, result.message = Outcome.NEEDS_HUMAN, f"{name}: {exc.message}"
+        except Exception as exc:  # one channel's feed never stops the others
+            log.debug("feed %s failed", name, exc_info=True)
+            text = exc.message if isinstance(exc, FeedsyncError) else repr(exc)
+            result.outcome, result.message = Outcome.ERROR, f"{name}: {text}"
+        else:
+            result.counts = {"items": feed.items, "skipped": feed.skipped,
+                             "excluded": feed.excluded}
+            if feed.published:
+                result.message = f"{name}: feed published to {feed.path} ({feed.items} items)"
+            else:
+                result.outcome = Outcome.REFUSED
+                result.message = (f"{name}: publish gate kept the previous feed: "
+                                  f"{feed.gate.reason} (use --force after checking)")
+        yield result
+
+
 # The steps of `feedsync sync`, in order.
 SYNC_STEPS: list[tuple[str, Step]] = [
     ("push", push_step),
+    ("feeds", feeds_step),
 ]
 
 

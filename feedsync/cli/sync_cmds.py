@@ -1,0 +1,229 @@
+"""`feedsync plan`, `push`, `status` and `sync`: the sync engine's commands (feedsync.sync).
+
+Large outputs stream: a plan's per-SKU changes and a dry run's payloads are written as they are
+read, also in ``--json`` mode (one JSON object, written piece by piece).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from feedsync.cli.context import AppContext, dumps_json, pass_app
+from feedsync.errors import ExitCode, GuardrailError, UsageError
+from feedsync.sync import report
+from feedsync.sync.batching import Outgoing
+from feedsync.sync.channels import bind_channel
+from feedsync.sync.plan import PlanRow, build_plan
+from feedsync.sync.push import PushOptions
+from feedsync.sync.runner import SYNC_STEPS, push_step, run_steps
+from feedsync.sync.runs import StepResult
+from feedsync.sync.status import rejected_listings, workspace_status
+
+_json_option = click.option("--json", "json_flag", is_flag=True,
+                            help="One JSON object on stdout (same as feedsync --json).")
+
+
+def _api_channels(app: AppContext, names: tuple[str, ...]) -> list[str]:
+    ws = app.workspace
+    if names:
+        unknown = [n for n in names if n not in ws.settings.channels]
+        if unknown:
+            raise UsageError(f"{', '.join(unknown)}: not configured in {ws.config_path}")
+        return list(dict.fromkeys(names))
+    chosen = [n for n in ws.enabled_channels() if ws.channel(n).delivery == "api"]
+    if not chosen:
+        raise UsageError(f'no channel has enabled = true and delivery = "api" in '
+                         f"{ws.config_path}; file channels use `feedsync feed build`")
+    return chosen
+
+
+@click.command("plan")
+@click.argument("channels", nargs=-1)
+@click.option("--sku", "skus", multiple=True, metavar="SKU", help="Only these SKUs (repeat).")
+@click.option("--limit", default=50, show_default=True,
+              help="Per-SKU lines in the human output (0: all).")
+@_json_option
+@pass_app
+def plan(app: AppContext, channels: tuple[str, ...], skus: tuple[str, ...], limit: int,
+         json_flag: bool) -> None:
+    """Show what `feedsync push` would do for each CHANNEL (default: enabled API channels).
+
+    Only SKUs whose catalog data, stock, overrides, sale dates or mapping changed are rendered.
+    Exits 5 when a plan breaks a guardrail (push would refuse it without --force).
+    """
+    app.json_output = app.json_output or json_flag
+    catalog = app.catalog
+    refused: list[str] = []
+    if app.json_output:
+        click.echo('{"channels": [', nl=False)
+    for index, name in enumerate(_api_channels(app, channels)):
+        if app.workspace.channel(name).delivery != "api":
+            note = f"{name}: delivery = file: no listings to plan (`feedsync feed build {name}`)"
+            if app.json_output:
+                click.echo(("," if index else "") + dumps_json({"channel": name,
+                                                                  "skipped": note}), nl=False)
+            else:
+                click.echo(note)
+            continue
+        built = build_plan(bind_channel(app.workspace, catalog.db, name), catalog,
+                           skus=list(skus) or None)
+        try:
+            if built.violations:
+                refused.append(name)
+            if app.json_output:
+                head = dumps_json(built.summary())[:-1]
+                click.echo(("," if index else "") + head + ', "changes": [', nl=False)
+                for n, row in enumerate(built.rows()):
+                    click.echo(("," if n else "") + dumps_json(report.change_json(row)),
+                               nl=False)
+                click.echo("]}", nl=False)
+            else:
+                for line in report.plan_lines(built, limit):
+                    click.echo(line)
+        finally:
+            built.close()
+    code = ExitCode.GUARDRAIL if refused else ExitCode.OK
+    if app.json_output:
+        click.echo(f'], "ok": {"false" if refused else "true"}, "exit_code": {int(code)}}}')
+        if refused:
+            raise click.exceptions.Exit(int(code))
+    elif refused:
+        raise GuardrailError(f"the plan of {', '.join(refused)} breaks a guardrail: push "
+                             "refuses it unless --force")
+
+
+class _Printer:
+    """Prints dry-run batches and step results as they come, in text or streamed JSON."""
+
+    def __init__(self, app: AppContext, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.items_shown = 0
+        self.batches = 0
+
+    def start(self) -> None:
+        if self.app.json_output:
+            click.echo('{"batches": [', nl=False)
+
+    def batch(self, channel: str, outgoing: Outgoing[PlanRow]) -> None:
+        self.batches += 1
+        items = outgoing.batch.items
+        if self.app.json_output:
+            click.echo(("," if self.batches > 1 else "") + dumps_json({
+                "channel": channel, "items": len(items), "bytes": outgoing.size,
+                "payloads": [{"sku": i.sku, "action": i.action.value, "size": i.size,
+                              "payload": report.payload_json(i.payload)} for i in items],
+            }), nl=False)
+            return
+        click.echo(f"{channel}: batch {self.batches}: {len(items)} item(s), "
+                   f"{outgoing.size} bytes")
+        for item in items:
+            if self.limit and self.items_shown >= self.limit:
+                break
+            self.items_shown += 1
+            click.echo(f"  {item.action.value:<15}{item.sku} ({item.size} B) "
+                       f"{report.payload_text(item.payload)}")
+
+    def result(self, result: StepResult) -> None:
+        if not self.app.json_output:
+            for line in report.result_lines(result):
+                click.echo(line)
+
+    def finish(self, data: dict[str, Any]) -> None:
+        if self.app.json_output:
+            click.echo("], " + dumps_json(data)[1:])
+        else:
+            if self.limit and self.items_shown >= self.limit:
+                click.echo(f"(payloads of the first {self.limit} items shown; --limit 0 or "
+                           "--json shows all)")
+            click.echo(f"run {data['run']}: exit {data['exit_code']}")
+
+
+def _run(app: AppContext, command: str, steps: Any, channels: list[str] | None,
+         options: PushOptions, limit: int) -> None:
+    printer = _Printer(app, limit)
+    options.on_batch = printer.batch
+    printer.start()
+    run = run_steps(app.workspace, app.catalog, command, steps, options, channels=channels,
+                    on_result=printer.result)
+    if run.took_over:
+        app.info("note: took over the lock of a run that died (its journal row is 'crashed')")
+    printer.finish(run.as_dict())
+    if run.exit_code != ExitCode.OK:
+        raise click.exceptions.Exit(int(run.exit_code))
+
+
+_push_options = [
+    click.option("--dry-run", is_flag=True,
+                 help="Render and show exactly what would be sent; send nothing."),
+    click.option("--force", is_flag=True, help="Push even when a plan breaks a guardrail."),
+    click.option("--wait", default=120.0, show_default=True, metavar="SECONDS",
+                 help="How long to poll asynchronous results in this run (the next run "
+                      "resumes the rest)."),
+    click.option("--limit", default=20, show_default=True,
+                 help="Dry run: payloads printed in the human output (0: all)."),
+    _json_option,
+]
+
+
+def _with_push_options(fn: Any) -> Any:
+    for option in reversed(_push_options):
+        fn = option(fn)
+    return fn
+
+
+@click.command("push")
+@click.argument("channels", nargs=-1)
+@_with_push_options
+@pass_app
+def push(app: AppContext, channels: tuple[str, ...], dry_run: bool, force: bool, wait: float,
+         limit: int, json_flag: bool) -> None:
+    """Send each CHANNEL's plan (default: enabled API channels) in batches.
+
+    Holds the workspace lock (a second run exits 75 at once). Exit codes: 0 all went through,
+    3 partial (rejected SKUs or a failed channel), 4 credentials or configuration need a human,
+    5 refused by a guardrail, 75 try again later.
+    """
+    app.json_output = app.json_output or json_flag
+    names = _api_channels(app, channels)
+    _run(app, "push", [("push", push_step)], names,
+         PushOptions(dry_run=dry_run, force=force, wait=wait), limit)
+
+
+@click.command("sync")
+@_with_push_options
+@pass_app
+def sync(app: AppContext, dry_run: bool, force: bool, wait: float, limit: int,
+         json_flag: bool) -> None:
+    """Run every step for every enabled channel: push API channels, build feed files."""
+    app.json_output = app.json_output or json_flag
+    _run(app, "sync", SYNC_STEPS, None, PushOptions(dry_run=dry_run, force=force, wait=wait),
+         limit)
+
+
+@click.command("status")
+@click.argument("channels", nargs=-1)
+@click.option("--rejected", "show_rejected", is_flag=True,
+              help="List the rejected SKUs with the channel's issues.")
+@click.option("--limit", default=50, show_default=True, help="Rejected SKUs listed per channel.")
+@_json_option
+@pass_app
+def status(app: AppContext, channels: tuple[str, ...], show_rejected: bool, limit: int,
+           json_flag: bool) -> None:
+    """Per channel: listed, pending, rejected (top issue codes), the last run and its outcome."""
+    app.json_output = app.json_output or json_flag
+    rows = workspace_status(app.workspace, app.catalog.db, channels)
+    if show_rejected:
+        for row in rows:
+            row["rejected_skus"] = rejected_listings(app.catalog.db, row["channel"],
+                                                     row["account"], limit)
+    lines = list(report.status_lines(rows))
+    if show_rejected:
+        for row in rows:
+            for entry in row["rejected_skus"]:
+                issues = "; ".join(f"{i.get('code')}: {i.get('message')}"
+                                   for i in entry["issues"])
+                lines.append(f"{row['channel']}: rejected {entry['sku']}: {issues}")
+    app.emit({"ok": True, "channels": rows}, "\n".join(lines))

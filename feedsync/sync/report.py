@@ -1,0 +1,146 @@
+"""Words and JSON for plans, push results and status (the CLI prints what these return)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from feedsync.adapter import Action
+from feedsync.sync.parts import DeleteReason
+from feedsync.sync.plan import Plan, PlanRow
+from feedsync.sync.runs import StepResult
+
+_MARK = {Action.CREATE: "+", Action.UPDATE: "~", Action.PRICE_QUANTITY: "$", Action.DELETE: "-"}
+_SHOWN = 60
+
+
+def reason_text(reason: str, detail: str = "") -> str:
+    """``filtered out: category 'Hidden'`` from a stored reason code and detail."""
+    try:
+        words = DeleteReason(reason).describe()
+    except ValueError:
+        words = reason
+    return f"{words}: {detail}" if detail else words
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+
+
+def change_json(row: PlanRow) -> dict[str, Any]:
+    """One planned change for ``--json``."""
+    data: dict[str, Any] = {"sku": row.sku, "action": row.action.value}
+    if row.action is Action.DELETE:
+        data["reason"] = row.reason
+        data["reason_text"] = reason_text(row.reason, row.detail)
+        data["remote_id"] = row.remote_id
+    else:
+        data["parts"] = sorted(row.parts)
+        if row.action is Action.CREATE:
+            data["fields"] = row.fields
+        else:
+            data["diff"] = row.diff or {}
+    if row.warnings:
+        data["warnings"] = [{"code": i.code, "message": i.message, "field": i.field}
+                            for i in row.warnings]
+    return data
+
+
+def change_line(row: PlanRow) -> str:
+    """One planned change for people."""
+    head = f"  {_MARK[row.action]} {row.action.value:<15}{row.sku}"
+    if row.action is Action.DELETE:
+        return f"{head}  ({reason_text(row.reason, row.detail)})"
+    if row.action is Action.CREATE:
+        return f"{head}  ({len(row.fields or {})} fields)"
+    diff = "; ".join(f"{name}: {_short(old)} → {_short(new)}"
+                     for name, (old, new) in (row.diff or {}).items())
+    return f"{head}  {diff}"
+
+
+def plan_lines(plan: Plan, limit: int) -> Iterator[str]:
+    """The human summary of a plan, then up to ``limit`` changes (0: all)."""
+    s = plan.summary()
+    yield (f"{plan.channel} (account {plan.account}): {s['create']} to create, "
+           f"{s['update']} to update, {s['price_quantity']} price/quantity only, "
+           f"{s['delete']} to delete; {s['unchanged']} unchanged")
+    if s["delete_reasons"]:
+        yield "  deletes: " + ", ".join(f"{n} {reason_text(r)}"
+                                        for r, n in sorted(s["delete_reasons"].items()))
+    if plan.held:
+        codes = ", ".join(f"{code} {n}" for code, n in plan.held_codes)
+        yield (f"  held back: {plan.held} SKU(s) with validation errors ({codes}); "
+               f"`feedsync validate {plan.channel}` lists them")
+    if plan.in_flight:
+        yield f"  in flight: {plan.in_flight} SKU(s) wait for the channel's verdict on a batch"
+    if plan.violations:
+        yield "  guardrails: REFUSED unless --force"
+        for violation in plan.violations:
+            yield f"    - {violation}"
+    else:
+        yield "  guardrails: ok"
+    shown = 0
+    for row in plan.rows(limit=None if limit == 0 else limit):
+        shown += 1
+        yield change_line(row)
+    if limit and plan.total > shown:
+        yield f"  … {plan.total - shown} more (--limit 0 shows all; --json gives everything)"
+
+
+def payload_text(payload: Any) -> str:
+    """A rendered payload as text: JSON for structures, UTF-8 for bytes."""
+    if isinstance(payload, bytes | bytearray):
+        return bytes(payload).decode("utf-8", errors="replace")
+    if isinstance(payload, str):
+        return payload
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def payload_json(payload: Any) -> Any:
+    """A rendered payload for ``--json``: structures as they are, bytes as text."""
+    if isinstance(payload, bytes | bytearray):
+        return bytes(payload).decode("utf-8", errors="replace")
+    try:
+        json.dumps(payload)
+    except TypeError:
+        return payload_text(payload)
+    return payload
+
+
+def result_lines(result: StepResult) -> Iterator[str]:
+    """A step's outcome, then its rejected SKUs with the channel's words."""
+    yield f"{result.outcome.value:>11}  {result.message}"
+    for entry in result.details.get("rejected", []):
+        issues = "; ".join(f"{i.get('code')}: {i.get('message')}" for i in entry["issues"])
+        yield f"             rejected {entry['sku']}: {issues}"
+    for problem in result.details.get("problems", []):
+        yield f"             - {problem}"
+
+
+def status_lines(rows: list[dict[str, Any]]) -> Iterator[str]:
+    """``feedsync status`` for people."""
+    if not rows:
+        yield "no channel is configured"
+        return
+    for s in rows:
+        flags = ("enabled" if s["enabled"] else "disabled") + (
+            f", {s['delivery']}" if s["delivery"] else "")
+        yield f"{s['channel']} (account {s['account']}; {flags})"
+        yield (f"  listed {s['listed']}: live {s['live']}, pending {s['pending']}, "
+               f"rejected {s['rejected']}; deleted {s['deleted']}")
+        if s["top_rejection_codes"]:
+            yield "  top rejection codes: " + ", ".join(
+                f"{code} ({n})" for code, n in s["top_rejection_codes"].items())
+        if s["held_invalid"]:
+            yield f"  held back for validation errors: {s['held_invalid']}"
+        if s["open_submissions"]:
+            yield f"  submissions awaiting the channel: {s['open_submissions']}"
+        last = s["last_run"]
+        if last is None:
+            yield "  last run: never"
+        else:
+            dry = " (dry run)" if last["dry_run"] else ""
+            yield (f"  last run: #{last['run']} {last['command']}{dry} at {last['finished_at']}"
+                   f": {last['outcome']} — {last['message']}")
