@@ -101,6 +101,9 @@ def _register_commands() -> None:
     from feedsync.cli import orders_cmds  # orders, reconcile (feedsync/orders)
     cli.add_command(orders_cmds.orders)
     cli.add_command(orders_cmds.reconcile)
+    from feedsync.cli import sync_cmds  # plan, push, status, sync (feedsync/sync)
+    for command in (sync_cmds.plan, sync_cmds.push, sync_cmds.status, sync_cmds.sync):
+        cli.add_command(command)
 
 
 _register_commands()
