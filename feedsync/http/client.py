@@ -32,7 +32,7 @@ from feedsync.http.auth import AuthContext, HttpAuth
 from feedsync.http.breaker import CircuitBreaker
 from feedsync.http.clock import Clock, SystemClock
 from feedsync.http.hints import DEFAULT_HINT_HOOKS, HintHook, RateHint, combine
-from feedsync.http.limits import OperationLimit, index_limits
+from feedsync.http.limits import ANY_OPERATION, OperationLimit, index_limits
 from feedsync.http.logsafe import (
     body_excerpt,
     install_redaction,
@@ -212,6 +212,7 @@ class HttpClient:
         request_kwargs = {k: v for k, v in kwargs.items() if k not in send_keys}
         refreshed = False
         while True:  # at most twice: once more after refreshing the token on a 401
+            self.breaker.check()  # another thread may have stopped the channel meanwhile
             self.throttle.acquire(operation)
             prepared = self._prepare(method, url, label, authenticated, request_kwargs)
             log.debug("%s: %s %s headers=%s", label, method, safe_url(prepared.url or url),
@@ -253,7 +254,8 @@ class HttpClient:
                 continue
             if action in (Action.RETRY, Action.RATE_LIMITED):
                 if action is Action.RATE_LIMITED and hint.block_until is None:
-                    self.throttle.block_until(operation, self.clock.time(), tokens_then=0.0)
+                    self.throttle.block_until(self._scope(operation), self.clock.time(),
+                                              tokens_then=0.0)
                 if safe:
                     raise RetryRequested(resolution, wait=hint.retry_after, response=response)
             raise self._failure(label, resolution, response, item)
@@ -267,11 +269,15 @@ class HttpClient:
         except AuthError as exc:  # the token endpoint refused our credentials
             raise self._trip(label, Resolution(Action.FAIL_CONFIG), None, exc.message) from None
 
+    def _scope(self, operation: str) -> str:
+        """The bucket a channel's "slow down" applies to: the operation's, else the account's."""
+        return operation if operation in self.limits else ANY_OPERATION
+
     def _apply_hints(self, response: requests.Response, operation: str) -> RateHint:
         now = self.clock.time()
         found = [h for h in (hook(response, now) for hook in self.hint_hooks) if h is not None]
         hint = combine(found)
-        scope = operation if operation in self.limits else "*"
+        scope = self._scope(operation)
         if hint.rate is not None:
             self.throttle.learn_rate(scope, hint.rate)
         if hint.block_until is not None:

@@ -10,8 +10,9 @@ import sqlite_utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsync.errors import BudgetExhausted
+from feedsync.errors import BudgetExhausted, TransientError
 from feedsync.http import (
+    NO_RETRY,
     FakeClock,
     MemoryStateStore,
     OperationLimit,
@@ -249,3 +250,35 @@ def test_operation_limit_validation() -> None:
 def test_duplicate_limits_refused(make_client: MakeClient) -> None:
     with pytest.raises(ValueError, match="two OperationLimit"):
         make_client(limits=[OperationLimit("a", 1), OperationLimit("a", 2)])
+
+
+def test_client_sends_within_both_operation_and_account_limits(
+        rsps: responses.RequestsMock, clock: FakeClock, make_client: MakeClient) -> None:
+    """End to end: the times the mocked server sees respect every declared bucket."""
+    seen: list[float] = []
+
+    def server(request: object) -> tuple[int, dict[str, str], str]:
+        seen.append(clock.time())
+        return 200, {}, "{}"
+
+    rsps.add_callback(responses.GET, URL, callback=server)
+    account = OperationLimit("*", rate_per_second=2, burst=4)
+    operation = OperationLimit("getListing", rate_per_second=5, burst=10)
+    client = make_client(limits=[account, operation])
+    for _ in range(25):
+        client.get("/orders", operation="getListing")
+    assert len(seen) == 25
+    assert_within_rate(seen, account)  # the stricter account-wide bucket governs
+    assert seen[-1] - seen[0] == pytest.approx((25 - 4) / 2)
+
+
+def test_retry_after_for_an_undeclared_operation_holds_the_account_bucket(
+        rsps: responses.RequestsMock, clock: FakeClock, make_client: MakeClient) -> None:
+    rsps.get(URL, status=429, headers={"Retry-After": "20"})
+    rsps.get(URL, json={})
+    rsps.get(BASE + "/shops", json={})
+    client = make_client(limits=[OperationLimit("*", rate_per_second=10, burst=10)])
+    with pytest.raises(TransientError):
+        client.get("/orders", operation="getShopReceipts", retry=NO_RETRY)
+    client.get("/shops", operation="getShop")  # another operation waits out the Retry-After
+    assert clock.sleeps == [pytest.approx(20.0)]
