@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from pydantic import BaseModel
+
 from feedsync.mapping.record import MappedRecord
 from feedsync.mapping.schema import ChannelSchema
 
@@ -71,6 +73,9 @@ class FeedInfo:
     title: str
     description: str = ""
     link: str | None = None  # None: derived from the first item's link (scheme + host)
+    # The channel's [channels.<name>] settings, for formats whose header needs them (Amazon's
+    # seller id); None when a feed is built outside a workspace (tests, tools).
+    settings: BaseModel | None = None
 
 
 class FeedWriter(ABC):

@@ -65,10 +65,12 @@ def default_target(workspace: Workspace, channel: str, fmt: FeedFormat, compress
 
 
 def feed_info(workspace: Workspace, channel: str) -> FeedInfo:
-    """Feed-level metadata: the workspace's name; the link is taken from the first item."""
+    """Feed-level metadata: the workspace's name and the channel's settings; the link is taken
+    from the first item."""
     name = workspace.settings.workspace.name
     return FeedInfo(channel=channel, title=name,
-                    description=f"{name}: product feed for {channel}")
+                    description=f"{name}: product feed for {channel}",
+                    settings=workspace.channel(channel))
 
 
 def build_channel_feed(
