@@ -6,7 +6,6 @@ import re
 
 import pytest
 from amazon_swagger import operation
-
 from feedsync.adapters.amazon import limits
 
 PLAN = re.compile(r"\|\s*([\d.]+)\s*\|\s*(\d+)\s*\|")
