@@ -193,9 +193,11 @@ class FacebookAdapter(Adapter):
                               list(outcomes.values()), {"ids": ids},
                               error="Meta ingested nothing from this batch (no handle "
                                     "returned); its SKUs will be planned again")
+        rejected = {sku: [_issue_json(i) for i in o.issues] for sku, o in outcomes.items()}
         for rid, sku in ids.items():
             outcomes.setdefault(sku, ItemOutcome(sku, ItemStatus.PENDING, remote_id=rid))
-        detail = {"ids": ids, "deletes": deletes, "warnings": warnings}
+        # A pending submission is resumed from ``detail`` alone: keep what is already known.
+        detail = {"ids": ids, "deletes": deletes, "warnings": warnings, "rejected": rejected}
         return Submission(self.name, handles[0], SubmissionState.PENDING, batch.skus,
                           [outcomes[sku] for sku in batch.skus], detail)
 
@@ -209,8 +211,7 @@ class FacebookAdapter(Adapter):
             submission.state = SubmissionState.FAILED
             submission.error = (f"Meta reports batch {submission.handle} as {state!r}; its "
                                 f"SKUs will be planned again")
-            submission.outcomes = [o for o in submission.outcomes
-                                   if o.status is ItemStatus.REJECTED]
+            submission.outcomes = list(_rejected_at_submit(submission).values())
             return submission
         if state != FINISHED:
             return submission
@@ -222,7 +223,7 @@ class FacebookAdapter(Adapter):
                         ) -> list[ItemOutcome]:
         ids: dict[str, str] = submission.detail.get("ids") or {}
         deletes = set(submission.detail.get("deletes") or ())
-        earlier = {o.sku: o for o in submission.outcomes}
+        earlier = _rejected_at_submit(submission)
         errors: dict[str, list[Issue]] = {}
         warns: dict[str, list[Issue]] = {}
         stored = submission.detail.get("warnings") or {}
@@ -250,7 +251,7 @@ class FacebookAdapter(Adapter):
         retailer = {sku: rid for rid, sku in ids.items()}
         outcomes = []
         for sku in submission.skus:
-            if earlier.get(sku) and earlier[sku].status is ItemStatus.REJECTED:
+            if sku in earlier:
                 outcomes.append(earlier[sku])
             elif errors.get(sku):
                 outcomes.append(ItemOutcome(sku, ItemStatus.REJECTED,
@@ -265,6 +266,20 @@ class FacebookAdapter(Adapter):
             submission.error = (f"Meta counted {total} errors in batch {submission.handle} but "
                                 f"named the items of only {attributed}")
         return outcomes
+
+
+def _issue_json(issue: Issue) -> dict[str, Any]:
+    return {"severity": issue.severity.value, "code": issue.code, "message": issue.message}
+
+
+def _rejected_at_submit(submission: Submission) -> dict[str, ItemOutcome]:
+    """Outcomes of SKUs Meta refused when the batch was posted (kept in ``detail``)."""
+    found: dict[str, ItemOutcome] = {}
+    for sku, issues in (submission.detail.get("rejected") or {}).items():
+        found[sku] = ItemOutcome(sku, ItemStatus.REJECTED, [
+            Issue(sku=sku, severity=Severity(i["severity"]), code=i["code"],
+                  message=i["message"], source="facebook") for i in issues])
+    return found
 
 
 ADAPTER = FacebookAdapter

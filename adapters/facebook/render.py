@@ -47,6 +47,8 @@ ENUMS: dict[str, frozenset[str]] = {
     "shipping_weight_unit": frozenset({"g", "kg", "lb", "oz"}),
 }
 PRICE_FIELDS = ("price", "sale_price")
+# ProductItem declares these as ``int``: sent as JSON numbers, not the record's strings.
+INT_FIELDS = ("quantity_to_sell_on_facebook", "inventory")
 
 # Fields sent with a price/quantity-only update when the channel schema does not say otherwise.
 DEFAULT_PRICE_QUANTITY_FIELDS = frozenset({
@@ -88,11 +90,16 @@ def check_price(field: str, text: str) -> str:
     return f"{parts[0]} {parts[1].upper()}"
 
 
-def _value(field: str, value: FieldValue) -> str | list[str]:
+def _value(field: str, value: FieldValue) -> str | int | list[str]:
     if isinstance(value, list):
-        if field in ENUMS or field in PRICE_FIELDS:
+        if field in ENUMS or field in PRICE_FIELDS or field in INT_FIELDS:
             raise RenderError(field, f"takes one value, got {len(value)}")
         return list(value)
+    if field in INT_FIELDS:
+        text = value.strip()
+        if not text.isdigit():
+            raise RenderError(field, f"{value!r} is not a whole number of units")
+        return int(text)
     if field in ENUMS:
         return _enum(field, value)
     if field in PRICE_FIELDS:

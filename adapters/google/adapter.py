@@ -60,7 +60,12 @@ from .render import (
     product_input,
     product_key,
 )
-from .status import issues_from_rejection, outcome_from_product
+from .status import (
+    issues_from_rejection,
+    outcome_from_json,
+    outcome_from_product,
+    outcome_to_json,
+)
 
 DEFERRED = "deferred_daily_update_limit"
 # Our clock and Google's may disagree a little; a status stamped this much before the insert
@@ -196,7 +201,7 @@ class GoogleAdapter(Adapter):
         message = (f"not sent: Google allows {UPDATES_PER_PRODUCT_PER_DAY} updates per product "
                    f"a day and this product has used them{when}; the next run sends the "
                    f"latest data")
-        return ItemOutcome(sku, ItemStatus.PENDING, [Issue(
+        return ItemOutcome(sku, ItemStatus.DEFERRED, [Issue(
             sku=sku, severity=Severity.WARNING, code=DEFERRED, message=message,
             source=self.name)])
 
@@ -231,6 +236,10 @@ class GoogleAdapter(Adapter):
         detail: dict[str, Any] = {"sent_at": self.clock.time(), "waiting": waiting}
         if deferred:
             detail["deferred"] = deferred
+        if waiting:
+            # The core keeps only detail for a pending submission: park the final outcomes.
+            detail["settled"] = {o.sku: outcome_to_json(o) for o in outcomes
+                                 if o.sku not in waiting}
         return Submission(self.name, None, state, batch.skus, outcomes, detail)
 
     def poll(self, submission: Submission) -> Submission:
@@ -243,7 +252,8 @@ class GoogleAdapter(Adapter):
         if now - sent_at < self.config.settle_seconds:
             return submission
         timed_out = now - sent_at > self.config.status_timeout_hours * 3600
-        by_sku = {o.sku: o for o in submission.outcomes}
+        settled = submission.detail.get("settled") or {}
+        by_sku = {sku: outcome_from_json(sku, data) for sku, data in settled.items()}
         for sku, key in list(waiting.items()):
             product = self.client.get_product(key)
             if product is not None and (_processed_after(product, sent_at) or timed_out):

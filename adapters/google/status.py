@@ -107,3 +107,18 @@ def feed_field(path: str) -> str:
         if attr.api == camel:
             return name
     return _feed_name(last)
+
+
+def outcome_to_json(outcome: ItemOutcome) -> dict[str, Any]:
+    """An outcome as JSON-ready data (kept in a pending submission's detail)."""
+    return {"status": outcome.status.value, "remote_id": outcome.remote_id,
+            "issues": [{"severity": i.severity.value, "code": i.code, "message": i.message,
+                        "field": i.field, "source": i.source} for i in outcome.issues]}
+
+
+def outcome_from_json(sku: str, data: dict[str, Any]) -> ItemOutcome:
+    """Inverse of :func:`outcome_to_json`."""
+    return ItemOutcome(sku, ItemStatus(data["status"]), [
+        Issue(sku=sku, severity=Severity(i["severity"]), code=i["code"], message=i["message"],
+              field=i.get("field"), source=i.get("source") or CHANNEL)
+        for i in data.get("issues") or ()], remote_id=data.get("remote_id"))

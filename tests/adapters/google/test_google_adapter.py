@@ -48,6 +48,12 @@ def push(adapter: GoogleAdapter, planned: PlannedChange) -> Submission:
     return adapter.submit(Batch("google", [adapter.render_item(planned)]))
 
 
+def resumed(submission: Submission) -> Submission:
+    """The submission as the core rebuilds it in a later run: SKUs and detail only."""
+    return Submission(submission.channel, submission.handle, SubmissionState.PENDING,
+                      sorted(submission.skus), detail=json.loads(json.dumps(submission.detail)))
+
+
 def insert_ok(mocked: responses.RequestsMock, **kwargs: Any) -> None:
     mocked.add(responses.POST, f"{API}/productInputs:insert",
                match=[matchers.query_param_matcher({"dataSource": SOURCE})],
@@ -105,7 +111,7 @@ def test_status_is_read_back_after_google_had_time(
          "description": "Missing GTIN"},
     ]
     mocked.add(responses.GET, GET_URL, json=processed(sent + 60, issues=issues, approved=False))
-    polled = adapter.poll(submission)
+    polled = make_adapter().poll(resumed(submission))  # a later run picks it up
     assert polled.state is SubmissionState.DONE
     [outcome] = polled.outcomes
     assert outcome.status is ItemStatus.REJECTED and outcome.remote_id == KEY
@@ -270,6 +276,7 @@ def test_third_update_of_a_day_is_deferred_and_persisted(
     assert len(mocked.calls) == calls  # nothing sent
     [outcome] = third.outcomes
     assert third.state is SubmissionState.DONE and third.detail["deferred"] == ["SKU-1"]
+    assert outcome.status is ItemStatus.DEFERRED
     assert outcome.issues[0].code == DEFERRED and "2 updates per product" in (
         outcome.issues[0].message)
     # a new run (new adapter, same workspace database) still sees the budget spent …
