@@ -55,6 +55,8 @@ def parse_csv(source: Source, options: ParseOptions) -> Iterator[Parsed]:
         if len(cells) != len(table.header):
             sku_at = positions["sku"]
             sku = cells[sku_at].strip() if sku_at < len(cells) else ""
+            for problem in record.problems:
+                problem.sku = sku or None
             yield Parsed(record.line, sku or None, None, record.problems)
             continue
         row = {name: cells[index] for name, index in known}
@@ -85,6 +87,7 @@ def parse_jsonl(source: Source, options: ParseOptions) -> Iterator[Parsed]:
         problems = source.take_encoding_problems() if source.encoding_problems else []
         if not line.strip():
             continue
+        source.records += 1
         try:
             obj = json.loads(line, parse_float=Decimal)
         except json.JSONDecodeError as exc:

@@ -88,7 +88,7 @@ def import_file(
     if prune and format == "inventory":
         raise UsageError("--prune applies to product files, not to an inventory file")
     options = ParseOptions(source.label, default_currency, location or DEFAULT_LOCATION)
-    run = _Run(catalog, source.label, skip_invalid, prune)
+    run = _Run(catalog, source, skip_invalid, prune)
     result = ImportResult(source.label, format, summary=run.summary)
     started = time.perf_counter()
     try:
@@ -146,15 +146,20 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
 class _Run:
     """State of one import: counts, problems, and the SKUs (or stock keys) already seen."""
 
-    def __init__(self, catalog: Catalog, label: str, skip_invalid: bool, prune: bool) -> None:
+    def __init__(self, catalog: Catalog, source: Source, skip_invalid: bool,
+                 prune: bool) -> None:
         self.catalog = catalog
+        self.source = source
         self.prune = prune
         self.conn = catalog.db.conn
-        self.label = label
+        self.label = source.label
         self.skip_invalid = skip_invalid
         self.summary = UpsertSummary()
-        self.rows = 0
         self.problem_count = 0
+
+    @property
+    def rows(self) -> int:
+        return self.source.records
 
     def open(self) -> None:
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_keys "
@@ -184,7 +189,6 @@ class _Run:
             raise InputError(exc.message, [*self.summary.problems, *exc.problems]) from None
 
     def _product_batch(self, batch: list[Parsed]) -> None:
-        self.rows += len(batch)
         self._mark_duplicates(batch, lambda p: p.sku, "SKU")
         good = [p for p in batch if p.product is not None and not p.problems]
         skipped = [p for p in batch if p.problems or p.product is None]
@@ -210,7 +214,6 @@ class _Run:
             raise InputError(exc.message, [*self.summary.problems, *exc.problems]) from None
 
     def _stock_batch(self, batch: list[StockRow]) -> None:
-        self.rows += len(batch)
         known = self.catalog.existing_skus([r.sku for r in batch if r.sku])
         for row in batch:
             if row.sku and row.sku not in known:

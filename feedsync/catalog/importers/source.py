@@ -61,6 +61,7 @@ class Source:
     progress: Callable[[int], None] | None = None
     encoding_problems: list[Problem] = field(default_factory=list)
     size: int = 0
+    records: int = 0  # data records read (rows of a CSV, objects of a JSON Lines file)
 
     def check(self) -> bytes:
         """Refuse files that cannot be a CSV/JSONL export; return the first bytes."""
@@ -188,6 +189,7 @@ class CsvFile:
                     f"the row has {len(cells)} cells but the header has {width} "
                     "(an unquoted ',' or line break, or a cut-off line?)",
                 ))
+            self.source.records += 1
             yield record
 
     def _records(self) -> Iterator[Record]:

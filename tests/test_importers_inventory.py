@@ -1,0 +1,68 @@
+"""Inventory-only files: stock per SKU and location, unknown SKUs reported with their line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedsync.catalog import Catalog
+from feedsync.catalog.importers import import_file
+from feedsync.errors import InputError
+from feedsync.models import InventoryLevel
+from tests.conftest import make_product
+
+FIXTURE = Path(__file__).parent / "fixtures" / "importers" / "inventory.csv"
+
+
+@pytest.fixture
+def stocked(catalog: Catalog) -> Catalog:
+    catalog.upsert_products([make_product("TEE-S-BLK"), make_product("MUG-350")])
+    return catalog
+
+
+def test_inventory_file_sets_stock_per_location(stocked: Catalog) -> None:
+    stocked.db.execute("INSERT INTO inventory VALUES ('TEE-S-BLK', 'main', 9, 3, 'x')")
+    result = import_file(stocked, FIXTURE, location="backroom")
+    assert result.format == "inventory"
+    assert (result.summary.inventory_rows, result.summary.skipped) == (3, 0)
+    assert stocked.inventory("TEE-S-BLK") == [
+        InventoryLevel("TEE-S-BLK", "main", 4, 3),  # reservation kept
+        InventoryLevel("TEE-S-BLK", "store", 2, 0),
+    ]
+    assert stocked.inventory("MUG-350") == [InventoryLevel("MUG-350", "backroom", 11, 0)]
+    assert stocked.available("TEE-S-BLK") == 3
+
+
+def test_unknown_skus_duplicates_and_bad_quantities(stocked: Catalog, tmp_path: Path) -> None:
+    path = tmp_path / "stock.csv"
+    path.write_text("SKU,Quantity\nTEE-S-BLK,5\nNOPE,1\nMUG-350,-1\nTEE-S-BLK,6\nMUG-350,\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        import_file(stocked, path)
+    assert exc.value.problems == [
+        f"{path}:3: SKU NOPE: sku 'NOPE': this SKU is not in the catalog (import its product "
+        "first)",
+        f"{path}:4: SKU MUG-350: quantity '-1': quantity must not be negative (an oversold item "
+        "has 0 available); write 0 or correct the stock in the store",
+        f"{path}:5: SKU TEE-S-BLK: sku 'TEE-S-BLK @ default': duplicate SKU and location: "
+        "'TEE-S-BLK @ default' is already on line 2 of this file",
+        f"{path}:6: SKU MUG-350: quantity: quantity is required",
+        f"{path}:6: SKU MUG-350: sku 'MUG-350 @ default': duplicate SKU and location: "
+        "'MUG-350 @ default' is already on line 4 of this file",
+    ]
+    assert stocked.inventory("TEE-S-BLK") == []
+    result = import_file(stocked, path, skip_invalid=True)
+    assert (result.summary.inventory_rows, result.summary.skipped) == (1, 4)  # rows, not problems
+    assert stocked.available("TEE-S-BLK") == 5
+
+
+def test_inventory_header_is_checked(stocked: Catalog, tmp_path: Path) -> None:
+    path = tmp_path / "stock.csv"
+    path.write_text("sku,location,qty\nA,b,1\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        import_file(stocked, path, format="inventory")
+    assert exc.value.problems == [
+        "missing required column 'quantity'",
+        "unknown column 'qty' (an inventory file has sku, location, quantity)",
+    ]
