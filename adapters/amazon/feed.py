@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 from feedsync.adapters.amazon import render
 from feedsync.adapters.amazon.config import AmazonConfig
-from feedsync.adapters.amazon.limits import MAX_FEED_MESSAGES
+from feedsync.adapters.amazon.limits import MAX_FEED_BYTES, MAX_FEED_MESSAGES
 
 from feedsync.config import CONFIG_FILE, Workspace, load_workspace
 from feedsync.errors import ConfigError, ItemRejected
@@ -90,7 +90,9 @@ class JsonListingsWriter(FeedWriter):
         self._write('{"header":' + header + ',"messages":[')
 
     def _write(self, text: str) -> None:
-        self.stream.write(text.encode("utf-8"))
+        data = text.encode("utf-8")
+        self.written = getattr(self, "written", 0) + len(data)
+        self.stream.write(data)
 
     def write(self, record: MappedRecord) -> None:
         """Append the record's full UPDATE message (a render error is noted, not fatal)."""
@@ -108,6 +110,8 @@ class JsonListingsWriter(FeedWriter):
         self._write(render.dumps({"messageId": self.items, **message}))
         if self.items == MAX_FEED_MESSAGES + 1:
             self.notes.add("over_25000_messages", record.sku, "the sync splits it into feeds")
+        if self.written > MAX_FEED_BYTES and not self.notes.counts.get("over_10_mib"):
+            self.notes.add("over_10_mib", record.sku, "the sync splits it into feeds")
 
     def close(self) -> None:
         """End the messages list and the document."""
