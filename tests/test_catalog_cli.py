@@ -32,7 +32,9 @@ def example_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_readme_first_command_imports_the_sample_catalog(runner: CliRunner,
                                                          example_workspace: Path) -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    assert "feedsync catalog import samples/catalog.csv && feedsync catalog stats" in readme
+    first_command = readme.split("```sh\n", 1)[1].split("\n", 1)[0]
+    steps = [step.strip() for step in first_command.split("&&")]
+    assert steps[:2] == ["pip install -e .", "feedsync catalog import samples/catalog.csv"]
     imported = runner.invoke(cli, ["catalog", "import", "samples/catalog.csv"])
     assert imported.exit_code == 0, imported.output
     assert "created 60 · updated 0 · unchanged 0 · skipped 0" in imported.output
