@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import responses
 from facebook_oracle import MetaSpecs
+from facebook_support import TOKEN
 from feedsync.adapters.facebook.adapter import FacebookAdapter, FacebookConfig
 from pydantic import SecretStr
 
@@ -17,9 +18,6 @@ from feedsync.adapter import AdapterContext
 from feedsync.config import Settings, Workspace
 from feedsync.db import open_database
 from feedsync.http import FakeClock
-
-GRAPH = "https://graph.facebook.com/v26.0/1234567890"
-TOKEN = "EAAB-system-user-token-for-tests"
 
 
 @pytest.fixture(scope="session")

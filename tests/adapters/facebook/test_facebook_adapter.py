@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 import responses
-from conftest import GRAPH, TOKEN
 from facebook_oracle import MetaSpecs
+from facebook_support import GRAPH, TOKEN
 from feedsync.adapters.facebook.adapter import FacebookAdapter, FacebookConfig
 from pydantic import SecretStr, ValidationError
 from responses import matchers

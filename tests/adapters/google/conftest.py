@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from feedsync.adapters.google.adapter import GoogleAdapter, GoogleConfig
 from google_oracle import load_discovery, validator
+from google_support import TOKEN_URL
 from jsonschema import Draft202012Validator
 from pydantic import SecretStr
 
@@ -25,10 +26,6 @@ from feedsync.adapter import AdapterContext
 from feedsync.config import Settings, Workspace
 from feedsync.db import open_database
 from feedsync.http import FakeClock
-
-TOKEN_URL = "https://oauth2.googleapis.com/token"
-API = "https://merchantapi.googleapis.com/products/v1/accounts/123"
-SOURCE = "accounts/123/dataSources/456"
 
 
 @pytest.fixture(scope="session")
@@ -64,13 +61,6 @@ def mocked() -> Iterator[responses.RequestsMock]:
     """Every request must be answered by a registered response."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
-
-
-def token_response(mock: responses.RequestsMock, token: str = "ya29.first-token",
-                   expires_in: int = 3600) -> None:
-    """Register one answer of the OAuth token endpoint."""
-    mock.add(responses.POST, TOKEN_URL, json={"access_token": token, "expires_in": expires_in,
-                                              "token_type": "Bearer"})
 
 
 @pytest.fixture

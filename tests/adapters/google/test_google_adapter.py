@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import responses
-from conftest import API, SOURCE, TOKEN_URL, token_response
 from feedsync.adapters.google.adapter import DEFERRED, GoogleAdapter, GoogleConfig
 from feedsync.adapters.google.render import product_key, resource_segment
 from google_oracle import errors
+from google_support import API, SOURCE, TOKEN_URL, token_response
 from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 from responses import matchers

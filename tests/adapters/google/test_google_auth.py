@@ -8,7 +8,6 @@ from urllib.parse import parse_qs
 
 import pytest
 import responses
-from conftest import TOKEN_URL, token_response
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from feedsync.adapters.google.auth import (
@@ -19,6 +18,7 @@ from feedsync.adapters.google.auth import (
     service_account_auth,
 )
 from google.auth import jwt
+from google_support import TOKEN_URL, token_response
 
 from feedsync.errors import CircuitOpen, ConfigError, redact
 from feedsync.http import FakeClock, HttpClient
