@@ -91,7 +91,8 @@ def _mapper(app: AppContext, channel: str) -> ChannelMapper:
 
 @click.command("validate")
 @click.argument("channels", nargs=-1)
-@click.option("--json", "json_flag", is_flag=True, help="One JSON object (same as feedsync --json).")
+@click.option("--json", "json_flag", is_flag=True,
+              help="One JSON object (same as feedsync --json).")
 @click.option("--show-excluded", is_flag=True, help="List every SKU left out, with the reason.")
 @click.option("--warnings/--no-warnings", default=True, show_default=True,
               help="List SKUs whose only issues are warnings.")
@@ -250,7 +251,7 @@ def explain(app: AppContext, channel: str, sku: str) -> None:
         issues_by_field.setdefault(issue.field, []).append(issue)
     for name in record.fields:  # overrides and variants may add fields without a [fields] rule
         groups.setdefault(name, [])
-    fields_view = [
+    fields_view: list[dict[str, Any]] = [
         {"field": name, "steps": steps, "final": record.fields.get(name),
          "sent": name in record.fields,
          "issues": [issue_view(i) for i in issues_by_field.get(name, [])]}
@@ -265,9 +266,9 @@ def explain(app: AppContext, channel: str, sku: str) -> None:
              f"  {'included' if record.included else 'excluded'}: {decision}"]
     for view in fields_view:
         lines.append(view["field"])
-        for step in view["steps"]:
-            before = "" if step["before"] is None else f"{_show(step['before'])} → "
-            lines.append(f"  {step['rule']}: {before}{_show(step['after'])}")
+        for item in view["steps"]:
+            before = "" if item["before"] is None else f"{_show(item['before'])} → "
+            lines.append(f"  {item['rule']}: {before}{_show(item['after'])}")
         final = _show(view["final"]) if view["sent"] else "(empty: not sent)"
         lines.append(f"  = {final}")
         lines.extend(f"  ! {issue_line(issue)}" for issue in issues_by_field.get(view["field"], []))
