@@ -37,9 +37,14 @@ from feedsync.adapter import (
     SubmissionState,
 )
 from feedsync.errors import ConfigError
-from feedsync.http import Clock, HttpClient, StaticBearerAuth, SystemClock
-from feedsync.http.session import BaseUrls
-from feedsync.http.store import SqliteStateStore
+from feedsync.http import (
+    BaseUrls,
+    Clock,
+    HttpClient,
+    SqliteStateStore,
+    StaticBearerAuth,
+    SystemClock,
+)
 from feedsync.models import Issue, Severity
 
 from .client import GRAPH_URL, CatalogClient

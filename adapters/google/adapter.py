@@ -46,9 +46,7 @@ from feedsync.adapter import (
     SubmissionState,
 )
 from feedsync.errors import ConfigError, ItemRejected
-from feedsync.http import Clock, HttpClient, SystemClock
-from feedsync.http.session import BaseUrls
-from feedsync.http.store import SqliteStateStore
+from feedsync.http import BaseUrls, Clock, HttpClient, SqliteStateStore, SystemClock
 from feedsync.models import Issue, Severity
 
 from .auth import service_account_auth

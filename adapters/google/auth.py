@@ -22,7 +22,7 @@ from typing import Any
 from google.auth import crypt, jwt
 
 from feedsync.errors import ConfigError, register_secret
-from feedsync.http.auth import _OAuth2Auth
+from feedsync.http import OAuth2GrantAuth
 
 SCOPE = "https://www.googleapis.com/auth/content"
 DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -60,7 +60,7 @@ def load_service_account(path: str | Path) -> dict[str, Any]:
     return info
 
 
-class ServiceAccountAuth(_OAuth2Auth):
+class ServiceAccountAuth(OAuth2GrantAuth):
     """Bearer tokens for a Google service account, fetched with a signed JWT assertion."""
 
     grant_type = JWT_BEARER
