@@ -6,9 +6,11 @@ the record's quantity and price. Live values come from ``Adapter.fetch_live(skus
 (``Capability.FETCH_LIVE``), which yields one dict per listing the channel has::
 
     {"sku": str, "present": bool = True, "quantity": int | None, "price": Decimal | str | None,
-     "currency": str | None}
+     "currency": str | None, "status": str | None}
 
-SKUs missing from its answer are taken as absent. The SKUs compared are those feedsync has
+SKUs missing from its answer, and answers with ``present`` false or ``status`` ``"deleted"``,
+are taken as absent; a value the channel does not give (no ``quantity``, no ``price``) is not
+compared. The SKUs compared are those feedsync has
 listed on the channel (``listings``) plus those it expects there, in chunks, so memory stays
 flat.
 
@@ -31,6 +33,7 @@ from feedsync.catalog import Catalog
 from feedsync.config import Workspace
 from feedsync.errors import UsageError
 from feedsync.mapping.record import MappedRecord
+from feedsync.orders.channels import channel_capabilities
 from feedsync.orders.store import write_transaction
 
 CHUNK = 100
@@ -89,7 +92,7 @@ def compare(sku: str, record: MappedRecord | None, live: dict[str, Any] | None,
     from feedsync.sync.parts import amount, quantity_of, split_parts
 
     expected = record is not None and record.sendable
-    present = live is not None and bool(live.get("present", True))
+    present = live is not None and bool(live.get("present", live.get("status") != "deleted"))
     if expected and not present:
         return [Drift(sku, "missing", "listed", "absent")]
     if present and not expected:
@@ -141,11 +144,11 @@ def reconcile(workspace: Workspace, catalog: Catalog, channel: str, *,
     from feedsync.sync.channels import bind_channel
     from feedsync.sync.state import ensure_schema
 
-    ensure_schema(catalog.db)
-    binding = bind_channel(workspace, catalog.db, channel)
-    if not binding.capabilities & Capability.FETCH_LIVE:
+    if not channel_capabilities(workspace, channel) & Capability.FETCH_LIVE:
         raise UsageError(f"channel {channel!r} cannot read its listings back (no FETCH_LIVE): "
                          "there is nothing to reconcile against")
+    ensure_schema(catalog.db)
+    binding = bind_channel(workspace, catalog.db, channel)
     adapter = binding.adapter()
     report = ReconcileReport(channel)
     now = binding.clock()
