@@ -15,6 +15,7 @@ from feedsync.errors import ExitCode, GuardrailError, UsageError
 from feedsync.feeds.build import FeedResult
 from feedsync.feeds.channel import build_channel_feed
 from feedsync.mapping.record import MappedRecord
+from feedsync.sync.lock import WorkspaceLock, lock_path
 
 
 @click.group()
@@ -131,14 +132,17 @@ def build(app: AppContext, channels: tuple[str, ...], all_channels: bool, out: P
         raise UsageError("--out names one file: build one channel at a time with it")
     now = _parse_as_of(as_of)
     results: list[FeedResult] = []
-    for channel in names:
-        result = build_channel_feed(
-            app.workspace, app.catalog, channel, now=now, format_name=format_name,
-            target=out, compress=compress, force=force, progress=_progress(app, channel),
-        )
-        results.append(result)
-        if not app.json_output:
-            click.echo(_describe(result))
+    # The workspace's run lock: two cron jobs never build (or push) at once; a busy lock exits
+    # 75 (try later). `feedsync sync` builds file feeds inside the lock it already holds.
+    with WorkspaceLock(lock_path(app.workspace.db_path), "feed build"):
+        for channel in names:
+            result = build_channel_feed(
+                app.workspace, app.catalog, channel, now=now, format_name=format_name,
+                target=out, compress=compress, force=force, progress=_progress(app, channel),
+            )
+            results.append(result)
+            if not app.json_output:
+                click.echo(_describe(result))
     refused = [r for r in results if not r.published]
     skipped = sum(r.skipped for r in results)
     if app.json_output:

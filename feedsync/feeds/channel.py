@@ -16,14 +16,12 @@ from feedsync.config import Workspace
 from feedsync.errors import ConfigError, UsageError
 from feedsync.feeds.base import FeedFormat, FeedInfo
 from feedsync.feeds.build import FeedResult, build_feed
-from feedsync.feeds.gate import DEFAULT_MAX_DROP
 from feedsync.mapping.record import MappedRecord
 from feedsync.registry import channel_feed
 
 # [channels.<name>.guardrails] holds every "refuse unless --force" limit of a channel; the sync
 # engine validates the table as a whole (feedsync.sync.guardrails), this key is the feed gate's.
 GUARDRAILS_KEY = "guardrails"
-MAX_DROP_KEY = "max_feed_drop_share"
 
 
 def feed_format(workspace: Workspace, channel: str, name: str | None) -> FeedFormat:
@@ -43,19 +41,16 @@ def feed_format(workspace: Workspace, channel: str, name: str | None) -> FeedFor
 
 def max_drop_share(workspace: Workspace, channel: str) -> float:
     """The publish gate's limit for ``channel``: ``[channels.<name>.guardrails]
-    max_feed_drop_share``, a share of the previous feed's items (default 0.30)."""
+    max_feed_drop_share``, a share of the previous feed's items (default 0.30).
+
+    The whole guardrails table is validated, as ``feedsync sync`` does, so a typo in it is
+    reported by whichever command reads it first.
+    """
+    from feedsync.sync.guardrails import load_guardrails
+
     extra = workspace.channel(channel).model_extra or {}
-    rails = extra.get(GUARDRAILS_KEY) or {}
-    where = f"{workspace.config_path}: channels.{channel}.{GUARDRAILS_KEY}"
-    if not isinstance(rails, dict):
-        raise ConfigError(f"{where}: must be a table (got {rails!r})")
-    raw = rails.get(MAX_DROP_KEY, DEFAULT_MAX_DROP)
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 1:
-        raise ConfigError(
-            f"{where}.{MAX_DROP_KEY}: must be a number from 0 to 1 (a share of the previous "
-            f"feed's items, 0.3 = 30 %) (got {raw!r})"
-        )
-    return float(raw)
+    rails = load_guardrails(channel, extra.get(GUARDRAILS_KEY), str(workspace.config_path))
+    return float(rails.max_feed_drop_share)
 
 
 def default_target(workspace: Workspace, channel: str, fmt: FeedFormat, compress: bool) -> Path:

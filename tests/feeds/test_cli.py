@@ -114,3 +114,15 @@ def test_out_format_and_usage_errors(runner: CliRunner, workspace: Path, tmp_pat
         code, out = run(runner, workspace, "feed", "build", *args)
         assert code in (2, 4), (args, out)
         assert message in out, (args, out)
+
+
+def test_a_run_holding_the_workspace_lock_makes_the_build_try_later(
+        runner: CliRunner, workspace: Path, catalog: Catalog) -> None:
+    from feedsync.sync.lock import WorkspaceLock, lock_path
+
+    golden_catalog.load(catalog)
+    with WorkspaceLock(lock_path(workspace / "feedsync.db"), "push"):
+        code, out = run(runner, workspace, "feed", "build", "google", *AS_OF)
+    assert code == 75, out
+    assert "another feedsync run holds the workspace lock" in out
+    assert not (workspace / "out" / "google.xml").exists()
