@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from facebook_double import CatalogApiDouble
@@ -18,8 +19,8 @@ class TestFacebookContract(AdapterContract):
     """items_batch and handle polling through the real sync engine."""
 
     adapter_class = FacebookAdapter
-    channel_settings = {"catalog_id": "1234567890"}
-    channel_secrets = {"access_token": TOKEN}
+    channel_settings: ClassVar[dict[str, Any]] = {"catalog_id": "1234567890"}
+    channel_secrets: ClassVar[dict[str, str]] = {"access_token": TOKEN}
 
     def sample_records(self) -> list[MappedRecord]:
         def record(sku: str, title: str, price: str) -> MappedRecord:

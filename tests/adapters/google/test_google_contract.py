@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from feedsync.adapters.google.adapter import GoogleAdapter
@@ -19,8 +20,9 @@ class TestGoogleContract(AdapterContract):
 
     adapter_class = GoogleAdapter
     # settle_seconds = 0: the double processes at once, so a push polls status in the same run.
-    channel_settings = {"merchant_id": "123", "data_source": "456", "content_language": "en",
-                        "feed_label": "US", "settle_seconds": 0}
+    channel_settings: ClassVar[dict[str, Any]] = {
+        "merchant_id": "123", "data_source": "456", "content_language": "en",
+        "feed_label": "US", "settle_seconds": 0}
 
     @pytest.fixture(autouse=True)
     def _service_account(self, service_account: Path) -> None:
