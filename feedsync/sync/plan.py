@@ -339,8 +339,7 @@ class _Planner:
             *(hashes or (None, None, None)), str(reason), issues, stamp,
         ])
         if listing is not None and listing.submission_id is not None:
-            self.plan.in_flight += 1
-            return
+            return  # wait for the channel's verdict on the batch in flight
         action, parts = decide(want, hashes, listing, self.capabilities)
         if action is None:
             return
@@ -397,6 +396,9 @@ def _finish(plan: Plan, binding: ChannelBinding) -> None:
         "SELECT want, COUNT(*) FROM listing_inputs WHERE channel = ? AND account = ?"
         " GROUP BY want", key).fetchall())
     plan.held = int(wants.get("hold", 0))
+    plan.in_flight = int(db.execute(
+        "SELECT COUNT(*) FROM listings WHERE channel = ? AND account = ?"
+        " AND submission_id IS NOT NULL", key).fetchone()[0])
     sending = plan.counts[Action.CREATE] + plan.counts[Action.UPDATE] \
         + plan.counts[Action.PRICE_QUANTITY]
     plan.unchanged = max(int(wants.get("send", 0)) - sending - plan.in_flight, 0)

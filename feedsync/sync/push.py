@@ -236,7 +236,7 @@ class _Pusher:
             self.counts["would_fail"] += 1
         else:
             apply.reject_locally(self.db, self.b.name, self.b.account, row, code, message)
-        if len(self.local_rejects) < SAMPLE:
+        if self.opts.skus is not None or len(self.local_rejects) < SAMPLE:
             self.local_rejects.append({"sku": row.sku, "issues": [
                 {"code": code, "message": message, "source": "feedsync"}]})
 
@@ -253,9 +253,11 @@ class _Pusher:
             counts.update({k: summary[k] for k in ("create", "update", "price_quantity",
                                                    "delete") if summary[k]})
         self.result.counts = counts
-        rejected = self.local_rejects + _rejected_sample(self.db, self.touched)
+        # A push of given SKUs (the orders fast path) reports every rejection; others a sample.
+        limit = max(len(self.opts.skus), SAMPLE) if self.opts.skus is not None else SAMPLE
+        rejected = self.local_rejects + _rejected_sample(self.db, self.touched, limit)
         if rejected:
-            self.result.details["rejected"] = rejected[:SAMPLE]
+            self.result.details["rejected"] = rejected[:limit]
         if self.result.outcome is not Outcome.OK:
             return
         bad = sum(counts.get(k, 0) for k in ("rejected", "deferred", "failed", "not_sent"))
@@ -276,7 +278,7 @@ class _Pusher:
         return f"{self.b.name}: " + ", ".join(parts)
 
 
-def _rejected_sample(db: Any, submission_ids: list[int]) -> list[dict[str, Any]]:
+def _rejected_sample(db: Any, submission_ids: list[int], limit: int) -> list[dict[str, Any]]:
     import json
 
     if not submission_ids:
@@ -284,7 +286,7 @@ def _rejected_sample(db: Any, submission_ids: list[int]) -> list[dict[str, Any]]
     rows = db.execute(
         "SELECT sku, issues FROM submission_items WHERE status = 'rejected'"
         " AND submission_id IN (SELECT value FROM json_each(?)) ORDER BY sku LIMIT ?",
-        [json.dumps(submission_ids), SAMPLE]).fetchall()
+        [json.dumps(submission_ids), limit]).fetchall()
     return [{"sku": sku, "issues": [
         {"code": i.get("code"), "message": i.get("message"), "field": i.get("field"),
          "source": i.get("source")} for i in json.loads(issues or "[]")]} for sku, issues in rows]

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from feedsync.adapter import Action
+from feedsync.orders.step import order_status_lines
 from feedsync.sync.parts import DeleteReason
 from feedsync.sync.plan import Plan, PlanRow
 from feedsync.sync.runs import StepResult
@@ -137,6 +138,7 @@ def status_lines(rows: list[dict[str, Any]]) -> Iterator[str]:
             yield f"  held back for validation errors: {s['held_invalid']}"
         if s["open_submissions"]:
             yield f"  submissions awaiting the channel: {s['open_submissions']}"
+        yield from order_status_lines(s)  # feedsync/orders/step.py
         last = s["last_run"]
         if last is None:
             yield "  last run: never"

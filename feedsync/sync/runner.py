@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from feedsync.errors import ConfigError, ExitCode, FeedsyncError
+from feedsync.orders.step import orders_step
 from feedsync.sync.channels import ChannelBinding, bind_channel, utc_now
 from feedsync.sync.lock import WorkspaceLock, lock_path
 from feedsync.sync.push import PushOptions, push_channel
@@ -131,6 +132,7 @@ def feeds_step(ctx: RunContext) -> Iterator[StepResult]:
 
 # The steps of `feedsync sync`, in order.
 SYNC_STEPS: list[tuple[str, Step]] = [
+    ("orders", orders_step),  # pull orders + quantity fast path first (feedsync/orders/step.py)
     ("push", push_step),
     ("feeds", feeds_step),
 ]

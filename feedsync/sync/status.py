@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from feedsync.orders.step import add_order_counts
 from feedsync.sync.state import ensure_schema
 
 if TYPE_CHECKING:
@@ -72,8 +73,10 @@ def workspace_status(workspace: Workspace, db: sqlite_utils.Database,
                 "SELECT DISTINCT channel, account FROM listings ORDER BY 1, 2").fetchall():
             if (name, account) not in wanted:
                 wanted.append((name, account))
-    return [channel_status(db, name, account, workspace.settings.channels.get(name))
+    rows = [channel_status(db, name, account, workspace.settings.channels.get(name))
             for name, account in wanted]
+    add_order_counts(db, rows)  # unacknowledged / unshipped orders (feedsync/orders/step.py)
+    return rows
 
 
 def rejected_listings(db: sqlite_utils.Database, channel: str, account: str,

@@ -58,6 +58,7 @@ class FakeChannel:
     auth_failure: bool = False
     crash_after_submit: int = 0  # the Nth submit from now takes the batch, then "crashes"
     crash_after_record: bool = False  # raise on the first poll (after the pending is stored)
+    report_accepted: bool = True  # False: a synchronous answer lists only non-accepted items
     _jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     _handles: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -93,9 +94,10 @@ class FakeChannel:
             self._jobs[handle] = {"outcomes": outcomes, "polls": 0}
             return Submission(channel="fake", handle=handle, state=SubmissionState.PENDING,
                               skus=batch.skus, detail={"handle": handle})
+        if not self.report_accepted:  # like channels that only list their errors
+            outcomes = [o for o in outcomes if o.status is not ItemStatus.ACCEPTED]
         return Submission(channel="fake", handle=None, state=SubmissionState.DONE,
-                          skus=batch.skus, outcomes=[o for o in outcomes
-                                                     if o.status is not ItemStatus.ACCEPTED])
+                          skus=batch.skus, outcomes=outcomes)
 
     def poll(self, submission: Submission) -> Submission:
         """Report an asynchronous batch: pending until polled ``polls_needed`` times."""
@@ -233,3 +235,32 @@ class StaticMapper:
         for sku in wanted:
             record = self.records[sku]
             yield self.transform(record) if self.transform else record
+
+
+class FakeChannelDouble:
+    """The :class:`~feedsync.testing.contract.ChannelDouble` of the fake channel."""
+
+    def __init__(self, channel: FakeChannel | None = None) -> None:
+        self.channel = channel or FakeChannel()
+
+    def context_extras(self) -> dict[str, Any]:
+        """The adapter finds its channel here."""
+        return {"fake_channel": self.channel}
+
+    def reject(self, skus: Collection[str]) -> None:
+        """Refuse these SKUs item by item."""
+        for sku in skus:
+            self.channel.reject[sku] = ("invalid_value", "the fake channel refuses this item")
+
+    def fail_once_transiently(self) -> None:
+        """The next submit fails (the fake has no HTTP layer to retry it)."""
+        self.channel.transient_failures = 1
+
+    def refuse_auth(self) -> None:
+        """Every submit fails authentication."""
+        self.channel.auth_failure = True
+
+    @property
+    def request_count(self) -> int:
+        """Calls the channel received."""
+        return self.channel.request_count
