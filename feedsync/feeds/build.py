@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from feedsync.errors import FeedsyncError
 from feedsync.feeds.atomic import AtomicFile
 from feedsync.feeds.base import SAMPLE_LIMIT, FeedFormat, FeedInfo, WriterNotes
 from feedsync.feeds.gate import (
@@ -91,6 +92,20 @@ def build_feed(
     The previous file at ``target`` is replaced only by a complete new file that passed the
     gate; otherwise it is left byte for byte as it was and ``published`` is False.
     """
+    try:
+        return _build(records, schema=schema, fmt=fmt, target=target, info=info,
+                      compress=compress, force=force, max_drop=max_drop, columns=columns)
+    except OSError as exc:  # disk full, no permission, a folder where the file should be …
+        where = exc.filename or target
+        raise FeedsyncError(
+            f"{info.channel}: cannot write the feed {target}: {exc.strerror or exc} ({where}); "
+            "the previously published file, if any, is unchanged"
+        ) from exc
+
+
+def _build(records: Iterable[MappedRecord], *, schema: ChannelSchema, fmt: FeedFormat,
+           target: Path, info: FeedInfo, compress: bool, force: bool, max_drop: float,
+           columns: Sequence[str] | None) -> FeedResult:
     previous = previous_feed(target, fmt)
     result = FeedResult(
         channel=info.channel, format=fmt.name, path=target, published=False,

@@ -220,3 +220,13 @@ def test_gzip_is_reproducible_and_holds_the_plain_feed(tmp_path: Path) -> None:
     assert raw[3] & 0x08 == 0  # FNAME flag unset: no file name in the header either
     assert gzip.decompress(raw) == plain.read_bytes()
     assert result.size == len(raw) and read_state(packed).gzip  # type: ignore[union-attr]
+
+
+def test_an_unwritable_target_is_a_clear_error(tmp_path: Path) -> None:
+    from feedsync.errors import FeedsyncError
+
+    target = tmp_path / "google.xml"
+    target.mkdir()  # a folder where the feed should go
+    with pytest.raises(FeedsyncError, match=r"test: cannot write the feed .*google\.xml"):
+        publish(target, many(3))
+    assert target.is_dir() and temp_files(tmp_path) == []
