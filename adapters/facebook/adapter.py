@@ -175,10 +175,21 @@ class FacebookAdapter(Adapter):
 
     def submit(self, batch: Batch) -> Submission:
         """Post one batch; SKUs Meta refuses on sight are rejected, the rest await the handle."""
-        ids = {str(item.payload["data"]["id"]): item.sku for item in batch.items}
-        deletes = [item.sku for item in batch.items if item.payload["method"] == "DELETE"]
-        answer = self.client.items_batch(encode(batch_body([i.payload for i in batch.items])))
+        ids: dict[str, str] = {}
         outcomes: dict[str, ItemOutcome] = {}
+        sending = []
+        for item in batch.items:
+            rid = str(item.payload["data"]["id"])
+            if rid in ids:  # Meta would apply one and report both: refuse the second here
+                outcomes[item.sku] = ItemOutcome(item.sku, ItemStatus.REJECTED, [Issue(
+                    sku=item.sku, severity=Severity.ERROR, code="duplicate_id",
+                    message=f"retailer id {rid!r} is also the id of SKU {ids[rid]!r}; the "
+                            f"mapping must give every SKU its own id", source="feedsync")])
+                continue
+            ids[rid] = item.sku
+            sending.append(item)
+        deletes = [item.sku for item in sending if item.payload["method"] == "DELETE"]
+        answer = self.client.items_batch(encode(batch_body([i.payload for i in sending])))
         warnings: dict[str, list[dict[str, str]]] = {}
         for entry in answer.get("validation_status") or ():
             if not isinstance(entry, dict):
@@ -274,7 +285,8 @@ class FacebookAdapter(Adapter):
 
 
 def _issue_json(issue: Issue) -> dict[str, Any]:
-    return {"severity": issue.severity.value, "code": issue.code, "message": issue.message}
+    return {"severity": issue.severity.value, "code": issue.code, "message": issue.message,
+            "source": issue.source}
 
 
 def _rejected_at_submit(submission: Submission) -> dict[str, ItemOutcome]:
@@ -283,7 +295,7 @@ def _rejected_at_submit(submission: Submission) -> dict[str, ItemOutcome]:
     for sku, issues in (submission.detail.get("rejected") or {}).items():
         found[sku] = ItemOutcome(sku, ItemStatus.REJECTED, [
             Issue(sku=sku, severity=Severity(i["severity"]), code=i["code"],
-                  message=i["message"], source="facebook") for i in issues])
+                  message=i["message"], source=i.get("source") or "facebook") for i in issues])
     return found
 
 

@@ -206,6 +206,7 @@ class GoogleAdapter(Adapter):
     def submit(self, batch: Batch) -> Submission:
         """Send each item (one per batch), spending the product's daily budget first."""
         client = self.client
+        client.http.breaker.check()  # a stopped channel must not spend products' budgets
         budget = client.http.key_budget(WRITE)
         outcomes: list[ItemOutcome] = []
         waiting: dict[str, str] = {}
@@ -231,7 +232,10 @@ class GoogleAdapter(Adapter):
                 outcomes.append(ItemOutcome(item.sku, ItemStatus.REJECTED, issues_from_rejection(
                     item.sku, exc.message, []), remote_id=key))
         state = SubmissionState.PENDING if waiting else SubmissionState.DONE
-        detail: dict[str, Any] = {"sent_at": self.clock.time(), "waiting": waiting}
+        sent_at = self.clock.time()
+        # poll_after: nothing is worth asking before then (a hint for the core's poll loop).
+        detail: dict[str, Any] = {"sent_at": sent_at, "waiting": waiting,
+                                  "poll_after": sent_at + self.config.settle_seconds}
         if deferred:
             detail["deferred"] = deferred
         if waiting:

@@ -115,6 +115,23 @@ def test_handle_is_polled_until_finished_and_errors_reach_their_skus(
     assert outcomes["A"].remote_id == "A"
 
 
+def test_two_skus_with_one_retailer_id_are_not_both_sent(
+        make_adapter: Build, mocked: responses.RequestsMock) -> None:
+    accepted_batch(mocked)
+    adapter = make_adapter()
+    items = [adapter.render_item(PlannedChange(sku, Action.CREATE, MappedRecord(
+        sku, "facebook", {**fields(sku), "id": "SAME"}))) for sku in ("A", "B")]
+    submission = adapter.submit(Batch("facebook", items))
+    assert len(json.loads(mocked.calls[0].request.body)["requests"]) == 1
+    status(mocked, {"status": "finished"})
+    done = adapter.poll(resumed(submission))
+    outcomes = {o.sku: o for o in done.outcomes}
+    assert outcomes["A"].status is ItemStatus.ACCEPTED
+    assert outcomes["B"].status is ItemStatus.REJECTED
+    assert outcomes["B"].issues[0].code == "duplicate_id"
+    assert outcomes["B"].issues[0].source == "feedsync"
+
+
 def test_invalid_ids_without_a_sampled_message_are_still_reported(
         make_adapter: Build, mocked: responses.RequestsMock) -> None:
     accepted_batch(mocked)

@@ -260,6 +260,8 @@ def test_permission_denied_stops_the_channel(make_adapter: Build,
     with pytest.raises(CircuitOpen):  # the rest of the run fails fast, without calls
         push(adapter, change("SKU-2"))
     assert len(mocked.calls) == 2
+    # … and without spending SKU-2's daily budget
+    assert adapter.client.http.key_budget("productInputs.write").used("en~US~SKU-2") == 0
 
 
 def test_third_update_of_a_day_is_deferred_and_persisted(
