@@ -31,9 +31,10 @@ from feedsync.orders.fastpath import QuantityPusher, QuantityPushResult
 
 
 def engine_pusher(workspace: Workspace, db: sqlite_utils.Database,
-                  clock: Callable[[], datetime] = utcnow,
-                  run_id: int | None = None) -> QuantityPusher:
-    """A :class:`QuantityPusher` over the sync engine (see the module docstring)."""
+                  clock: Callable[[], datetime] = utcnow, run_id: int | None = None,
+                  force: bool = False) -> QuantityPusher:
+    """A :class:`QuantityPusher` over the sync engine (see the module docstring); ``force``
+    skips guardrails, as ``feedsync sync --force`` does for the run's own push."""
     from feedsync.sync.channels import ChannelBinding, bind_channel
     from feedsync.sync.push import PushOptions, push_channel
     from feedsync.sync.runs import Outcome
@@ -50,8 +51,8 @@ def engine_pusher(workspace: Workspace, db: sqlite_utils.Database,
         listed = _listed(db, channel, binding.account, skus)
         if not listed:
             return QuantityPushResult(not_listed=list(skus))
-        result = push_channel(binding, catalog, PushOptions(skus=listed, wait=0.0),
-                              run_id=run_id)
+        options = PushOptions(skus=listed, wait=0.0, force=force)
+        result = push_channel(binding, catalog, options, run_id=run_id)
         if result.outcome in (Outcome.OK, Outcome.PARTIAL, Outcome.SKIPPED):
             wanted = set(skus)
             failed = {

@@ -22,7 +22,11 @@ def reason_text(reason: str, detail: str = "") -> str:
         words = DeleteReason(reason).describe()
     except ValueError:
         words = reason
-    return f"{words}: {detail}" if detail else words
+    if not detail:
+        return words
+    if detail.lower().startswith(words):  # the mapping engine may already say it
+        return detail
+    return f"{words}: {detail}"
 
 
 def _short(value: Any) -> str:

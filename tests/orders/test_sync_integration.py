@@ -1,0 +1,110 @@
+"""The orders loop inside `feedsync sync` and `feedsync status` (the sync engine's commands)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from feedsync.cli.main import cli
+from tests.orders.conftest import at
+from tests.orders.helpers import (
+    REPO_ROOT,
+    db_rows,
+    live_listings,
+    order,
+    run_cli,
+    state_lines,
+    stock,
+    write_orders,
+)
+
+
+def test_sync_pulls_orders_and_fast_paths_before_its_push(listed: Path) -> None:
+    write_orders(listed, [order("O1", at(0), [("1", "SKU-A", 2)]),
+                          order("O2", at(1), [("1", "SKU-C", 1)])])
+    result = CliRunner().invoke(cli, ["--workspace", str(listed), "--json", "sync"])
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.output.strip().splitlines()[-1])["steps"]
+    kinds = [(s["step"], s["channel"]) for s in steps]
+    assert kinds.index(("orders", "shopa")) < kinds.index(("fast_path", "shopb")) \
+        < kinds.index(("push", "shopb"))
+    fast = next(s for s in steps if s["step"] == "fast_path")
+    assert fast["counts"]["pushed"] == 2
+    push_b = next(s for s in steps if s["step"] == "push" and s["channel"] == "shopb")
+    assert push_b["counts"].get("items", 0) == 0  # the fast path already sent them
+    assert live_listings(listed, "shopb")["SKU-A"]["quantity"] == "3"
+    assert live_listings(listed, "shopa")["SKU-C"]["quantity"] == "0"  # the run's own push
+    assert db_rows(listed, "SELECT step, outcome FROM sync_run_steps WHERE step IN"
+                           " ('orders', 'fast_path') ORDER BY id") == [
+        ("orders", "ok"), ("orders", "ok"), ("fast_path", "ok")]
+
+
+def test_sync_dry_run_does_not_pull(listed: Path) -> None:
+    write_orders(listed, [order("O1", at(0), [("1", "SKU-A", 2)])])
+    result = CliRunner().invoke(cli, ["--workspace", str(listed), "sync", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "orders are not pulled" in result.output
+    assert db_rows(listed, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'orders'") == [
+        (0,)]
+    assert state_lines(listed, "shopa", "pulls.jsonl") == []
+
+
+def test_status_shows_unacknowledged_and_unshipped(tmp_path: Path, listed: Path) -> None:
+    write_orders(listed, [order("O1", at(0), [("1", "SKU-A", 2)]),
+                          order("O2", at(1), [("1", "SKU-B", 1)], status="shipped",
+                                shipped={"1": 1})])
+    runner = CliRunner()
+    runner.invoke(cli, ["--workspace", str(listed), "orders", "pull"])
+    db_rows(listed, "UPDATE orders SET acked_at = NULL WHERE order_id = 'O1'")
+    human = runner.invoke(cli, ["--workspace", str(listed), "status"])
+    assert human.exit_code == 0, human.output
+    assert "orders 2: unacknowledged 1, unshipped 1, open issues 0" in human.output
+    data = json.loads(runner.invoke(cli, ["--workspace", str(listed), "--json", "status"]).output)
+    shopa = next(c for c in data["channels"] if c["channel"] == "shopa")
+    assert (shopa["orders"]["unacknowledged"], shopa["orders"]["unshipped"]) == (1, 1)
+
+
+@pytest.mark.slow
+def test_two_concurrent_syncs_never_double_import(listed: Path) -> None:
+    write_orders(listed, [order(f"S{i:03d}", at(i), [("1", "SKU-A", 1)]) for i in range(60)])
+    env = {k: v for k, v in os.environ.items() if k != "FEEDSYNC_TEST_CRASH_AT"}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    procs = [subprocess.Popen([sys.executable, "-m", "feedsync", "--workspace", str(listed),
+                               "sync"], cwd=str(REPO_ROOT), env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode in (0, 75), err
+        if proc.returncode == 75:
+            assert "lock" in err
+    assert run_cli(listed, "sync").returncode == 0
+    assert db_rows(listed, "SELECT COUNT(*), COUNT(DISTINCT order_id) FROM orders") == [
+        (60, 60)]
+    assert stock(listed, "SKU-A") == (5, 60, -55)
+    assert live_listings(listed, "shopb")["SKU-A"]["quantity"] == "0"
+
+
+@pytest.mark.slow
+def test_sigkill_inside_sync_then_sync_again(listed: Path) -> None:
+    write_orders(listed, [order("O1", at(0), [("1", "SKU-A", 2)]),
+                          order("O2", at(1), [("1", "SKU-B", 1)]),
+                          order("O3", at(2), [("1", "SKU-C", 1)])])
+    crashed = run_cli(listed, "sync", crash_at="after_upsert_before_commit@2")
+    assert crashed.returncode == -signal.SIGKILL
+    assert db_rows(listed, "SELECT COUNT(*) FROM orders") == [(2,)]
+    done = run_cli(listed, "sync")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert db_rows(listed, "SELECT COUNT(*) FROM orders") == [(3,)]
+    assert [stock(listed, s) for s in ("SKU-A", "SKU-B", "SKU-C")] == [
+        (5, 2, 3), (2, 1, 1), (1, 1, 0)]
+    live = live_listings(listed, "shopb")
+    assert [live[s]["quantity"] for s in ("SKU-A", "SKU-B", "SKU-C")] == ["3", "1", "0"]
+    # the run that died is journaled as crashed by the next one
+    assert ("crashed",) in db_rows(listed, "SELECT status FROM sync_runs")
