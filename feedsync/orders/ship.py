@@ -207,7 +207,9 @@ def _settle(store: OrderStore, items: list[tuple[ShipmentRequest, Shipment]],
     paired = _match([s for _, s in items], outcomes)
     with write_transaction(store.db):
         for (request, shipment), outcome in zip(items, paired, strict=True):
-            if outcome is not None and outcome.status in (ItemStatus.ACCEPTED, ItemStatus.PENDING):
+            # Only ACCEPTED confirms; PENDING is the adapter's "temporary failure, try again"
+            # (e.g. Amazon confirmShipment throttled), so it stays unconfirmed and is re-sent.
+            if outcome is not None and outcome.status is ItemStatus.ACCEPTED:
                 _record(store, shipment, "confirmed", None, now)
                 _apply_shipped(store, shipment, targets, now)
                 units = sum(line.quantity for line in shipment.lines)

@@ -154,3 +154,18 @@ def test_a_refused_shipment_fails_and_is_sent_again_next_time(tmp_path: Path) ->
     assert code == 0 and data["results"][0]["status"] == "confirmed"
     assert db_rows(root, "SELECT status, attempts FROM shipments") == [("confirmed", 2)]
     assert stock(root, "SKU-A") == (4, 2, 2)
+
+
+def test_a_pending_answer_is_not_a_confirmation(tmp_path: Path) -> None:
+    root = write_workspace(tmp_path / "w", shopa='pending_tracking_prefix = "SLOW"',
+                           extra=GUARDRAILS)
+    seed_catalog(root, {"SKU-A": 5, "SKU-B": 2})
+    pulled(root)
+    ship = root / "ship.csv"
+    ship.write_text("order_id,carrier,tracking_number\nO2,UPS,SLOW1\n")
+    code, data = invoke(root, "orders", "ship", str(ship))
+    assert code == 1
+    assert (data["results"][0]["status"], data["results"][0]["message"]) == (
+        "failed", "transient: throttled, try again")
+    assert db_rows(root, "SELECT status FROM shipments") == [("failed",)]
+    assert stock(root, "SKU-A") == (5, 3, 2)

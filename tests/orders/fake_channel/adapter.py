@@ -2,7 +2,8 @@
 
 Settings (``[channels.<name>]``): ``orders_file`` (JSON list of orders, relative to the
 workspace), ``state_dir`` (where it records pulls, acks, shipments and pushed listings),
-``page_size``, ``fail_ack`` and ``reject_tracking_prefix`` (to simulate channel refusals).
+``page_size``, ``fail_ack``, ``reject_tracking_prefix`` and ``pending_tracking_prefix`` (to
+simulate channel refusals and temporary failures).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class FakeConfig(AdapterConfig):
     page_size: int = 2
     fail_ack: bool = False
     reject_tracking_prefix: str | None = None
+    pending_tracking_prefix: str | None = None  # answered PENDING: "temporary, try again"
 
 
 def _when(text: str) -> datetime:
@@ -125,6 +127,12 @@ class FakeChannel(Adapter):
                 outcomes.append(ItemOutcome(shipment.order_id, ItemStatus.REJECTED, [
                     Issue(shipment.order_id, Severity.ERROR, "bad_tracking",
                           "tracking number not recognised", source="fake")]))
+                continue
+            later = self._cfg.pending_tracking_prefix
+            if later and shipment.tracking_number.startswith(later):
+                outcomes.append(ItemOutcome(shipment.order_id, ItemStatus.PENDING, [
+                    Issue(shipment.order_id, Severity.WARNING, "transient",
+                          "throttled, try again", source="fake")]))
                 continue
             self._append("shipments.jsonl", {
                 "order_id": shipment.order_id, "carrier": shipment.carrier,
