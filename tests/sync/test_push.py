@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -187,7 +187,7 @@ def test_file_channels_are_not_pushed(env: SyncEnv) -> None:
 
 
 class _Recorder(FakeAdapter):
-    seen: list[Batch] = []
+    seen: ClassVar[list[Batch]] = []
 
     def submit(self, batch: Batch) -> Submission:
         _Recorder.seen.append(batch)
