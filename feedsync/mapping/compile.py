@@ -49,6 +49,7 @@ class CompiledField:
     source_text: str
     steps: list[tuple[str, Step]] = field(default_factory=list)
     value_map: Callable[[str], str] | None = None
+    column: str | None = None  # the catalog column, when the source is one
 
 
 @dataclass
@@ -259,9 +260,11 @@ class _Compiler:
             text = " → ".join([source_text, *(s for s, _ in steps)])
             if fspec.name in value_maps:
                 text += f" → [values.{fspec.name}]"
+            column = (rule if isinstance(rule, str) else rule.from_ if rule.from_ is not None
+                      else fspec.name if source_text == f"column {fspec.name}" else None)
             compiled.append(CompiledField(fspec.name, fspec, f"fields.{fspec.name}: {text}",
                                           source, source_text, steps,
-                                          value_maps.get(fspec.name)))
+                                          value_maps.get(fspec.name), column))
         self._check_price()
         for index, cond in enumerate(spec.filters.include + spec.filters.exclude):
             if cond.has is not None:

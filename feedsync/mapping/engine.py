@@ -14,24 +14,29 @@ Per product, in this order: the catalog exclusion (``catalog.exclude``), then [f
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from feedsync.mapping.compile import CompiledMapping, compile_mapping
+from feedsync.mapping.compile import CompiledField, CompiledMapping, compile_mapping
 from feedsync.mapping.record import FieldValue, MappedRecord, TraceStep
 from feedsync.mapping.schema import ChannelSchema
-from feedsync.mapping.sources import Row
+from feedsync.mapping.sources import Row, column_type
 from feedsync.mapping.spec import read_mapping
 from feedsync.mapping.stream import iter_catalog
+from feedsync.mapping.transforms import Problem
 from feedsync.mapping.validate import SchemaValidator
 from feedsync.models import Issue, Product, Severity
 
 if TYPE_CHECKING:
     from feedsync.catalog import Catalog
     from feedsync.config import Workspace
+
+log = logging.getLogger(__name__)
 
 ENGINE_VERSION = "1"  # bump when the engine's output for the same inputs changes
 OVERRIDE_SEPARATOR = "|"  # a repeated field's override lists its values separated by "|"
@@ -67,6 +72,8 @@ class ChannelMapper:
         self._repeated = {f.name for f in schema.fields if f.repeated}
         self._max_items = {f.name: f.max_items for f in schema.fields
                            if f.repeated and f.max_items}
+        self._plan = [_plan_entry(f, f.name in self._repeated) for f in self.compiled.fields]
+        self._variant_by_axis = {a.axis: a for a in self.compiled.variants}
 
     @classmethod
     def for_workspace(cls, workspace: Workspace, channel: str) -> ChannelMapper:
@@ -107,7 +114,8 @@ class ChannelMapper:
             row.trace.append(TraceStep("(record)", "inclusion", None, why))
         if not record.included and not explain:
             return record
-        values = self._map_fields(row, record)
+        values = (self._map_fields(row, record) if row.trace is not None
+                  else self._map_fields_fast(row, record))
         rules = self._rules
         if self.compiled.variants:
             rules = self._apply_variants(row, values, record, rules)
@@ -126,6 +134,22 @@ class ChannelMapper:
         if row.trace is not None:
             record.trace = row.trace
         return record
+
+    def _map_fields_fast(self, row: Row, record: MappedRecord) -> dict[str, FieldValue]:
+        # the hot path (no trace): one precompiled closure per field; problems are rare, so
+        # they are attributed by checking the shared list after each field
+        values: dict[str, FieldValue] = {}
+        problems = row.problems
+        product = row.product
+        for name, rule, direct, run in self._plan:
+            value = direct(product) if direct is not None else run(row, problems)
+            if value:
+                values[name] = value
+            if problems:
+                record.issues.extend(Issue(record.sku, severity, code, message, name, rule)
+                                     for severity, code, message in problems)
+                problems.clear()
+        return values
 
     def _map_fields(self, row: Row, record: MappedRecord) -> dict[str, FieldValue]:
         values: dict[str, FieldValue] = {}
@@ -168,31 +192,35 @@ class ChannelMapper:
         group = self.compiled.group_getter(row)
         if not group:
             return rules
-        axes = {a.casefold() for a in product.variant_axes}
-        mapped = set()
         added = False
-        rules = dict(rules)
-        for attr in self.compiled.variants:
-            mapped.add(attr.axis)
-            if attr.axis not in axes:
+        unmapped: list[str] = []
+        for axis_name in product.variant_axes:
+            axis = axis_name.casefold()
+            attr = self._variant_by_axis.get(axis)
+            if attr is None:
+                unmapped.append(axis)
+                continue
+            if attr.field in values:  # [fields] gave it a value: that wins
                 continue
             value = attr.getter(row)
             text = value if isinstance(value, str) else ", ".join(value)
             rule = f"variants.attributes.{attr.axis} → {attr.field}"
-            if attr.field not in values and text:
+            if text:
                 value_map = self.compiled.value_maps.get(attr.field)
                 final = value_map(text) if value_map else text
                 values[attr.field] = [final] if attr.field in self._repeated else final
+                if not added:
+                    rules = dict(rules)
                 rules.setdefault(attr.field, rule)
                 added = True
                 if row.trace is not None:
                     row.trace.append(TraceStep(attr.field, rule, text, final))
-            elif not values.get(attr.field) and self.compiled.require_variant_values:
+            elif self.compiled.require_variant_values:
                 record.issues.append(Issue(product.sku, Severity.ERROR, "variant_value_missing",
                                            f"variant of family {group!r} has no {attr.axis} "
                                            f"value, so {self.channel} cannot tell it apart",
                                            attr.field, rule))
-        for axis in sorted(axes - mapped):
+        for axis in sorted(set(unmapped)):
             record.issues.append(Issue(product.sku, Severity.WARNING, "variant_axis_unmapped",
                                        f"variation axis {axis!r} has no channel field in "
                                        f"[variants.attributes]", None, "variants.attributes"))
@@ -242,8 +270,52 @@ class ChannelMapper:
         """
         moment = now or datetime.now(UTC)
         for product, available, overrides, exclusion in iter_catalog(catalog, self.channel, skus):
-            yield self.map_product(product, available=available, now=moment,
-                                   overrides=overrides, exclusion=exclusion, explain=explain)
+            try:
+                yield self.map_product(product, available=available, now=moment,
+                                       overrides=overrides, exclusion=exclusion, explain=explain)
+            except Exception as exc:  # one SKU's unexpected failure never stops the others
+                log.warning("%s: mapping %s failed", self.channel, product.sku, exc_info=True)
+                record = MappedRecord(sku=product.sku, channel=self.channel)
+                record.issues.append(Issue(product.sku, Severity.ERROR, "mapping_failed",
+                                           f"mapping failed: {type(exc).__name__}: {exc}"))
+                yield record
+
+
+Runner = Callable[[Row, list[Problem]], FieldValue]
+
+
+def _plan_entry(cf: CompiledField, repeated: bool) -> tuple[
+        str, str, Callable[[Product], str | None] | None, Runner]:
+    """(name, rule, direct, run): ``direct`` reads a plain text column straight off the product
+    (most fields of most mappings), skipping two layers of calls on the hot path."""
+    direct = None
+    if (cf.column is not None and not cf.steps and cf.value_map is None and not repeated
+            and column_type(cf.column) in ("str", "str | None")):
+        direct = attrgetter(cf.column)
+    return cf.name, cf.rule, direct, _runner(cf, repeated)
+
+
+def _runner(cf: CompiledField, repeated: bool) -> Callable[[Row, list[Problem]], FieldValue]:
+    """One field's source → transforms → value map → shape, as a single closure."""
+    source, steps, lookup = cf.source, tuple(step for _, step in cf.steps), cf.value_map
+
+    def run(row: Row, problems: list[Problem]) -> FieldValue:
+        value = source(row)
+        for step in steps:
+            value = step(value, problems)
+        if lookup is not None and value:
+            value = lookup(value) if value.__class__ is str else [lookup(v) for v in value]
+        if value.__class__ is str:
+            return ([value] if value else []) if repeated else value
+        return value if repeated else ", ".join(v for v in value if v)
+
+    if not steps and lookup is None and not repeated:
+        def plain(row: Row, problems: list[Problem]) -> FieldValue:
+            value = source(row)
+            return value if value.__class__ is str else ", ".join(v for v in value if v)
+
+        return plain
+    return run
 
 
 def _show(value: object) -> object:

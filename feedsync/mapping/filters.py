@@ -23,7 +23,7 @@ def category_parts(path: str) -> tuple[str, ...]:
 
 
 def _status(values: set[str]) -> Predicate:
-    return lambda row: str(row.product.status) in values
+    return lambda row: row.product.status in values  # a StrEnum hashes and compares as its text
 
 
 def _brand_in(values: set[str]) -> Predicate:
@@ -113,25 +113,30 @@ class Filters:
     """A compiled [filters] section."""
 
     def __init__(self, spec: FiltersSpec) -> None:
-        self.include = [(i, *compile_condition(c)) for i, c in enumerate(spec.include)]
-        self.exclude = [(i, *compile_condition(c)) for i, c in enumerate(spec.exclude)]
+        # every reason is a constant of the mapping, so it is written once here, not per SKU
+        none_excluded = "; no filters.exclude set matched" if spec.exclude else ""
+        self.include = [
+            (check, f"filters.include[{i}] matched ({text}){none_excluded}")
+            for i, (check, text) in enumerate(map(compile_condition, spec.include))]
+        self.exclude = [
+            (check, f"filtered out: filters.exclude[{i}] matched ({text})")
+            for i, (check, text) in enumerate(map(compile_condition, spec.exclude))]
+        wanted = " or ".join(f"({compile_condition(c)[1]})" for c in spec.include)
+        self.no_include = f"filtered out: no filters.include set matched: {wanted}"
+        self.default = ("no filters.exclude set matched" if spec.exclude
+                        else "no [filters]: every product is included")
 
     def decide(self, row: Row) -> tuple[bool, str]:
         """(included, why): ``why`` names the filter that decided, for explain and reports."""
-        why = "no [filters]: every product is included"
+        why = self.default
         if self.include:
-            for index, check, text in self.include:
+            for check, text in self.include:
                 if check(row):
-                    why = f"filters.include[{index}] matched ({text})"
+                    why = text
                     break
             else:
-                wanted = " or ".join(f"({text})" for _, _, text in self.include)
-                return False, f"filtered out: no filters.include set matched: {wanted}"
-        for index, check, text in self.exclude:
+                return False, self.no_include
+        for check, text in self.exclude:
             if check(row):
-                return False, f"filtered out: filters.exclude[{index}] matched ({text})"
-        if self.exclude and not self.include:
-            why = "no filters.exclude set matched"
-        elif self.exclude:
-            why += "; no filters.exclude set matched"
+                return False, text
         return True, why

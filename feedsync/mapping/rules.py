@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from feedsync.mapping.record import TraceStep
 from feedsync.mapping.spec import PriceSpec, QuantitySpec
@@ -120,7 +120,12 @@ class PriceRule:
                              f"{label} {amount.quantize(unit)} {target} lowered to the maximum "
                              f"{spec.max}"))
             amount = spec.max
-        final = amount.quantize(unit, rounding=ROUND_HALF_UP)
+        try:
+            final = amount.quantize(unit, rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            problems.append((Severity.ERROR, "price_not_positive" if amount <= 0 else "bad_price",
+                             f"{label} {amount} {target} cannot be sent as a price"))
+            return None
         if final <= 0:
             problems.append((Severity.ERROR, "price_not_positive",
                              f"{label} is {final} {target}; a channel needs a positive price"))

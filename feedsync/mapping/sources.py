@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from operator import attrgetter
 from typing import Any
 
 from feedsync.mapping.record import TraceStep
@@ -35,6 +36,8 @@ class Row:
 Getter = Callable[[Row], Value]
 
 PRODUCT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Product))
+# annotation text of each Product field ("str", "str | None", "Decimal | None", "list[str]" …)
+_COLUMN_TYPES: dict[str, str] = {f.name: str(f.type) for f in fields(Product)}
 DERIVED_COLUMNS: dict[str, str] = {
     "image": "the first image URL",
     "additional_images": "every image URL after the first (a list)",
@@ -42,6 +45,11 @@ DERIVED_COLUMNS: dict[str, str] = {
     "category_leaf": "the last segment of the category path",
 }
 ATTRIBUTE_PREFIX = "attributes."
+
+
+def column_type(name: str) -> str:
+    """The annotation text of a Product column ("str", "str | None" …), "" for others."""
+    return _COLUMN_TYPES.get(name, "")
 
 
 def is_column(name: str) -> bool:
@@ -93,13 +101,16 @@ def column_getter(name: str) -> Getter:
     if name.startswith(ATTRIBUTE_PREFIX):
         key = name[len(ATTRIBUTE_PREFIX):]
         return lambda row: to_value(row.product.attributes.get(key))
-    if name in ("title", "description", "condition", "category", "product_type", "sku",
-                "currency"):
-        # plain non-null text columns: no conversion needed (the hot path of most mappings)
-        return lambda row: getattr(row.product, name)
-    if name in ("images", "tags", "variant_axes"):
-        return lambda row: list(getattr(row.product, name))
-    return lambda row: to_value(getattr(row.product, name))
+    # text columns need no conversion (the hot path of most mappings): read them directly
+    read = attrgetter(name)
+    kind = _COLUMN_TYPES.get(name, "")
+    if kind == "str":
+        return lambda row: read(row.product)
+    if kind == "str | None":
+        return lambda row: read(row.product) or ""
+    if kind.startswith("list["):
+        return lambda row: list(read(row.product))
+    return lambda row: to_value(read(row.product))
 
 
 # --- templates: "{brand} {title}[ - {color}]" --------------------------------------------

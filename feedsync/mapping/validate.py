@@ -14,25 +14,28 @@ Every problem becomes an :class:`~feedsync.models.Issue` naming the channel fiel
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from feedsync.mapping.record import FieldValue
-from feedsync.mapping.schema import ChannelSchema
+from feedsync.mapping.schema import ChannelSchema, FieldSpec
 from feedsync.models import Issue, Severity
+
+Check = Callable[[str, FieldValue, list[Issue], str | None], None]
+Ok = Callable[[FieldValue], bool]
 
 
 class SchemaValidator:
-    """Validation compiled once per channel schema (patterns compiled, checks precomputed)."""
+    """Validation compiled once per channel schema: per field, a fast yes/no test, and the
+    reporting code that only runs for a value that fails it."""
 
     def __init__(self, schema: ChannelSchema) -> None:
         self.schema = schema
         self.required = [f.name for f in schema.fields if f.required]
-        self.checks = [
-            (f.name, f.max_length, f.allowed, re.compile(f.pattern) if f.pattern else None,
-             f.max_items, f.description)
-            for f in schema.fields
-            if f.max_length or f.allowed or f.pattern or f.max_items
-        ]
+        self.checks: dict[str, tuple[Callable[[str], bool], Ok, Check]] = {}
+        for spec in schema.fields:
+            compiled = _field_check(schema.channel, spec)
+            if compiled is not None:
+                self.checks[spec.name] = compiled
 
     def validate(self, sku: str, fields: Mapping[str, FieldValue],
                  rules: Mapping[str, str]) -> list[Issue]:
@@ -49,31 +52,71 @@ class SchemaValidator:
                 issues.append(Issue(sku, Severity.ERROR, "missing_one_of",
                                     f"{channel} needs at least one of {', '.join(group)}",
                                     group[0], rules.get(group[0])))
-        for name, max_length, allowed, pattern, max_items, described in self.checks:
-            value = fields.get(name)
-            if not value:
+        checks = self.checks
+        for name, value in fields.items():
+            compiled = checks.get(name)
+            if compiled is None:
                 continue
-            items = [value] if isinstance(value, str) else value
-            if max_items is not None and len(items) > max_items:
-                issues.append(Issue(sku, Severity.WARNING, "too_many_items",
-                                    f"{name} has {len(items)} values; {channel} takes at most "
-                                    f"{max_items}", name, rules.get(name)))
-            for item in items:
-                if max_length is not None and len(item) > max_length:
-                    issues.append(Issue(sku, Severity.ERROR, "too_long",
-                                        f"{name} is {len(item)} characters; {channel} allows "
-                                        f"{max_length}", name, rules.get(name)))
-                if allowed is not None and item not in allowed:
+            if value.__class__ is str:
+                if compiled[0](value):
+                    continue
+            elif compiled[1](value):
+                continue
+            compiled[2](sku, value, issues, rules.get(name))
+        return issues
+
+
+def _field_check(channel: str, spec: FieldSpec) -> tuple[Callable[[str], bool], Ok,
+                                                           Check] | None:
+    name, max_length, allowed, max_items = spec.name, spec.max_length, spec.allowed, spec.max_items
+    pattern = re.compile(spec.pattern) if spec.pattern else None
+    if not (max_length or allowed or pattern or max_items):
+        return None
+    described = f" ({spec.description})" if spec.description else ""
+    known: dict[str, bool] = {}  # values repeat (prices, dates): remember pattern results
+
+    def matches(item: str) -> bool:
+        found = known.get(item)
+        if found is None:
+            found = pattern.fullmatch(item) is not None  # type: ignore[union-attr]
+            if len(known) < 10_000:
+                known[item] = found
+        return found
+
+    limit = max_length if max_length is not None else 1 << 62
+    item_ok: Callable[[str], bool]
+    if allowed is not None:
+        item_ok = allowed.__contains__
+    elif pattern is not None:
+        item_ok = (lambda item: len(item) <= limit and matches(item)) if max_length else matches
+    else:
+        item_ok = lambda item: len(item) <= limit  # noqa: E731
+
+    def list_ok(value: FieldValue) -> bool:
+        return (max_items is None or len(value) <= max_items) and all(map(item_ok, value))
+
+    def report(sku: str, value: FieldValue, issues: list[Issue], rule: str | None) -> None:
+        items = [value] if isinstance(value, str) else value
+        if max_items is not None and len(items) > max_items:
+            issues.append(Issue(sku, Severity.WARNING, "too_many_items",
+                                f"{name} has {len(items)} values; {channel} takes at most "
+                                f"{max_items}", name, rule))
+        for item in items:
+            if max_length is not None and len(item) > max_length:
+                issues.append(Issue(sku, Severity.ERROR, "too_long",
+                                    f"{name} is {len(item)} characters; {channel} allows "
+                                    f"{max_length}", name, rule))
+            if allowed is not None:
+                if item not in allowed:
                     issues.append(Issue(sku, Severity.ERROR, "invalid_value",
                                         f"{name} {item!r} is not one of "
-                                        f"{', '.join(sorted(allowed))}", name, rules.get(name)))
-                elif pattern is not None and not pattern.fullmatch(item):
-                    issues.append(Issue(sku, Severity.ERROR, "invalid_format",
-                                        f"{name} {_short(item)!r} is not in the format "
-                                        f"{channel} expects"
-                                        + (f" ({described})" if described else ""),
-                                        name, rules.get(name)))
-        return issues
+                                        f"{', '.join(sorted(allowed))}", name, rule))
+            elif pattern is not None and not matches(item):
+                issues.append(Issue(sku, Severity.ERROR, "invalid_format",
+                                    f"{name} {_short(item)!r} is not in the format {channel} "
+                                    f"expects{described}", name, rule))
+
+    return item_ok, list_ok, report
 
 
 def _short(text: str, limit: int = 80) -> str:
