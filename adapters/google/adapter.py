@@ -13,7 +13,8 @@ sends whatever the catalog says then — changes coalesce instead of queueing.
 
 Google processes an insert asynchronously ("it may take several minutes before the processed
 product can be retrieved"), so a sent insert is a pending submission; :meth:`poll` reads the
-processed product (``products.get``) once it is newer than the insert and maps
+processed product once it is newer than the insert (``products.get`` for the first few of a
+run, then one ``products.list`` walk for the rest: :mod:`.readback`) and maps
 ``productStatus`` (destinations, item-level issues) to the SKU's outcome. For a whole-account
 read-back, :meth:`read_status` walks ``products.list``.
 
@@ -52,6 +53,7 @@ from feedsync.models import Issue, Severity
 from .auth import service_account_auth
 from .client import BASE_URL, GoogleRejection, MerchantClient
 from .limits import ERROR_TABLE, LIMITS, UPDATES_PER_PRODUCT_PER_DAY, WRITE
+from .readback import StatusReader
 from .render import (
     Target,
     encode,
@@ -87,6 +89,8 @@ class GoogleConfig(AdapterConfig):
                                   description="wait after an insert before reading its status")
     status_timeout_hours: float = Field(default=48.0, gt=0,
                                         description="give up waiting for Google to process")
+    status_get_threshold: int = Field(default=100, ge=0, description="products.get lookups "
+                                      "per run before one products.list walk answers the rest")
 
     @model_validator(mode="after")
     def _data_source_name(self) -> GoogleConfig:
@@ -136,6 +140,7 @@ class GoogleAdapter(Adapter):
         self.id_field = _id_field()
         self._target: Target | None = None
         self._client: MerchantClient | None = None
+        self._reader: StatusReader | None = None
 
     # --- wiring ---------------------------------------------------------------------------
 
@@ -165,6 +170,15 @@ class GoogleAdapter(Adapter):
             )
             self._client = MerchantClient(http, self.target)
         return self._client
+
+    @property
+    def reader(self) -> StatusReader:
+        """Looks processed products up: a few gets, or one products.list walk (per run)."""
+        if self._reader is None:
+            self._reader = StatusReader(lambda: self.client, self.context.db, self.clock,
+                                        get_threshold=self.config.status_get_threshold,
+                                        max_age=max(self.config.settle_seconds, 60.0))
+        return self._reader
 
     # --- render (pure) --------------------------------------------------------------------
 
@@ -257,7 +271,7 @@ class GoogleAdapter(Adapter):
         settled = submission.detail.get("settled") or {}
         by_sku = {sku: outcome_from_json(sku, data) for sku, data in settled.items()}
         for sku, key in list(waiting.items()):
-            product = self.client.get_product(key)
+            product = self.reader.lookup(key)
             if product is not None and (_processed_after(product, sent_at) or timed_out):
                 outcome = outcome_from_product(sku, product)
                 outcome.remote_id = key

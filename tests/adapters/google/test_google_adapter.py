@@ -11,6 +11,7 @@ import pytest
 import responses
 from feedsync.adapters.google.adapter import DEFERRED, GoogleAdapter, GoogleConfig
 from feedsync.adapters.google.render import product_key, resource_segment
+from google_double import MerchantApiDouble
 from google_oracle import errors
 from google_support import API, SOURCE, TOKEN_URL, token_response
 from jsonschema import Draft202012Validator
@@ -341,3 +342,23 @@ def test_missing_api_settings_are_named(make_adapter: Build) -> None:
 def test_invalid_settings_are_refused(key: str, value: Any) -> None:
     with pytest.raises(ValidationError):
         GoogleConfig.model_validate({key: value})
+
+
+def test_many_pending_inserts_are_read_back_with_one_list_walk(
+        make_adapter: Build, mocked: responses.RequestsMock, clock: FakeClock) -> None:
+    """Past ``status_get_threshold`` lookups, one products.list walk answers the rest."""
+    double = MerchantApiDouble(clock=clock)
+    double.start(mocked)
+    adapter = make_adapter(status_get_threshold=2)
+    skus = [f"SKU-{n}" for n in range(6)]
+    submissions = [push(adapter, change(sku)) for sku in skus]
+    clock.advance(301)
+    later = make_adapter(status_get_threshold=2)  # the next run
+    polled = [later.poll(resumed(s)) for s in submissions]
+    assert all(p.state is SubmissionState.DONE for p in polled)
+    assert [p.outcomes[0].status for p in polled] == [ItemStatus.ACCEPTED] * 6
+    gets = [r for r in double.requests if r[0] == "GET" and "/products/" in r[1]
+            and not r[1].endswith("/products")]
+    walks = [r for r in double.requests if r == ("GET", "/products/v1/accounts/123/products")]
+    assert len(gets) == 2 and len(walks) == 1
+    assert later.reader.gets == 2 and later.reader.walks == 1
