@@ -11,6 +11,7 @@ from there, walking again only when the copy is older than ``max_age`` seconds.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -22,8 +23,9 @@ from feedsync.http import Clock
 from .client import MerchantClient
 from .render import product_key
 
-TABLE = "google_status_walk"
 CHUNK = 1000
+# One temporary table per reader: two Google accounts pushed in one run share the connection.
+_TABLES = itertools.count(1)
 
 
 class StatusReader:
@@ -39,6 +41,7 @@ class StatusReader:
         self.gets = 0
         self.walks = 0
         self._walked_at: float | None = None
+        self.table = f"google_status_walk_{next(_TABLES)}"
 
     def lookup(self, key: str) -> dict[str, Any] | None:
         """The processed product, or None if Google has none (yet) under ``key``."""
@@ -48,7 +51,7 @@ class StatusReader:
             return self._client().get_product(key)
         if self._walked_at is None or now - self._walked_at > self.max_age:
             self._walk()
-        row = self._db.execute(f"SELECT product FROM temp.{TABLE} WHERE key = ?",
+        row = self._db.execute(f"SELECT product FROM temp.{self.table} WHERE key = ?",
                                [key]).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
@@ -57,9 +60,9 @@ class StatusReader:
         self._walked_at = self._clock.time()
         self.walks += 1
         db = self._db
-        db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY,"
+        db.execute(f"CREATE TEMP TABLE IF NOT EXISTS {self.table} (key TEXT PRIMARY KEY,"
                    " product TEXT NOT NULL)")
-        db.execute(f"DELETE FROM temp.{TABLE}")
+        db.execute(f"DELETE FROM temp.{self.table}")
         rows: list[tuple[str, str]] = []
         for product in self._client().list_products():
             offer = product.get("offerId")
@@ -79,4 +82,4 @@ class StatusReader:
         if rows:
             with self._db.atomic():
                 self._db.conn.executemany(
-                    f"INSERT OR REPLACE INTO temp.{TABLE} (key, product) VALUES (?, ?)", rows)
+                    f"INSERT OR REPLACE INTO temp.{self.table} (key, product) VALUES (?, ?)", rows)
