@@ -124,6 +124,14 @@ class FacebookAdapter(Adapter):
                        else FacebookConfig.model_validate(settings.model_dump()))
         self.id_field, self.price_quantity_fields = _schema_info()
         self._client: CatalogClient | None = None
+        if self.config.delivery == "api":
+            self._require_catalog()
+
+    def _require_catalog(self) -> None:
+        if not self.config.catalog_id:
+            raise ConfigError("Meta catalog API is not fully configured: set "
+                              "channels.facebook.catalog_id in feedsync.toml", [
+                "channels.facebook.catalog_id: required for delivery = 'api'"])
 
     @property
     def clock(self) -> Clock:
@@ -135,9 +143,7 @@ class FacebookAdapter(Adapter):
     def client(self) -> CatalogClient:
         """The Graph API client, built on first use (reads the access token)."""
         if self._client is None:
-            if not self.config.catalog_id:
-                raise ConfigError("Meta catalog API is not fully configured", [
-                    "channels.facebook.catalog_id: required for delivery = 'api'"])
+            self._require_catalog()
             token = self.context.secrets.get("access_token")
             if token is None or not token.get_secret_value():
                 raise ConfigError("facebook: delivery = 'api' needs the secret access_token "

@@ -108,7 +108,9 @@ class GoogleConfig(AdapterConfig):
                     for key in ("merchant_id", "data_source", "feed_label")
                     if not getattr(self, key)]
         if problems:
-            raise ConfigError("Google Merchant API is not fully configured", problems)
+            missing = ", ".join(p.split(":")[0] for p in problems)
+            raise ConfigError(f"Google Merchant API is not fully configured: set {missing} "
+                              f"in feedsync.toml", problems)
         source = self.data_source
         if "/" not in source:
             source = f"accounts/{self.merchant_id}/dataSources/{source}"
@@ -141,6 +143,9 @@ class GoogleAdapter(Adapter):
         self._target: Target | None = None
         self._client: MerchantClient | None = None
         self._reader: StatusReader | None = None
+        if self.config.delivery == "api":
+            # A missing setting stops the channel here, not once per SKU while rendering.
+            self._target = self.config.target()
 
     # --- wiring ---------------------------------------------------------------------------
 

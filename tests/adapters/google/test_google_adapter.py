@@ -328,12 +328,13 @@ def test_delete_without_remote_id_uses_todays_settings(make_adapter: Build) -> N
     assert item.payload == {"op": "delete", "key": product_key("de", "DE", "SKU-1")}
 
 
-def test_missing_api_settings_are_named(make_adapter: Build) -> None:
+def test_missing_api_settings_are_named_when_the_adapter_opens(make_adapter: Build) -> None:
     with pytest.raises(ConfigError) as caught:
-        make_adapter(merchant_id="", feed_label="").render_item(change())
+        make_adapter(merchant_id="", feed_label="")
     assert caught.value.problems == [
         "channels.google.merchant_id: required for delivery = 'api'",
         "channels.google.feed_label: required for delivery = 'api'"]
+    make_adapter(merchant_id="", feed_label="", delivery="file")  # a feed needs none of them
 
 
 @pytest.mark.parametrize(("key", "value"), [

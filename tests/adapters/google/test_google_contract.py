@@ -70,3 +70,12 @@ class TestGoogleContract(AdapterContract):
         assert ("DELETE", "/products/v1/accounts/123/productInputs/ZW5-VVN-TVVHLTE") in (
             channel_double.requests)
         assert env.listings()["MUG-1"]["status"] == "deleted"
+
+    def test_missing_settings_stop_the_channel_without_touching_skus(
+            self, tmp_path: Path, channel_double: MerchantApiDouble) -> None:
+        self.channel_settings = {"merchant_id": "123", "data_source": "456"}  # no feed_label
+        env = self.make_env(tmp_path, channel_double)
+        result = env.push()
+        assert result.outcome.value == "needs_human", result.message
+        assert "feed_label" in result.message
+        assert env.listings() == {} and channel_double.request_count == 0
