@@ -291,7 +291,8 @@ class GoogleAdapter(Adapter):
                 del waiting[sku]
         submission.outcomes = [by_sku.get(sku) or ItemOutcome(sku, ItemStatus.PENDING)
                                for sku in submission.skus]
-        submission.detail = {**submission.detail, "waiting": waiting}
+        submission.detail = {**submission.detail, "waiting": waiting, "settled": {
+            sku: outcome_to_json(o) for sku, o in by_sku.items()}}
         if not waiting:
             submission.state = SubmissionState.DONE
         return submission

@@ -363,3 +363,26 @@ def test_many_pending_inserts_are_read_back_with_one_list_walk(
     walks = [r for r in double.requests if r == ("GET", "/products/v1/accounts/123/products")]
     assert len(gets) == 2 and len(walks) == 1
     assert later.reader.gets == 2 and later.reader.walks == 1
+
+
+def test_outcomes_known_early_survive_until_the_last_product_is_processed(
+        make_adapter: Build, mocked: responses.RequestsMock, clock: FakeClock) -> None:
+    """A submission of several products resolves one by one across runs, losing none."""
+    double = MerchantApiDouble(clock=clock)
+    double.start(mocked)
+    double.reject(["BAD"])
+    adapter = make_adapter()
+    items = [adapter.render_item(change(sku)) for sku in ("A", "BAD", "C")]
+    submission = adapter.submit(Batch("google", items))  # three calls, one submission
+    assert submission.state is SubmissionState.PENDING
+    del double.inputs["en~US~C"]  # C is not processed yet
+    clock.advance(301)
+    first = make_adapter().poll(resumed(submission))
+    assert first.state is SubmissionState.PENDING
+    double.inputs["en~US~C"] = {"offerId": "C", "contentLanguage": "en", "feedLabel": "US"}
+    double.updated["en~US~C"] = clock.time()
+    done = make_adapter().poll(resumed(first))
+    assert done.state is SubmissionState.DONE
+    assert {o.sku: o.status for o in done.outcomes} == {
+        "A": ItemStatus.ACCEPTED, "BAD": ItemStatus.REJECTED, "C": ItemStatus.ACCEPTED}
+    assert done.outcomes[1].issues[0].field == "gtin"
