@@ -16,7 +16,7 @@ from feedsync.orders import cycle
 from feedsync.orders.channels import adapter_factory
 from feedsync.orders.lock import run_lock
 from feedsync.orders.pull import order_store
-from feedsync.orders.query import iter_orders, write_csv, write_jsonl
+from feedsync.orders.query import iter_orders, recent_orders, write_csv, write_jsonl
 from feedsync.orders.reconcile import reconcile as run_reconcile
 from feedsync.orders.ship import ship as run_ship
 from feedsync.orders.shipfile import read_shipments
@@ -62,15 +62,11 @@ def pull(app: AppContext, channels: tuple[str, ...], no_fast_path: bool) -> None
 @pass_app
 def list_orders(app: AppContext, channels: tuple[str, ...], status: tuple[str, ...],
                 since: str | None, flagged: bool, limit: int) -> None:
-    """List stored orders (newest pull order: channel, account, order id)."""
-    db = app.catalog.db
-    shown: list[dict[str, Any]] = []
+    """List the most recent stored orders, newest first, with their open issues."""
+    shown = recent_orders(app.catalog.db, limit, channels=channels, status=status, since=since,
+                          flagged=flagged)
     lines: list[str] = []
-    for order in iter_orders(db, channels=channels, status=status, since=since,
-                             flagged=flagged):
-        if len(shown) >= limit:
-            break
-        shown.append(order)
+    for order in shown:
         units = sum(int(line["quantity"]) for line in order["lines"])
         flags = ", ".join(sorted({f["code"] for f in order["flags"]}))
         total = f"{order['total']} {order['currency']}" if order["total"] else "-"

@@ -90,6 +90,31 @@ def iter_orders(db: sqlite_utils.Database, *, channels: Sequence[str] = (),
         yield order
 
 
+def recent_orders(db: sqlite_utils.Database, limit: int, *, channels: Sequence[str] = (),
+                  status: Sequence[str] = (), since: str | None = None,
+                  flagged: bool = False) -> list[dict[str, Any]]:
+    """The ``limit`` most recently created orders (newest first), with lines and open flags."""
+    migrate(db, schema.COMPONENT, schema.MIGRATIONS)
+    where, params = _where(channels, status, since, flagged)
+    rows = db.conn.execute(
+        f"SELECT {', '.join('o.' + c for c in ORDER_COLUMNS)} FROM orders o{where}"
+        " ORDER BY o.created_at DESC, o.order_id DESC LIMIT ?", [*params, limit],
+    ).fetchall()
+    found = []
+    for values in rows:
+        order = dict(zip(ORDER_COLUMNS, values, strict=True))
+        key = [order["channel"], order["account"], order["order_id"]]
+        order["lines"] = [dict(zip(LINE_COLUMNS, line, strict=True)) for line in db.execute(
+            f"SELECT {', '.join(LINE_COLUMNS)} FROM order_lines WHERE channel = ? AND"
+            " account = ? AND order_id = ? ORDER BY position", key).fetchall()]
+        order["flags"] = [{"line_id": lid, "code": code, "message": message}
+                          for lid, code, message in db.execute(
+            "SELECT line_id, code, message FROM order_issues WHERE channel = ? AND account = ?"
+            " AND order_id = ? AND resolved_at IS NULL ORDER BY line_id", key).fetchall()]
+        found.append(order)
+    return found
+
+
 def write_jsonl(orders: Iterator[dict[str, Any]], out: IO[str]) -> int:
     """One order per line, lines nested; returns the number of orders written."""
     count = 0

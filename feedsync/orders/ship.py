@@ -136,33 +136,41 @@ def _resolve(store: OrderStore, request: ShipmentRequest) -> Shipment | ShipResu
         [channel, account, request.order_id],
     ).fetchall()
     remaining = {line_id: (sku, int(left)) for line_id, sku, left in lines}
-    chosen: list[ShipmentLine] = []
-    if request.all_lines:
-        chosen = [ShipmentLine(lid, left, sku) for lid, (sku, left) in remaining.items()
-                  if left > 0]
-    for wanted in request.lines:
-        line_id = wanted.line_id or next(
-            (lid for lid, (sku, left) in remaining.items()
-             if sku == wanted.sku and left > 0 and lid not in {c.line_id for c in chosen}),
-            None,
-        )
-        if line_id is None or line_id not in remaining:
-            what = f"line {wanted.line_id}" if wanted.line_id else f"SKU {wanted.sku}"
-            return _result(request, None, "error", f"order {request.order_id} has no unshipped "
-                           f"{what}")
-        sku, left = remaining[line_id]
-        quantity = wanted.quantity if wanted.quantity is not None else left
-        if quantity > left:
-            return _result(request, None, "error", f"order {request.order_id} line {line_id}: "
-                           f"{quantity} to ship but only {max(left, 0)} left")
-        chosen.append(ShipmentLine(line_id, quantity, sku))
-    if not chosen:
-        return _result(request, None, "error", f"order {request.order_id} has nothing left "
-                       "to ship")
+    chosen = _choose_lines(request, remaining)
+    if isinstance(chosen, str):
+        return _result(request, None, "error", f"order {request.order_id}: {chosen}")
     return Shipment(channel=channel, account=account, order_id=request.order_id,
                     carrier=request.carrier, tracking_number=request.tracking_number,
                     lines=chosen, shipped_at=request.shipped_at, ship_method=request.ship_method,
                     fulfillment_channel=fulfilled_by)
+
+
+def _choose_lines(request: ShipmentRequest, remaining: dict[str, tuple[str | None, int]]
+                  ) -> list[ShipmentLine] | str:
+    """The lines and quantities a request ships, or why it cannot (a line named twice counts
+    once with both quantities; a line without quantity ships what is left of it)."""
+    if request.all_lines:
+        chosen = [ShipmentLine(lid, left, sku) for lid, (sku, left) in remaining.items()
+                  if left > 0]
+        return chosen or "nothing left to ship"
+    taken: dict[str, int] = {}
+    for wanted in request.lines:
+        if wanted.line_id is not None:
+            line_id: str | None = wanted.line_id if wanted.line_id in remaining else None
+        else:
+            line_id = next((lid for lid, (sku, left) in remaining.items()
+                            if sku == wanted.sku and left - taken.get(lid, 0) > 0), None)
+        if line_id is None:
+            what = f"line {wanted.line_id}" if wanted.line_id else f"SKU {wanted.sku}"
+            return f"no unshipped {what}"
+        left = remaining[line_id][1] - taken.get(line_id, 0)
+        if left <= 0:
+            return f"line {line_id} has nothing left to ship"
+        quantity = wanted.quantity if wanted.quantity is not None else left
+        if quantity > left:
+            return f"line {line_id}: {quantity} to ship but only {left} left"
+        taken[line_id] = taken.get(line_id, 0) + quantity
+    return [ShipmentLine(lid, n, remaining[lid][0]) for lid, n in taken.items()]
 
 
 def _push(store: OrderStore, push: Any, items: list[tuple[ShipmentRequest, Shipment]],

@@ -59,7 +59,9 @@ def test_export_jsonl_to_a_file_with_filters(ows: Path) -> None:
 def test_list_human_and_json(ows: Path) -> None:
     seeded(ows)
     human = run(ows, "orders", "list", "--limit", "2")
-    assert human.count("\n") == 2 and "O1" in human and "[unknown_sku]" in human
+    assert [line.split()[1] for line in human.splitlines()] == ["O4", "O3"]  # newest first
+    flagged = run(ows, "orders", "list", "--flagged")
+    assert flagged.split()[1] == "O1" and "[unknown_sku]" in flagged
     data = json.loads(run(ows, "--json", "orders", "list", "--status", "cancelled"))
     assert [o["order_id"] for o in data["orders"]] == ["O3"]
 

@@ -130,7 +130,8 @@ def test_each_order_gets_its_own_result(ows: Path) -> None:
     code, data = invoke(ows, "orders", "ship", str(ship))
     assert code == 3
     results = {r["order_id"]: r for r in data["results"]}
-    assert results["O1"]["status"] == "error" and "only 2 left" in results["O1"]["message"]
+    assert results["O1"]["status"] == "error"
+    assert results["O1"]["message"] == "order O1: line 1: 5 to ship but only 2 left"
     assert results["NOPE"]["status"] == "error" and "not in the workspace" in \
         results["NOPE"]["message"]
     assert results["O2"]["status"] == "confirmed"
@@ -169,3 +170,22 @@ def test_a_pending_answer_is_not_a_confirmation(tmp_path: Path) -> None:
         "failed", "transient: throttled, try again")
     assert db_rows(root, "SELECT status FROM shipments") == [("failed",)]
     assert stock(root, "SKU-A") == (5, 3, 2)
+
+
+def test_lines_named_twice_add_up_and_cannot_exceed_what_is_left(ows: Path) -> None:
+    pulled(ows)
+    twice = ows / "twice.csv"
+    twice.write_text("order_id,carrier,tracking_number,sku,quantity\n"
+                     "O1,UPS,T1,SKU-A,1\nO1,UPS,T1,SKU-A,1\n")
+    code, data = invoke(ows, "orders", "ship", str(twice))
+    assert code == 0, data
+    assert state_lines(ows, "shopa", "shipments.jsonl")[-1]["lines"] == [["1", 2]]
+    again = ows / "again.csv"
+    again.write_text("order_id,carrier,tracking_number,line_id\nO1,UPS,T2,1\n")
+    code, data = invoke(ows, "orders", "ship", str(again))
+    assert code == 1
+    assert data["results"][0]["message"] == "order O1: line 1 has nothing left to ship"
+    too_many = ows / "many.csv"
+    too_many.write_text("order_id,carrier,tracking_number,sku,quantity\nO2,UPS,T3,SKU-A,3\n")
+    code, data = invoke(ows, "orders", "ship", str(too_many))
+    assert data["results"][0]["message"] == "order O2: line 1: 3 to ship but only 1 left"
