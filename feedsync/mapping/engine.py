@@ -175,8 +175,8 @@ class ChannelMapper:
                     trace.append(TraceStep(cf.name, f"[values.{cf.name}]", _show(before),
                                            _show(value)))
             if cf.name in repeated:
-                if isinstance(value, str):
-                    value = [value] if value else []
+                value = ([value] if value else []) if isinstance(value, str) else \
+                    [v for v in value if v]
             elif not isinstance(value, str):
                 value = ", ".join(v for v in value if v)
             if value:
@@ -307,7 +307,7 @@ def _runner(cf: CompiledField, repeated: bool) -> Callable[[Row, list[Problem]],
             value = lookup(value) if value.__class__ is str else [lookup(v) for v in value]
         if value.__class__ is str:
             return ([value] if value else []) if repeated else value
-        return value if repeated else ", ".join(v for v in value if v)
+        return [v for v in value if v] if repeated else ", ".join(v for v in value if v)
 
     if not steps and lookup is None and not repeated:
         def plain(row: Row, problems: list[Problem]) -> FieldValue:

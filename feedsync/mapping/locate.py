@@ -47,22 +47,35 @@ class Locator:
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
-        # (line index, header path) for every table header, in file order
-        self.headers: list[tuple[int, list[str]]] = []
+        # (line index, header path, array-of-tables?) for every table header, in file order
+        self.headers: list[tuple[int, list[str], bool]] = []
         for index, line in enumerate(self.lines):
             match = _HEADER.match(line)
             if match and not line.lstrip().startswith("#"):
                 path = split_dotted(match.group(1))
                 if path is not None:
-                    self.headers.append((index, path))
+                    self.headers.append((index, path, line.lstrip().startswith("[[")))
 
     def _region(self, path: Sequence[str | int]) -> tuple[int, int, int]:
-        """(start, end, depth): the lines of the table that holds the most of ``path``."""
-        keys = [p for p in path if isinstance(p, str)]
+        """(start, end, depth): the lines of the table that holds the most of ``path``.
+
+        ``depth`` counts the path elements the header covers; for ``[[a.b]]`` the element after
+        ``a.b`` is the array index, which picks the n-th ``[[a.b]]`` table.
+        """
         best: tuple[int, int, int] = (0, self.headers[0][0] if self.headers else len(self.lines), 0)
-        for number, (index, header) in enumerate(self.headers):
-            depth = len(header)
-            if depth > best[2] and list(keys[:depth]) == header:
+        seen: dict[tuple[str, ...], int] = {}
+        for number, (index, header, is_array) in enumerate(self.headers):
+            size = len(header)
+            if list(path[:size]) != header:
+                continue
+            depth = size
+            if is_array:
+                occurrence = seen.get(tuple(header), 0)
+                seen[tuple(header)] = occurrence + 1
+                if len(path) > size and path[size] != occurrence:
+                    continue
+                depth = size + 1 if len(path) > size else size
+            if depth > best[2]:
                 end = (self.headers[number + 1][0] if number + 1 < len(self.headers)
                        else len(self.lines))
                 best = (index + 1, end, depth)
@@ -72,8 +85,7 @@ class Locator:
         """1-based line where ``path`` is set (``hint``: a value to look for on deeper lines)."""
         start, end, depth = self._region(path)
         line = start  # the header line itself (1-based == index of the next line)
-        remaining = [p for p in path[depth:] if isinstance(p, str)] if depth else \
-            [p for p in path if isinstance(p, str)]
+        remaining = [p for p in path[depth:] if isinstance(p, str)]
         cursor = start
         for position, key in enumerate(remaining):
             pattern = _key_pattern(key)

@@ -135,3 +135,19 @@ def test_wrong_channel_and_bad_toml(tmp_path: Path) -> None:
 def test_missing_fields_table(tmp_path: Path) -> None:
     found = problems(tmp_path, '[price]\nround = "whole"\n')
     assert any("fields: required key is missing" in p for p in found)
+
+
+def test_array_of_tables_and_dotted_keys(tmp_path: Path) -> None:
+    found = problems(tmp_path, GOOD_FIELDS + """
+        [[filters.exclude]]
+        brand_in = ["A"]
+
+        [[filters.exclude]]
+        tag = "x"
+
+        [price]
+        rounding.mode = "up"
+        """)
+    assert any(p.startswith(f"{tmp_path / 'google.toml'}:9: filters.exclude[1].tag: unknown key")
+               for p in found), found
+    assert any(":12: price.rounding: unknown key" in p for p in found), found
