@@ -16,7 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from feedsync.catalog import schema
-from feedsync.catalog.rows import CONTENT_COLUMNS, content_hash, product_to_row, row_to_product
+from feedsync.catalog.rows import CONTENT_COLUMNS, product_values, row_to_product, values_hash
 from feedsync.db import migrate, open_database, utcnow_iso
 from feedsync.models import InventoryLevel, Product
 
@@ -49,6 +49,17 @@ class UpsertSummary:
         }
 
 
+# A product ready for the `products` table: content column values + content_hash, and images.
+PreparedProduct = tuple[list[Any], list[str]]
+
+
+def prepare_product(product: Product) -> PreparedProduct:
+    """The pure half of an upsert (no database access): row values with their hash, images."""
+    values = product_values(product)
+    values.append(values_hash(values, product.images))  # the content_hash column
+    return values, product.images
+
+
 def open_catalog(path: Path | str) -> Catalog:
     """Open the workspace database at ``path`` and bring the catalog tables up to date."""
     return Catalog(open_database(path))
@@ -74,28 +85,27 @@ class Catalog:
         """Insert new SKUs and update changed ones, in batches; unchanged SKUs are not written."""
         summary = UpsertSummary()
         for batch in _chunks(products, BATCH_SIZE):
-            self._upsert_batch(batch, summary)
+            self.upsert_prepared([prepare_product(product) for product in batch], summary)
         return summary
 
-    def _upsert_batch(self, batch: Sequence[Product], summary: UpsertSummary) -> None:
-        rows = []
-        for product in batch:
-            row = product_to_row(product)
-            row["content_hash"] = content_hash(row, product.images)
-            rows.append((row, product.images))
-        existing = self._existing_hashes([row["sku"] for row, _ in rows])
+    def upsert_prepared(self, rows: Sequence[PreparedProduct], summary: UpsertSummary) -> None:
+        """The database half of :meth:`upsert_products` for rows from :func:`prepare_product`.
+
+        Counts go into ``summary``. Importers prepare rows on one thread and write them on
+        another, so Python's row building overlaps with SQLite's page work.
+        """
+        existing = self._existing_hashes([values[0] for values, _ in rows])
         now = utcnow_iso()
         inserts: list[list[Any]] = []
         updates: list[list[Any]] = []
         image_skus: list[list[str]] = []
         images: list[list[Any]] = []
-        for row, product_images in rows:
-            sku = row["sku"]
+        for values, product_images in rows:
+            sku = values[0]
             previous = existing.get(sku)
-            if previous == row["content_hash"]:
+            if previous == values[-1]:
                 summary.unchanged += 1
                 continue
-            values = [row[c] for c in CONTENT_COLUMNS] + [row["content_hash"]]
             if previous is None:
                 inserts.append([*values, now, now])
                 summary.created += 1
@@ -124,7 +134,7 @@ class Catalog:
         if self._tracking_seen:
             conn.executemany(
                 "INSERT OR IGNORE INTO temp.import_seen (sku) VALUES (?)",
-                [[row["sku"]] for row, _ in rows],
+                [[values[0]] for values, _ in rows],
             )
 
     def _existing_hashes(self, skus: Sequence[str]) -> dict[str, str]:

@@ -80,27 +80,64 @@ class RowCheck:
 
     def money(self, column: str, text: str) -> Decimal | None:
         """A price cell."""
-        return self.parse(column, text, lambda t: values.parse_money(t, "price"))
+        if not text:
+            return None
+        try:
+            return values.parse_money(text, "price") if not text.isspace() else None
+        except FieldError as exc:
+            self.error(column, text, exc.reason)
+            return None
 
     def measure(self, column: str, text: str) -> Decimal | None:
         """A weight or dimension cell."""
-        return self.parse(column, text, lambda t: values.parse_measure(t, column))
+        if not text:
+            return None
+        try:
+            return values.parse_measure(text, column) if not text.isspace() else None
+        except FieldError as exc:
+            self.error(column, text, exc.reason)
+            return None
 
     def quantity(self, column: str, text: str) -> int | None:
         """A stock quantity cell."""
-        return self.parse(column, text, values.parse_quantity)
+        if not text:
+            return None
+        try:
+            return values.parse_quantity(text) if not text.isspace() else None
+        except FieldError as exc:
+            self.error(column, text, exc.reason)
+            return None
 
     def moment(self, column: str, text: str, *, end_of_day: bool = False) -> datetime | None:
         """A date or date-time cell."""
-        return self.parse(column, text, lambda t: values.parse_datetime(t, end_of_day=end_of_day))
+        if not text:
+            return None
+        try:
+            return (values.parse_datetime(text, end_of_day=end_of_day)
+                    if not text.isspace() else None)
+        except FieldError as exc:
+            self.error(column, text, exc.reason)
+            return None
 
     def url(self, column: str, text: str) -> str | None:
         """An http(s) URL cell."""
-        return self.parse(column, text, values.parse_url)
+        if not text:
+            return None
+        try:
+            return values.parse_url(text) if not text.isspace() else None
+        except FieldError as exc:
+            self.error(column, text, exc.reason)
+            return None
 
     def gtin(self, column: str, text: str) -> str | None:
         """A GTIN cell."""
-        return self.parse(column, text, values.parse_gtin)
+        if not text:
+            return None
+        try:
+            return values.parse_gtin(text) if not text.isspace() else None
+        except FieldError as exc:
+            self.error(column, text, exc.reason)
+            return None
 
     def currency(self, column: str, text: str, default: str) -> str:
         """A currency cell, or ``default`` when blank."""

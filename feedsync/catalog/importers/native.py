@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from feedsync.catalog.importers import values
@@ -22,9 +24,9 @@ from feedsync.catalog.importers.base import (
     RowCheck,
     axis_name,
     check_product,
-    clean,
 )
 from feedsync.catalog.importers.source import CsvFile, Problem, Source
+from feedsync.catalog.importers.values import FieldError
 from feedsync.errors import InputError
 from feedsync.models import Product, ProductStatus
 
@@ -48,19 +50,22 @@ def parse_csv(source: Source, options: ParseOptions) -> Iterator[Parsed]:
     table = CsvFile(source)
     positions = table.columns()
     check_columns(source.label, table.header_line, positions)
-    known = [(name, positions[name]) for name in NATIVE_COLUMNS if name in positions]
+    width = len(table.header)
+    # One C-level call picks the native columns in their documented order; a column the file
+    # lacks points at a blank cell appended to every row.
+    pick = itemgetter(*(positions.get(name, width) for name in NATIVE_COLUMNS))
     parser = NativeRowParser(options)
     for record in table:
         cells = record.cells
-        if len(cells) != len(table.header):
+        if len(cells) != width:
             sku_at = positions["sku"]
             sku = cells[sku_at].strip() if sku_at < len(cells) else ""
             for problem in record.problems:
                 problem.sku = sku or None
             yield Parsed(record.line, sku or None, None, record.problems)
             continue
-        row = {name: cells[index] for name, index in known}
-        yield parser.parse(record.line, row, record.problems)
+        cells.append("")
+        yield parser.parse(record.line, pick(cells), record.problems)
 
 
 def check_columns(label: str, line: int, positions: Mapping[str, int]) -> None:
@@ -101,7 +106,7 @@ def parse_jsonl(source: Source, options: ParseOptions) -> Iterator[Parsed]:
         for key in obj:
             if key not in NATIVE_COLUMNS:
                 problems.append(Problem(number, "unknown key", key))
-        yield parser.parse(number, obj, problems)
+        yield parser.parse(number, _from_json(obj, number, problems), problems)
 
 
 def _text(value: Any) -> str:
@@ -118,83 +123,182 @@ def _text(value: Any) -> str:
     raise TypeError(type(value).__name__)
 
 
+def _from_json(obj: dict[str, Any], line: int, problems: list[Problem]) -> list[Any]:
+    """A JSON object as a row in column order: scalars as text; lists and objects kept for the
+    columns that may hold them."""
+    row: list[Any] = []
+    for key in NATIVE_COLUMNS:
+        value = obj.get(key)
+        if key in _LIST_COLUMNS or key == "attributes":
+            row.append(value)
+            continue
+        try:
+            row.append(_text(value))
+        except TypeError as exc:
+            problems.append(Problem(line, f"expected a single value, not a JSON {exc}", key))
+            row.append("")
+    return row
+
+
+_CACHE_LIMIT = 20_000  # parsed cells remembered (repeated image lists and dates of a family)
+
+
 class NativeRowParser:
-    """Turns one native row (CSV cells or a JSON object) into a :class:`Parsed`."""
+    """Turns one native row (cells in :data:`NATIVE_COLUMNS` order) into a :class:`Parsed`.
+
+    Cells are text; for JSON Lines ``image_urls``, ``tags`` and ``variant_axes`` may be lists
+    and ``attributes`` an object. This runs once per SKU of a million-row import, hence the
+    unpacked, inlined style and the small cache for cells that repeat across a family.
+    """
 
     def __init__(self, options: ParseOptions) -> None:
         self.options = options
+        self._images_seen: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+        self._dates_seen: dict[tuple[str, bool], datetime | str] = {}
+        self._text_seen: dict[tuple[str, str], Any] = {}  # category, tags, variant_axes
 
-    def parse(self, line: int, row: Mapping[str, Any], problems: list[Problem]) -> Parsed:
+    def parse(self, line: int, row: Sequence[Any], problems: list[Problem]) -> Parsed:
         """Validate every cell of ``row``; all problems are reported, not just the first."""
-        check = RowCheck(line)
-        check.problems.extend(problems)
-        get = self._getter(check, row)
-        sku = get("sku").strip()
-        check.sku = sku or None
-        for problem in check.problems:
-            problem.sku = check.sku
+        (sku, group, title, description, brand, gtin, mpn, condition, category, product_type,
+         price_text, sale_text, start_text, end_text, currency, weight, weight_unit, length,
+         width, height, dimension_unit, link, images, tags, status, color, size, material,
+         pattern, gender, age_group, axes, attributes, quantity, location) = row
+        sku = sku.strip()
+        check = RowCheck(line, sku or None)
+        if problems:
+            for problem in problems:
+                problem.sku = check.sku
+            check.problems.extend(problems)
         if not sku:
             check.error("sku", None, "sku is required")
-        elif any(c in sku for c in "\t\r\n"):
+        elif "\t" in sku or "\n" in sku or "\r" in sku:
             check.error("sku", sku, "a SKU must not contain tabs or line breaks")
-        title = check.required("title", get("title"))
-        price = check.money("price", get("price"))
-        if price is None and get("price").strip() == "":
+        title = title.strip()
+        if not title:
+            check.error("title", None, "title is required")
+        price = check.money("price", price_text)
+        if price is None and not price_text.strip():
             check.error("price", None, "price is required")
-        attributes = self._attributes(check, row.get("attributes"))
+        options = self.options
         product = Product(
             sku=sku,
             title=title,
             price=price if price is not None else Decimal(0),
-            currency=check.currency("currency", get("currency"), self.options.default_currency),
-            item_group_id=clean(get("item_group_id")),
-            description=get("description"),
-            brand=clean(get("brand")),
-            gtin=check.gtin("gtin", get("gtin")),
-            mpn=clean(get("mpn")),
-            condition=check.choice("condition", get("condition"), CONDITIONS, "new") or "new",
-            category=values.category_path(get("category")),
-            product_type=get("product_type").strip(),
-            sale_price=check.money("sale_price", get("sale_price")),
-            sale_start=check.moment("sale_start", get("sale_start")),
-            sale_end=check.moment("sale_end", get("sale_end"), end_of_day=True),
-            weight=check.measure("weight", get("weight")),
-            weight_unit=check.choice("weight_unit", get("weight_unit"), WEIGHT_UNITS),
-            length=check.measure("length", get("length")),
-            width=check.measure("width", get("width")),
-            height=check.measure("height", get("height")),
-            dimension_unit=check.choice("dimension_unit", get("dimension_unit"), DIMENSION_UNITS),
-            link=check.url("link", get("link")),
-            images=self._images(check, row.get("image_urls")),
-            tags=values.unique(self._list(check, row.get("tags"), "tags", ",")),
-            status=ProductStatus(
-                check.choice("status", get("status"), _STATUSES, "active") or "active"),
-            color=clean(get("color")),
-            size=clean(get("size")),
-            material=clean(get("material")),
-            pattern=clean(get("pattern")),
-            gender=clean(get("gender")),
-            age_group=clean(get("age_group")),
-            variant_axes=values.unique([axis_name(a) for a in self._list(
-                check, row.get("variant_axes"), "variant_axes", ",")]),
-            attributes=attributes,
+            currency=(check.currency("currency", currency, options.default_currency)
+                      if currency else options.default_currency),
+            item_group_id=group.strip() or None if group else None,
+            description=description,
+            brand=brand.strip() or None if brand else None,
+            gtin=check.gtin("gtin", gtin) if gtin else None,
+            mpn=mpn.strip() or None if mpn else None,
+            condition=(check.choice("condition", condition, CONDITIONS, "new") or "new"
+                       if condition else "new"),
+            category=self._category(category) if category else "",
+            product_type=product_type.strip(),
+            sale_price=check.money("sale_price", sale_text) if sale_text else None,
+            sale_start=self._date(check, "sale_start", start_text, False) if start_text else None,
+            sale_end=self._date(check, "sale_end", end_text, True) if end_text else None,
+            weight=check.measure("weight", weight) if weight else None,
+            weight_unit=(check.choice("weight_unit", weight_unit, WEIGHT_UNITS)
+                         if weight_unit else None),
+            length=check.measure("length", length) if length else None,
+            width=check.measure("width", width) if width else None,
+            height=check.measure("height", height) if height else None,
+            dimension_unit=(check.choice("dimension_unit", dimension_unit, DIMENSION_UNITS)
+                            if dimension_unit else None),
+            link=check.url("link", link) if link else None,
+            images=self._images(check, images) if images else [],
+            tags=self._tags(check, tags) if tags else [],
+            status=(ProductStatus(check.choice("status", status, _STATUSES, "active") or "active")
+                    if status else ProductStatus.ACTIVE),
+            color=color.strip() or None if color else None,
+            size=size.strip() or None if size else None,
+            material=material.strip() or None if material else None,
+            pattern=pattern.strip() or None if pattern else None,
+            gender=gender.strip() or None if gender else None,
+            age_group=age_group.strip() or None if age_group else None,
+            variant_axes=self._axes(check, axes) if axes else [],
+            attributes=self._attributes(check, attributes) if attributes else {},
         )
-        quantity = check.quantity("quantity", get("quantity"))
-        location = clean(get("location")) or self.options.location
+        stock = check.quantity("quantity", quantity) if quantity else None
         check_product(check, product)
         if check.problems:
             return Parsed(line, check.sku, None, check.problems)
-        return Parsed(line, sku, product, [], quantity, location if quantity is not None else None)
+        if stock is None:
+            return Parsed(line, sku, product, [])
+        return Parsed(line, sku, product, [], stock,
+                      location.strip() or options.location if location else options.location)
+
+    def _remember(self, kind: str, text: str, value: Any) -> Any:
+        if len(self._text_seen) > _CACHE_LIMIT:
+            self._text_seen.clear()
+        self._text_seen[(kind, text)] = value
+        return value
+
+    def _category(self, text: str) -> str:
+        found = self._text_seen.get(("category", text))
+        if found is None:
+            found = self._remember("category", text, values.category_path(text))
+        return found
+
+    def _tags(self, check: RowCheck, value: Any) -> list[str]:
+        if not isinstance(value, str):
+            return values.unique(self._list(check, value, "tags", ","))
+        found = self._text_seen.get(("tags", value))
+        if found is None:
+            found = self._remember("tags", value, tuple(values.unique(
+                values.split_escaped(value))))
+        return list(found)
+
+    def _axes(self, check: RowCheck, value: Any) -> list[str]:
+        if not isinstance(value, str):
+            return values.unique([axis_name(a) for a in self._list(
+                check, value, "variant_axes", ",")])
+        found = self._text_seen.get(("axes", value))
+        if found is None:
+            found = self._remember("axes", value, tuple(values.unique(
+                [axis_name(a) for a in values.split_escaped(value)])))
+        return list(found)
+
+    def _date(self, check: RowCheck, column: str, text: str, end_of_day: bool) -> datetime | None:
+        key = (text, end_of_day)
+        found = self._dates_seen.get(key)
+        if found is None:
+            try:
+                found = values.parse_datetime(text, end_of_day=end_of_day)
+            except FieldError as exc:
+                found = exc.reason
+            if len(self._dates_seen) > _CACHE_LIMIT:
+                self._dates_seen.clear()
+            self._dates_seen[key] = found
+        if isinstance(found, str):
+            check.error(column, text, found)
+            return None
+        return found
+
+    def _images(self, check: RowCheck, value: Any) -> list[str]:
+        if not isinstance(value, str):
+            return self._validate_images(check, self._list(check, value, "image_urls", "|"))
+        found = self._images_seen.get(value)
+        if found is None:
+            scratch = RowCheck(check.line)
+            urls = self._validate_images(scratch, values.split_escaped(value, IMAGE_SEPARATOR))
+            found = (urls, [(p.value or "", p.reason) for p in scratch.problems])
+            if len(self._images_seen) > _CACHE_LIMIT:
+                self._images_seen.clear()
+            self._images_seen[value] = found
+        for bad, reason in found[1]:
+            check.error("image_urls", bad, reason)
+        return list(found[0])
 
     @staticmethod
-    def _getter(check: RowCheck, row: Mapping[str, Any]) -> Any:
-        def get(column: str) -> str:
-            try:
-                return _text(row.get(column))
-            except TypeError as exc:
-                check.error(column, None, f"expected a single value, not a JSON {exc}")
-                return ""
-        return get
+    def _validate_images(check: RowCheck, items: list[str]) -> list[str]:
+        urls = []
+        for item in items:
+            url = check.url("image_urls", item)
+            if url:
+                urls.append(url)
+        return values.unique(urls)
 
     @staticmethod
     def _list(check: RowCheck, value: Any, column: str, separator: str) -> list[str]:
@@ -209,14 +313,6 @@ class NativeRowParser:
             return values.split_escaped(value, separator)
         check.error(column, None, "expected text or a list of strings")
         return []
-
-    def _images(self, check: RowCheck, value: Any) -> list[str]:
-        urls = []
-        for item in self._list(check, value, "image_urls", IMAGE_SEPARATOR):
-            url = check.url("image_urls", item)
-            if url:
-                urls.append(url)
-        return values.unique(urls)
 
     @staticmethod
     def _attributes(check: RowCheck, value: Any) -> dict[str, Any]:

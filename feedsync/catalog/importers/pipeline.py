@@ -10,14 +10,17 @@ SKUs, so a skipped variant never leaves half a product: a family imports without
 that failed, and a family whose parent row (Shopify's first row, WooCommerce's variable product)
 is invalid is skipped whole. SKUs that were skipped are still counted as present for
 ``--prune``, so a typo never deletes the product it belongs to.
+
+Rows are parsed and prepared on the calling thread while a :class:`Writer` thread writes the
+previous batch, so a large import uses two cores.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,7 +30,8 @@ from feedsync.catalog.importers.base import DEFAULT_LOCATION, Parsed, ParseOptio
 from feedsync.catalog.importers.detect import FORMATS, detect_format
 from feedsync.catalog.importers.inventory import StockRow
 from feedsync.catalog.importers.source import MAX_LISTED_PROBLEMS, Problem, Source
-from feedsync.catalog.store import Catalog, UpsertSummary
+from feedsync.catalog.importers.writer import Writer
+from feedsync.catalog.store import Catalog, PreparedProduct, UpsertSummary, prepare_product
 from feedsync.errors import GuardrailError, InputError, UsageError
 from feedsync.models import InventoryLevel
 
@@ -100,7 +104,7 @@ def import_file(
             if format == "inventory":
                 run.stock(inventory.parse(source, options))
             else:
-                run.products(_parser(format, source, options, catalog.db.conn))
+                run.products(_parser(format, source, options))
             run.finish()
             if prune:
                 _prune(catalog, run.summary, before, prune_max_share, force)
@@ -114,15 +118,14 @@ def import_file(
     return result
 
 
-def _parser(format: str, source: Source, options: ParseOptions,
-            conn: sqlite3.Connection) -> Iterator[Parsed]:
+def _parser(format: str, source: Source, options: ParseOptions) -> Iterator[Parsed]:
     if format == "native":
         return native.parse_csv(source, options)
     if format == "jsonl":
         return native.parse_jsonl(source, options)
     if format == "shopify":
         return shopify.parse(source, options)
-    return woocommerce.parse(source, options, conn)
+    return woocommerce.parse(source, options)
 
 
 def _prune(catalog: Catalog, summary: UpsertSummary, before: int, max_share: float,
@@ -182,36 +185,53 @@ class _Run:
                 self.summary.problems.append(problem.describe(self.label))
 
     def products(self, items: Iterator[Parsed]) -> None:
+        self._drive(items, self._prepare_products)
+
+    def stock(self, rows: Iterator[StockRow]) -> None:
+        self._drive(rows, lambda batch: partial(self._stock_batch, batch))
+
+    def _drive(self, items: Iterator[Any], job_for: Callable[[list[Any]], Callable[[], None]],
+               ) -> None:
+        """Parse batches here and hand their writes to the writer thread, in order."""
+        writer = Writer()
         try:
             for batch in _chunks(items, BATCH_SIZE):
-                self._product_batch(batch)
+                writer.submit(job_for(batch))
         except InputError as exc:  # the file broke off: list what was found before it too
+            writer.finish()
             raise InputError(exc.message, [*self.summary.problems, *exc.problems]) from None
+        except BaseException:
+            writer.abandon()
+            raise
+        writer.finish()
 
-    def _product_batch(self, batch: list[Parsed]) -> None:
+    def _prepare_products(self, batch: list[Parsed]) -> Callable[[], None]:
+        # Building row values and hashes is pure Python: do it here, on the parsing thread.
+        prepared = [prepare_product(p.product) if p.product is not None and not p.problems
+                    and self.writing else None for p in batch]
+        return partial(self._product_batch, batch, prepared)
+
+    def _product_batch(self, batch: list[Parsed],
+                       prepared: list[PreparedProduct | None]) -> None:
         self._mark_duplicates(batch, lambda p: p.sku, "SKU")
-        good = [p for p in batch if p.product is not None and not p.problems]
-        skipped = [p for p in batch if p.problems or p.product is None]
+        good = []
+        skipped = []
+        for parsed, row in zip(batch, prepared, strict=True):
+            if parsed.product is None or parsed.problems:
+                skipped.append(parsed)
+            elif row is not None:
+                good.append((parsed, row))
         for parsed in skipped:
             self.report(parsed.problems)
         self.summary.skipped += len(skipped)
-        if self.writing:
-            done = self.catalog.upsert_products(p.product for p in good if p.product)
-            self.summary.created += done.created
-            self.summary.updated += done.updated
-            self.summary.unchanged += done.unchanged
-            levels = [InventoryLevel(p.sku, p.location or DEFAULT_LOCATION, p.quantity)
-                      for p in good if p.sku and p.quantity is not None]
-            self.summary.inventory_rows += self.catalog.set_inventory(levels)
-            if self.prune:
-                self.catalog.mark_seen([p.sku for p in skipped if p.sku])
-
-    def stock(self, rows: Iterator[StockRow]) -> None:
-        try:
-            for batch in _chunks(rows, BATCH_SIZE):
-                self._stock_batch(batch)
-        except InputError as exc:
-            raise InputError(exc.message, [*self.summary.problems, *exc.problems]) from None
+        if not self.writing:
+            return
+        self.catalog.upsert_prepared([row for _, row in good], self.summary)
+        levels = [InventoryLevel(p.sku, p.location or DEFAULT_LOCATION, p.quantity)
+                  for p, _ in good if p.sku and p.quantity is not None]
+        self.summary.inventory_rows += self.catalog.set_inventory(levels)
+        if self.prune:
+            self.catalog.mark_seen([p.sku for p in skipped if p.sku])
 
     def _stock_batch(self, batch: list[StockRow]) -> None:
         known = self.catalog.existing_skus([r.sku for r in batch if r.sku])

@@ -95,9 +95,8 @@ def parse_quantity(text: str) -> int:
 
 def gtin_check_digit_ok(digits: str) -> bool:
     """Whether the last digit of a GTIN-8/12/13/14 is its GS1 mod-10 check digit."""
-    total = 0
-    for position, char in enumerate(reversed(digits[:-1])):
-        total += int(char) * (3 if position % 2 == 0 else 1)
+    # Weights 3,1,3,1… from the digit left of the check digit, leftwards.
+    total = 3 * sum(map(int, digits[-2::-2])) + sum(map(int, digits[-3::-2]))
     return (10 - total % 10) % 10 == int(digits[-1])
 
 
@@ -110,6 +109,10 @@ def gtin_with_check_digit(body: str) -> str:
 def parse_gtin(text: str) -> str:
     """A GTIN-8, UPC-A (12), EAN-13 or GTIN-14 with a valid check digit."""
     text = text.strip()
+    if text.isdigit() and text.isascii() and len(text) in (8, 12, 13, 14):
+        if gtin_check_digit_ok(text):
+            return text
+        raise FieldError("GTIN check digit is wrong (mistyped, or leading zeros lost?)")
     if _SCIENTIFIC.fullmatch(text):
         raise FieldError(
             "GTIN is in scientific notation (a spreadsheet reformatted it and lost digits); "
@@ -117,11 +120,7 @@ def parse_gtin(text: str) -> str:
         )
     if not text.isdigit() or not text.isascii():
         raise FieldError("GTIN must contain digits only")
-    if len(text) not in (8, 12, 13, 14):
-        raise FieldError(f"GTIN must have 8, 12, 13 or 14 digits, not {len(text)}")
-    if not gtin_check_digit_ok(text):
-        raise FieldError("GTIN check digit is wrong (mistyped, or leading zeros lost?)")
-    return text
+    raise FieldError(f"GTIN must have 8, 12, 13 or 14 digits, not {len(text)}")
 
 
 def looks_like_gtin(text: str) -> bool:
@@ -176,9 +175,14 @@ def parse_currency(text: str) -> str:
     return code
 
 
+_PLAIN_URL = re.compile(r"https?://[^\s|]{4,}")
+
+
 def parse_url(text: str, what: str = "URL") -> str:
     """An absolute http(s) URL; spaces and '|' are percent-encoded as browsers do."""
     url = text.strip()
+    if _PLAIN_URL.fullmatch(url):
+        return url
     if not (url.startswith("https://") or url.startswith("http://")) or len(url) < 12:
         raise FieldError(f"{what} must be an absolute http(s) URL")
     if any(c in url for c in "\t\r\n"):

@@ -20,7 +20,7 @@ exporter writes them:
 * Weight and dimension headers carry the store's unit: "Weight (kg)", "Length (cm)".
 
 Variations may come before their parent (the export is ordered by post ID). Parents are kept in a
-temporary SQLite table and variations that arrive first wait in another, so memory stays flat.
+temporary SQLite database and variations that arrive first wait there too: memory stays flat.
 """
 
 from __future__ import annotations
@@ -138,49 +138,49 @@ class _Row:
 
 
 class _Scratch:
-    """Temporary tables: parents by key, and variations waiting for a parent seen later."""
+    """Parents by key, and variations waiting for a parent seen later, in a private temporary
+    SQLite database (on disk, deleted on close): the parser's own connection, so it never
+    shares the catalog's connection with the import's writer thread."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS woo_parents "
-                     "(key TEXT PRIMARY KEY, line INTEGER, cells TEXT)")
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS woo_waiting "
-                     "(line INTEGER PRIMARY KEY, parent TEXT, cells TEXT, problems TEXT)")
-        conn.execute("DELETE FROM temp.woo_parents")
-        conn.execute("DELETE FROM temp.woo_waiting")
+    def __init__(self) -> None:
+        self.conn = sqlite3.connect("", isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode = OFF")
+        self.conn.execute("CREATE TABLE woo_parents (key TEXT PRIMARY KEY, line INTEGER, "
+                          "cells TEXT)")
+        self.conn.execute("CREATE TABLE woo_waiting (line INTEGER PRIMARY KEY, parent TEXT, "
+                          "cells TEXT, problems TEXT)")
 
     def add_parent(self, keys: list[str], record: Record) -> None:
         data = json.dumps(record.cells)
-        self.conn.executemany("INSERT OR REPLACE INTO temp.woo_parents VALUES (?, ?, ?)",
+        self.conn.executemany("INSERT OR REPLACE INTO woo_parents VALUES (?, ?, ?)",
                               [(key, record.line, data) for key in keys])
 
     def parent(self, key: str) -> Record | None:
-        row = self.conn.execute("SELECT line, cells FROM temp.woo_parents WHERE key = ?",
+        row = self.conn.execute("SELECT line, cells FROM woo_parents WHERE key = ?",
                                 [key]).fetchone()
         return Record(row[0], json.loads(row[1]), []) if row else None
 
     def wait(self, key: str, record: Record) -> None:
         problems = [[p.line, p.reason] for p in record.problems]
-        self.conn.execute("INSERT INTO temp.woo_waiting VALUES (?, ?, ?, ?)",
+        self.conn.execute("INSERT INTO woo_waiting VALUES (?, ?, ?, ?)",
                           [record.line, key, json.dumps(record.cells), json.dumps(problems)])
 
     def waiting(self) -> Iterator[tuple[str, Record]]:
         cursor = self.conn.execute(
-            "SELECT line, parent, cells, problems FROM temp.woo_waiting ORDER BY line")
+            "SELECT line, parent, cells, problems FROM woo_waiting ORDER BY line")
         for line, key, cells, problems in cursor:
             yield key, Record(line, json.loads(cells),
                               [Problem(p[0], p[1]) for p in json.loads(problems)])
 
     def close(self) -> None:
-        self.conn.execute("DELETE FROM temp.woo_parents")
-        self.conn.execute("DELETE FROM temp.woo_waiting")
+        self.conn.close()
 
 
-def parse(source: Source, options: ParseOptions, conn: sqlite3.Connection) -> Iterator[Parsed]:
+def parse(source: Source, options: ParseOptions) -> Iterator[Parsed]:
     """Stream the sellable SKUs (simple products and variations) of a WooCommerce export."""
     table = CsvFile(source)
     columns = Columns.from_header(table.columns(), source.label, table.header_line)
-    scratch = _Scratch(conn)
+    scratch = _Scratch()
     parents: OrderedDict[str, Parent] = OrderedDict()
 
     def parent_for(key: str) -> Parent | None:
