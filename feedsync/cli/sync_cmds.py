@@ -23,6 +23,10 @@ from feedsync.sync.status import rejected_listings, workspace_status
 
 _json_option = click.option("--json", "json_flag", is_flag=True,
                             help="One JSON object on stdout (same as feedsync --json).")
+_full_option = click.option(
+    "--full", is_flag=True,
+    help="Compare every SKU's inputs with the catalog instead of trusting the change stamps "
+         "(a consistency check; the usual plan reads only what changed).")
 
 
 def _api_channels(app: AppContext, names: tuple[str, ...]) -> list[str]:
@@ -44,10 +48,11 @@ def _api_channels(app: AppContext, names: tuple[str, ...]) -> list[str]:
 @click.option("--sku", "skus", multiple=True, metavar="SKU", help="Only these SKUs (repeat).")
 @click.option("--limit", default=50, show_default=True,
               help="Per-SKU lines in the human output (0: all).")
+@_full_option
 @_json_option
 @pass_app
 def plan(app: AppContext, channels: tuple[str, ...], skus: tuple[str, ...], limit: int,
-         json_flag: bool) -> None:
+         full: bool, json_flag: bool) -> None:
     """Show what `feedsync push` would do for each CHANNEL (default: enabled API channels).
 
     Only SKUs whose catalog data, stock, overrides, sale dates or mapping changed are rendered.
@@ -68,7 +73,7 @@ def plan(app: AppContext, channels: tuple[str, ...], skus: tuple[str, ...], limi
                 click.echo(note)
             continue
         built = build_plan(bind_channel(app.workspace, catalog.db, name), catalog,
-                           skus=list(skus) or None)
+                           skus=list(skus) or None, full=full)
         try:
             if built.violations:
                 refused.append(name)
@@ -164,6 +169,7 @@ _push_options = [
                       "resumes the rest)."),
     click.option("--limit", default=20, show_default=True,
                  help="Dry run: payloads printed in the human output (0: all)."),
+    _full_option,
     _json_option,
 ]
 
@@ -179,7 +185,7 @@ def _with_push_options(fn: Any) -> Any:
 @_with_push_options
 @pass_app
 def push(app: AppContext, channels: tuple[str, ...], dry_run: bool, force: bool, wait: float,
-         limit: int, json_flag: bool) -> None:
+         limit: int, full: bool, json_flag: bool) -> None:
     """Send each CHANNEL's plan (default: enabled API channels) in batches.
 
     Holds the workspace lock (a second run exits 75 at once). Exit codes: 0 all went through,
@@ -189,18 +195,18 @@ def push(app: AppContext, channels: tuple[str, ...], dry_run: bool, force: bool,
     app.json_output = app.json_output or json_flag
     names = _api_channels(app, channels)
     _run(app, "push", [("push", push_step)], names,
-         PushOptions(dry_run=dry_run, force=force, wait=wait), limit)
+         PushOptions(dry_run=dry_run, force=force, wait=wait, full=full), limit)
 
 
 @click.command("sync")
 @_with_push_options
 @pass_app
-def sync(app: AppContext, dry_run: bool, force: bool, wait: float, limit: int,
+def sync(app: AppContext, dry_run: bool, force: bool, wait: float, limit: int, full: bool,
          json_flag: bool) -> None:
     """Run every step for every enabled channel: push API channels, build feed files."""
     app.json_output = app.json_output or json_flag
-    _run(app, "sync", SYNC_STEPS, None, PushOptions(dry_run=dry_run, force=force, wait=wait),
-         limit)
+    _run(app, "sync", SYNC_STEPS, None,
+         PushOptions(dry_run=dry_run, force=force, wait=wait, full=full), limit)
 
 
 @click.command("status")

@@ -28,6 +28,7 @@ import sqlite_utils
 from feedsync.adapter import Action, ItemOutcome, ItemStatus, Submission, SubmissionState
 from feedsync.db import utcnow_iso
 from feedsync.models import Issue, Severity
+from feedsync.sync import dirty
 from feedsync.sync.plan import PlanRow
 from feedsync.sync.state import TOMBSTONE, dumps, issues_to_json, pack_fields
 
@@ -82,8 +83,7 @@ def record(db: sqlite_utils.Database, sub_id: int, submission: Submission) -> Co
             [submission.state.value, submission.handle, dumps(submission.detail),
              submission.error, now, now, sub_id],
         )
-        # The fields were needed only until the outcome; the listing keeps the accepted ones.
-        db.execute("UPDATE submission_items SET fields = NULL WHERE submission_id = ?", [sub_id])
+        _settle(db, sub_id)
     return counts
 
 
@@ -98,8 +98,19 @@ def fail(db: sqlite_utils.Database, sub_id: int, channel: str, error: str,
         db.execute(
             "UPDATE submissions SET state = ?, error = ?, updated_at = ?, finished_at = ?"
             " WHERE id = ?", [state, error, now, now, sub_id])
-        db.execute("UPDATE submission_items SET fields = NULL WHERE submission_id = ?", [sub_id])
+        _settle(db, sub_id)
     return counts
+
+
+def _settle(db: sqlite_utils.Database, sub_id: int) -> None:
+    """After a submission is final: re-flag its SKUs for the next plan and drop the fields
+    it carried (needed only until the outcome; the listing keeps the accepted ones)."""
+    channel, account = db.execute("SELECT channel, account FROM submissions WHERE id = ?",
+                                  [sub_id]).fetchone()
+    db.execute(dirty.REFRESH_NEEDS.format(
+        where="SELECT sku FROM submission_items WHERE submission_id = :sub"),
+        {"channel": channel, "account": account, "sub": sub_id})
+    db.execute("UPDATE submission_items SET fields = NULL WHERE submission_id = ?", [sub_id])
 
 
 def release_lost(db: sqlite_utils.Database, channel: str, account: str) -> int:

@@ -4,9 +4,18 @@ A SKU is *dirty* for a channel when an input of its last render changed — the 
 (``products.content_hash``), its available stock, its channel overrides, its channel exclusion,
 the render version (mapping file, channel schema, currency rates), or a sale window boundary
 that has passed since — or when the channel does not have what the last render wants (a push
-failed, was deferred or never happened). Everything else is unchanged and costs one row of a
-join. The inputs are read *before* the records are rendered, so a catalog write racing a plan
-makes the SKU dirty again next time rather than being missed.
+failed, was deferred or never happened).
+
+Two ways to find them (:func:`fill_dirty`):
+
+- *incremental* (the usual case): SKUs the catalog triggers stamped after the channel's mark,
+  SKUs whose next sale boundary has passed, and SKUs flagged ``needs`` — three index probes, so
+  a plan with nothing to do costs milliseconds at any catalog size;
+- *full* (no mark yet, a new render version, a trigger that had to be re-created, or
+  ``--full``): every SKU's stored inputs are compared with the catalog in one join.
+
+The inputs are read *before* the records are rendered, so a catalog write racing a plan makes
+the SKU dirty again next time rather than being missed.
 """
 
 from __future__ import annotations
@@ -36,13 +45,13 @@ LEFT JOIN listing_inputs c ON c.channel = :channel AND c.account = :account AND 
 WHERE (c.sku IS NULL OR c.render_version != :version OR c.src_hash IS NOT p.content_hash
    OR c.src_stock IS NOT {STOCK_SQL} OR c.src_overrides IS NOT {OVERRIDES_SQL}
    OR c.src_excluded != {EXCLUDED_SQL}
-   OR (c.next_boundary IS NOT NULL AND c.next_boundary <= :now)) {{scope_p}}
+   OR (c.next_boundary IS NOT NULL AND c.next_boundary <= :now))
 """
 
 _REMOVED = """
 SELECT c.sku FROM listing_inputs c
 WHERE c.channel = :channel AND c.account = :account AND c.src_hash IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = c.sku) {scope_c}
+  AND NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = c.sku)
 """
 
 # The channel lacks what the last render wants (and nothing for the SKU is in flight).
@@ -56,7 +65,7 @@ NEEDS_ACTION = f"""
 _UNSYNCED = f"""
 SELECT c.sku FROM listing_inputs c
 LEFT JOIN listings l ON l.channel = c.channel AND l.account = c.account AND l.sku = c.sku
-WHERE c.channel = :channel AND c.account = :account AND {NEEDS_ACTION} {{scope_c}}
+WHERE c.channel = :channel AND c.account = :account AND {NEEDS_ACTION}
 """
 
 INPUTS_SQL = f"""
@@ -81,18 +90,55 @@ class Inputs:
     next_boundary: int | None
 
 
+_STAMPED = "SELECT sku FROM sync_changes WHERE seq > :mark"
+_BOUNDARY = ("SELECT sku FROM listing_inputs WHERE channel = :channel AND account = :account"
+             " AND next_boundary IS NOT NULL AND next_boundary <= :now")
+_NEEDS = "SELECT sku FROM listing_inputs WHERE channel = :channel AND account = :account" \
+         " AND needs = 1"
+
+# Recomputes ``listing_inputs.needs`` of the SKUs selected by {where} after their listing
+# changed (an outcome, a release): 1 while in flight or while the channel lacks what is wanted.
+REFRESH_NEEDS = f"""
+UPDATE listing_inputs AS c SET needs = COALESCE((
+    SELECT l.submission_id IS NOT NULL OR {NEEDS_ACTION} FROM listings l
+    WHERE l.channel = c.channel AND l.account = c.account AND l.sku = c.sku), c.want = 'send')
+WHERE c.channel = :channel AND c.account = :account AND c.sku IN ({{where}})
+"""
+
+
+def current_mark(db: sqlite_utils.Database) -> int:
+    """The latest change stamp (a plan consumes the changes up to it)."""
+    return int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_changes").fetchone()[0])
+
+
+def read_mark(db: sqlite_utils.Database, channel: str,
+              account: str) -> tuple[int, str] | None:
+    """(stamp, render version) the channel's last complete plan consumed, or None."""
+    row = db.execute("SELECT seq, render_version FROM sync_marks WHERE channel = ?"
+                     " AND account = ?", [channel, account]).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def write_mark(db: sqlite_utils.Database, channel: str, account: str, seq: int,
+               version: str, stamp: str) -> None:
+    """Record that every change up to ``seq`` is planned with ``version``."""
+    db.execute("INSERT OR REPLACE INTO sync_marks (channel, account, seq, render_version,"
+               " updated_at) VALUES (?, ?, ?, ?, ?)", [channel, account, seq, version, stamp])
+
+
 def fill_dirty(db: sqlite_utils.Database, table: str, *, channel: str, account: str,
-               version: str, now: datetime, scoped: bool) -> int:
+               version: str, now: datetime, mark: int | None) -> int:
     """Insert every SKU the plan must look at into ``temp.<table>``; return how many.
 
-    ``scoped``: only SKUs listed in ``temp.sync_scope`` (a caller's explicit SKU list).
+    ``mark``: the channel's last consumed change stamp (incremental), or None (full).
     """
     params = {"channel": channel, "account": account, "version": version,
-              "now": now.timestamp()}
-    scope_p = "AND p.sku IN (SELECT sku FROM temp.sync_scope)" if scoped else ""
-    scope_c = "AND c.sku IN (SELECT sku FROM temp.sync_scope)" if scoped else ""
-    for query in (_CHANGED_INPUTS.format(scope_p=scope_p), _REMOVED.format(scope_c=scope_c),
-                  _UNSYNCED.format(scope_c=scope_c)):
+              "now": now.timestamp(), "mark": mark}
+    if mark is None:
+        queries = (_CHANGED_INPUTS, _REMOVED, _UNSYNCED)
+    else:
+        queries = (_STAMPED, _BOUNDARY, _NEEDS)
+    for query in queries:
         db.execute(f"INSERT OR IGNORE INTO temp.{table} (sku) {query}", params)
     return int(db.execute(f"SELECT COUNT(*) FROM temp.{table}").fetchone()[0])
 

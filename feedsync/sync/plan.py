@@ -38,6 +38,7 @@ from feedsync.sync.state import (
     TOMBSTONE,
     dumps,
     ensure_schema,
+    ensure_triggers,
     issues_from_json,
     issues_to_json,
     pack_fields,
@@ -143,6 +144,7 @@ class Plan:
     figures: PlanFigures = field(default_factory=PlanFigures)
     violations: list[str] = field(default_factory=list)
     elapsed: float = 0.0
+    full: bool = False  # every SKU's inputs were compared (no usable change mark)
 
     @property
     def total(self) -> int:
@@ -201,6 +203,7 @@ class Plan:
             "held_codes": dict(self.held_codes),
             "in_flight": self.in_flight,
             "examined": self.examined,
+            "full_comparison": self.full,
             "listed_before": f.listed_before,
             "listed_after": f.projected,
             "to_zero_quantity": f.to_zero,
@@ -211,23 +214,41 @@ class Plan:
 
 
 def build_plan(binding: ChannelBinding, catalog: Catalog, *,
-               skus: Iterable[str] | None = None) -> Plan:
-    """Plan ``binding``'s channel (only ``skus`` when given); see the module docstring."""
+               skus: Iterable[str] | None = None, full: bool = False) -> Plan:
+    """Plan ``binding``'s channel; see the module docstring.
+
+    ``skus``: look only at these SKUs (every one is re-rendered; the orders fast path).
+    ``full``: compare every SKU's inputs instead of trusting the change stamps.
+    """
     from feedsync.sync.channels import render_version
 
     started = time.perf_counter()
     db = catalog.db
     ensure_schema(db)
+    full = ensure_triggers(db) or full
     now = binding.clock()
     version = render_version(binding.mapper, binding.workspace)
     plan = Plan(channel=binding.name, account=binding.account, version=version,
                 table=f"sync_plan_{next(_plan_ids)}", db=db)
     plan.figures.price_limit = binding.guardrails.max_price_change_pct
-    _create_temp_tables(db, plan.table, skus)
     dirty_table = f"{plan.table}_dirty"
-    plan.examined = dirty.fill_dirty(db, dirty_table, channel=binding.name,
-                                     account=binding.account, version=version, now=now,
-                                     scoped=skus is not None)
+    _create_temp_tables(db, plan.table)
+    top = dirty.current_mark(db)  # read before any input, so later changes stay unconsumed
+    if skus is not None:  # SKUs the catalog or this channel's state knows, nothing else
+        db.execute(
+            f"INSERT OR IGNORE INTO temp.{dirty_table} (sku) SELECT s.value FROM json_each(?) s"
+            " WHERE s.value IN (SELECT sku FROM products) OR s.value IN (SELECT sku FROM"
+            " listing_inputs WHERE channel = ? AND account = ?)",
+            [json.dumps(list(skus)), binding.name, binding.account])
+        plan.examined = int(db.execute(f"SELECT COUNT(*) FROM temp.{dirty_table}"
+                                       ).fetchone()[0])
+    else:
+        mark = dirty.read_mark(db, binding.name, binding.account)
+        incremental = not full and mark is not None and mark[1] == version
+        plan.full = not incremental
+        plan.examined = dirty.fill_dirty(
+            db, dirty_table, channel=binding.name, account=binding.account, version=version,
+            now=now, mark=mark[0] if incremental and mark is not None else None)
     planner = _Planner(binding, catalog, plan, now)
     after = ""
     while True:
@@ -239,13 +260,14 @@ def build_plan(binding: ChannelBinding, catalog: Catalog, *,
         planner.plan_chunk(chunk)
         after = chunk[-1]
     db.execute(f"DROP TABLE temp.{dirty_table}")
+    if skus is None:
+        dirty.write_mark(db, binding.name, binding.account, top, version, utcnow_iso())
     _finish(plan, binding)
     plan.elapsed = time.perf_counter() - started
     return plan
 
 
-def _create_temp_tables(db: sqlite_utils.Database, table: str,
-                        skus: Iterable[str] | None) -> None:
+def _create_temp_tables(db: sqlite_utils.Database, table: str) -> None:
     db.execute(
         f"CREATE TEMP TABLE {table} (sku TEXT PRIMARY KEY, action TEXT NOT NULL,"
         " reason TEXT NOT NULL, detail TEXT NOT NULL, parts TEXT NOT NULL,"
@@ -253,11 +275,6 @@ def _create_temp_tables(db: sqlite_utils.Database, table: str,
         " remote_id TEXT, prev_status TEXT, diff TEXT, zero INTEGER NOT NULL DEFAULT 0)"
     )
     db.execute(f"CREATE TEMP TABLE {table}_dirty (sku TEXT PRIMARY KEY)")
-    if skus is not None:
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS sync_scope (sku TEXT PRIMARY KEY)")
-        db.execute("DELETE FROM temp.sync_scope")
-        db.conn.executemany("INSERT OR IGNORE INTO temp.sync_scope (sku) VALUES (?)",
-                            ([s] for s in skus))
 
 
 class _Planner:
@@ -285,16 +302,22 @@ class _Planner:
         listings = self._listings(chunk)
         cache_rows: list[list[Any]] = []
         plan_rows: list[list[Any]] = []
+        forget: list[list[str]] = []
         stamp = utcnow_iso()
         for sku in chunk:
+            if inputs[sku].src_hash is None and sku not in listings:
+                forget.append([self.binding.name, self.binding.account, sku])
+                continue  # gone from the catalog and never sent: nothing to track
             self._one(inputs[sku], records.get(sku), listings.get(sku), cache_rows, plan_rows,
                       stamp)
         with db.atomic():
+            db.conn.executemany("DELETE FROM listing_inputs WHERE channel = ? AND account = ?"
+                                " AND sku = ?", forget)
             db.conn.executemany(
                 "INSERT OR REPLACE INTO listing_inputs (channel, account, sku, render_version,"
                 " src_hash, src_stock, src_overrides, src_excluded, next_boundary, want,"
-                " want_content, want_price, want_quantity, reason, issues, planned_at)"
-                " VALUES (" + ", ".join("?" * 16) + ")", cache_rows)
+                " want_content, want_price, want_quantity, reason, issues, needs, planned_at)"
+                " VALUES (" + ", ".join("?" * 17) + ")", cache_rows)
             db.conn.executemany(
                 f"INSERT INTO temp.{self.plan.table} (sku, action, reason, detail, parts,"
                 " content_hash, price_hash, quantity_hash, fields, warnings, remote_id,"
@@ -333,14 +356,16 @@ class _Planner:
         else:
             want = "send"
             hashes = part_hashes(record.fields, self.schema)
+        in_flight = listing is not None and listing.submission_id is not None
+        action, parts = (None, frozenset()) if in_flight else decide(
+            want, hashes, listing, self.capabilities)
+        # needs: look again next time (an action is pending, or the verdict on one is)
         cache_rows.append([
             b.name, b.account, inp.sku, self.plan.version, inp.src_hash, inp.stock,
             inp.overrides, int(inp.excluded), inp.next_boundary, want,
-            *(hashes or (None, None, None)), str(reason), issues, stamp,
+            *(hashes or (None, None, None)), str(reason), issues,
+            int(in_flight or action is not None), stamp,
         ])
-        if listing is not None and listing.submission_id is not None:
-            return  # wait for the channel's verdict on the batch in flight
-        action, parts = decide(want, hashes, listing, self.capabilities)
         if action is None:
             return
         self.plan.counts[action] += 1

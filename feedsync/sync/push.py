@@ -58,6 +58,7 @@ class PushOptions:
     force: bool = False
     wait: float = 120.0  # seconds to keep polling pending submissions in this run
     skus: Sequence[str] | None = None  # only these SKUs (the orders fast path)
+    full: bool = False  # compare every SKU's inputs rather than trust the change stamps
     poll_interval: float = 2.0
     max_poll_interval: float = 30.0
     sleep: Callable[[float], None] = time.sleep
@@ -117,7 +118,8 @@ class _Pusher:
         if not self.opts.dry_run:
             self.counts["lost"] += apply.release_lost(self.db, self.b.name, self.b.account)
             self._poll(adapter, deadline=self.opts.monotonic())
-        plan = self.plan = build_plan(self.b, self.catalog, skus=self.opts.skus)
+        plan = self.plan = build_plan(self.b, self.catalog, skus=self.opts.skus,
+                                      full=self.opts.full)
         try:
             self.result.details["plan"] = plan.summary()
             if plan.violations:

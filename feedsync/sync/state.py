@@ -18,6 +18,16 @@ Tables, all keyed by (channel, account, sku) where per SKU:
     hashes, ``delete`` with a reason, or ``hold`` (validation errors). Dirty SKUs are found by
     comparing these inputs with the catalog in SQL, so unchanged SKUs are never re-rendered.
 
+``sync_changes`` / ``sync_marks``
+    Triggers on the catalog tables a render reads (products, inventory, channel overrides and
+    exclusions) stamp each touched SKU with an increasing sequence number in
+    ``sync_changes``; each channel remembers the last number its plan consumed (and the render
+    version it used) in ``sync_marks``. A plan then reads only SKUs stamped since, SKUs whose
+    sale boundary passed (an index) and SKUs flagged ``needs`` (the channel lacks what the last
+    render wants): a plan with nothing to do costs a few index probes, whatever the catalog's
+    size. Without a mark, after a render-version change, or when a trigger was missing, the
+    plan compares every SKU's inputs instead (:mod:`feedsync.sync.dirty`).
+
 ``submissions`` / ``submission_items``
     Every batch sent: the channel's handle and the adapter's poll detail, its state
     (sending → pending → done | failed | lost), and per SKU the action, the hashes and fields
@@ -62,7 +72,7 @@ CREATE TABLE listings (
     outcome_at TEXT,
     PRIMARY KEY (channel, account, sku)
 ) WITHOUT ROWID;
-CREATE INDEX listings_status ON listings (channel, account, status);
+CREATE INDEX listings_status ON listings (channel, account, status, remote_exists);
 CREATE INDEX listings_submission ON listings (submission_id) WHERE submission_id IS NOT NULL;
 CREATE TABLE listing_inputs (
     channel TEXT NOT NULL,
@@ -80,9 +90,27 @@ CREATE TABLE listing_inputs (
     want_quantity TEXT,
     reason TEXT,
     issues TEXT,
+    needs INTEGER NOT NULL DEFAULT 1,
     planned_at TEXT NOT NULL,
     PRIMARY KEY (channel, account, sku)
 ) WITHOUT ROWID;
+CREATE INDEX listing_inputs_needs ON listing_inputs (channel, account) WHERE needs = 1;
+CREATE INDEX listing_inputs_boundary ON listing_inputs (channel, account, next_boundary)
+    WHERE next_boundary IS NOT NULL;
+CREATE INDEX listing_inputs_want ON listing_inputs (channel, account, want);
+CREATE TABLE sync_changes (
+    sku TEXT PRIMARY KEY NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE INDEX sync_changes_seq ON sync_changes (seq);
+CREATE TABLE sync_marks (
+    channel TEXT NOT NULL,
+    account TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    render_version TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (channel, account)
+);
 CREATE TABLE submissions (
     id INTEGER PRIMARY KEY,
     channel TEXT NOT NULL,
@@ -143,6 +171,43 @@ CREATE INDEX sync_run_steps_channel ON sync_run_steps (channel, id)
 """
 
 MIGRATIONS: list[MigrationStep] = [_V1]
+
+# (table, event, sku expression) → one trigger each; see the module docstring.
+_WATCHED: tuple[tuple[str, str, str], ...] = tuple(
+    (table, event, "OLD.sku" if event == "DELETE" else "NEW.sku")
+    for table in ("products", "inventory", "channel_overrides", "channel_exclusions")
+    for event in ("INSERT", "UPDATE", "DELETE")
+)
+# An upsert, not INSERT OR REPLACE: inside a trigger the outer statement's conflict clause
+# overrides an OR clause (https://www.sqlite.org/lang_createtrigger.html), and the catalog's
+# own writes are upserts.
+_STAMP = ("INSERT INTO sync_changes (sku, seq) VALUES ({sku}, "
+          "(SELECT COALESCE(MAX(seq), 0) + 1 FROM sync_changes))"
+          " ON CONFLICT (sku) DO UPDATE SET seq = excluded.seq")
+
+
+def trigger_name(table: str, event: str) -> str:
+    """The name of the change-stamping trigger on ``table`` for ``event``."""
+    return f"sync_stamp_{table}_{event.lower()}"
+
+
+def ensure_triggers(db: sqlite_utils.Database) -> bool:
+    """Create any missing change-stamping trigger; True if one had to be (re)created, in
+    which case changes may have gone unstamped and the next plan must compare everything."""
+    have = {r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync_stamp_%'")}
+    created = False
+    for table, event, sku in _WATCHED:
+        name = trigger_name(table, event)
+        if name in have:
+            continue
+        body = _STAMP.format(sku=sku)
+        if event == "UPDATE" and table == "products":  # a renamed SKU stamps both names
+            body += "; " + _STAMP.format(sku="OLD.sku")
+        db.execute(f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table}"
+                   f" BEGIN {body}; END")
+        created = True
+    return created
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:

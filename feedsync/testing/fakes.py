@@ -59,6 +59,7 @@ class FakeChannel:
     crash_after_submit: int = 0  # the Nth submit from now takes the batch, then "crashes"
     crash_after_record: bool = False  # raise on the first poll (after the pending is stored)
     report_accepted: bool = True  # False: a synchronous answer lists only non-accepted items
+    retain: bool = True  # False: keep no items or batches, only count calls (benchmarks)
     _jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     _handles: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -83,7 +84,8 @@ class FakeChannel:
         if self.refuse_batches:
             self.refuse_batches -= 1
             raise ChannelError("fake: 400 malformed batch", channel="fake", status=400)
-        self.batches.append(batch)
+        if self.retain:
+            self.batches.append(batch)
         outcomes = [self._apply(item.sku, item.action, item.payload) for item in batch.items]
         if self.crash_after_submit:
             self.crash_after_submit -= 1
@@ -130,7 +132,8 @@ class FakeChannel:
             merged = dict(self.items.get(sku, {}))
             merged.update(data)
             data = merged
-        self.items[sku] = data
+        if self.retain:
+            self.items[sku] = data
         return ItemOutcome(sku=sku, status=ItemStatus.ACCEPTED, remote_id=f"fake:{sku}")
 
 

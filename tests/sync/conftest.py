@@ -72,8 +72,8 @@ class SyncEnv:
         return bind_channel(self.workspace, self.catalog.db, name, clock=self.clock, **kw)
 
     def plan(self, **kw: Any) -> Plan:
-        skus = kw.pop("skus", None)
-        return build_plan(self.bind(**kw), self.catalog, skus=skus)
+        skus, full = kw.pop("skus", None), kw.pop("full", False)
+        return build_plan(self.bind(**kw), self.catalog, skus=skus, full=full)
 
     def options(self, **kw: Any) -> PushOptions:
         kw.setdefault("sleep", self.time.sleep)

@@ -189,7 +189,54 @@ def test_scoped_plan_looks_only_at_the_given_skus(env: SyncEnv) -> None:
     env.push()
     for sku in ("SKU-000", "SKU-001", "SKU-002"):
         env.set_stock(sku, 1)
-    plan = env.plan(skus=["SKU-001", "SKU-004"])
-    assert plan.examined == 1
+    plan = env.plan(skus=["SKU-001", "SKU-004", "NOT-A-SKU"])
+    assert plan.examined == 2, "every known SKU given is looked at; unknown ones are ignored"
     assert plan_actions(plan) == {"SKU-001": "price_quantity"}
     assert set(plan_actions(env.plan())) == {"SKU-000", "SKU-001", "SKU-002"}
+
+
+def test_incremental_plans_read_change_stamps_and_full_plans_compare_inputs(
+        env: SyncEnv) -> None:
+    env.add_many(6)
+    first = env.plan()
+    assert first.full and first.examined == 6
+    first.close()
+    env.push()
+    plan = env.plan()
+    assert not plan.full and plan.examined == 0
+    plan.close()
+    # Any writer is seen, even raw SQL that bypasses the catalog store.
+    env.catalog.db.execute("UPDATE products SET title = 'Raw edit', content_hash = 'x'"
+                           " WHERE sku = 'SKU-004'")
+    plan = env.plan()
+    assert not plan.full and plan.examined == 1
+    assert plan_actions(plan) == {"SKU-004": "update"}
+    full = env.plan(full=True)
+    assert full.full and full.examined == 1, "a full comparison finds the same SKU"
+    full.close()
+
+
+def test_a_missing_trigger_is_recreated_and_forces_a_full_comparison(env: SyncEnv) -> None:
+    env.add_many(4)
+    env.push()
+    env.catalog.db.execute("DROP TRIGGER sync_stamp_inventory_update")
+    env.set_stock("SKU-002", 1)  # not stamped: the trigger is gone
+    plan = env.plan()
+    assert plan.full and plan_actions(plan) == {"SKU-002": "price_quantity"}
+    env.set_stock("SKU-003", 1)
+    plan = env.plan()
+    assert not plan.full and set(plan_actions(plan)) == {"SKU-002", "SKU-003"}
+
+
+def test_failed_pushes_are_replanned_without_a_catalog_change(env: SyncEnv) -> None:
+    env.add_many(3)
+    env.channel.transient_failures = 1
+    env.push()
+    plan = env.plan()
+    assert not plan.full and plan.examined == 3 and plan.total == 3
+    plan.close()
+    env.push()
+    env.mapper.calls.clear()
+    plan = env.plan()
+    assert plan.examined == 0 and env.mapper.calls == []
+    plan.close()
