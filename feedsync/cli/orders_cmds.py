@@ -14,12 +14,14 @@ from feedsync.errors import ExitCode, UsageError
 from feedsync.models import OrderStatus
 from feedsync.orders import cycle
 from feedsync.orders.channels import adapter_factory
+from feedsync.orders.engine import engine_pusher
 from feedsync.orders.lock import run_lock
 from feedsync.orders.pull import order_store
 from feedsync.orders.query import iter_orders, recent_orders, write_csv, write_jsonl
 from feedsync.orders.reconcile import reconcile as run_reconcile
 from feedsync.orders.ship import ship as run_ship
 from feedsync.orders.shipfile import read_shipments
+from feedsync.sync.runs import RunJournal
 
 STATUSES = [str(s) for s in OrderStatus]
 
@@ -37,15 +39,28 @@ def orders() -> None:
 def pull(app: AppContext, channels: tuple[str, ...], no_fast_path: bool) -> None:
     """Pull new and changed orders from CHANNELS (default: every enabled channel with orders),
     reserve their stock, acknowledge them, and push the changed quantities to the other
-    channels."""
+    channels.
+
+    Holds the workspace lock. Exit codes: 0 all went through, 3 partial, 4 configuration or
+    credentials need a human, 5 a guardrail refused the quantity push, 75 try again later.
+    """
     workspace = app.workspace
     for name in channels:
         if name not in workspace.settings.channels:
             raise UsageError(f"channel {name!r} is not configured in {workspace.config_path}")
     with run_lock(workspace, "orders pull"):
         db = app.catalog.db
-        outcome = cycle.run_orders_cycle(workspace, db, list(channels) or None,
-                                         fast_path=not no_fast_path)
+        journal = RunJournal(db, "orders pull")  # `feedsync status` shows it as the last run
+        try:
+            pusher = engine_pusher(workspace, db, run_id=journal.run_id)
+            outcome = cycle.run_orders_cycle(workspace, db, list(channels) or None,
+                                             fast_path=not no_fast_path, pusher=pusher)
+        except BaseException as exc:
+            journal.abort(f"interrupted: {exc!r}")
+            raise
+        for step in cycle.step_results(outcome):
+            journal.add(step)
+        journal.finish()
     app.emit(outcome.as_dict(), "\n".join(outcome.human_lines()))
     code = outcome.exit_code()
     if code:
@@ -112,7 +127,9 @@ def export(app: AppContext, fmt: str, out: Path | None, channels: tuple[str, ...
 @pass_app
 def ship_cmd(app: AppContext, file: Path, fmt: str | None) -> None:
     """Confirm the shipments in FILE (CSV or JSONL: order id, carrier, tracking number, lines)
-    on the channel that owns each order. Shipments already confirmed are not sent again."""
+    on the channel that owns each order. Shipments already confirmed are not sent again.
+
+    Exit codes: 0 every shipment confirmed (now or before), 3 some not, 1 none."""
     requests, bad = read_shipments(file, fmt)
     workspace = app.workspace
     with run_lock(workspace, "orders ship"):

@@ -62,6 +62,7 @@ def test_status_shows_unacknowledged_and_unshipped(tmp_path: Path, listed: Path)
                                 shipped={"1": 1})])
     runner = CliRunner()
     runner.invoke(cli, ["--workspace", str(listed), "orders", "pull"])
+    assert db_rows(listed, "SELECT command, status FROM sync_runs") == [("orders pull", "ok")]
     db_rows(listed, "UPDATE orders SET acked_at = NULL WHERE order_id = 'O1'")
     human = runner.invoke(cli, ["--workspace", str(listed), "status"])
     assert human.exit_code == 0, human.output
