@@ -145,10 +145,8 @@ class _Compiler:
             return value
 
         getters: dict[str, Getter] = {
-            "price": lambda row: (price.format(r.amount, r.currency)
-                                  if (r := priced(row)).amount is not None else ""),
-            "sale_price": lambda row: (price.format(r.sale_amount, r.currency)
-                                       if (r := priced(row)).sale_amount is not None else ""),
+            "price": lambda row: priced(row).text,
+            "sale_price": lambda row: priced(row).sale_text,
             "sale_price_effective_date": lambda row: priced(row).sale_window,
             "quantity": lambda row: str(shown(row)),
             "availability": lambda row: availability_word(shown(row), quantity),

@@ -53,6 +53,8 @@ class PriceResult:
     sale_amount: Decimal | None = None
     sale_window: str = ""  # ISO 8601 interval "start/end" when both bounds are known
     problems: list[Problem] = field(default_factory=list)
+    text: str = ""  # the price in the mapping's format, "" when it cannot be priced
+    sale_text: str = ""  # the active sale price in the mapping's format, or ""
 
 
 class PriceRule:
@@ -63,6 +65,9 @@ class PriceRule:
         self.rates = dict(rates)
         self.base = base_currency
         self._markup = 1 + spec.markup_percent / 100
+        # variants and whole ranges share prices: the same inputs give the same result (which
+        # is read-only once made), so a run computes each distinct price once
+        self._memo: dict[tuple[object, ...], PriceResult] = {}
 
     def factor(self, currency: str) -> Decimal | None:
         """Multiplier from ``currency`` to the target currency (None: a rate is missing)."""
@@ -134,7 +139,32 @@ class PriceRule:
 
     def compute(self, product: Product, now: datetime,
                 trace: list[TraceStep] | None = None) -> PriceResult:
-        """The channel price and the active sale price of ``product`` at ``now``."""
+        """The channel price and the active sale price of ``product`` at ``now``.
+
+        The result is shared between products with the same price inputs: do not modify it.
+        """
+        if trace is not None:
+            return self._compute(product, now, trace)
+        key = (product.price, product.currency, product.sale_price, product.sale_start,
+               product.sale_end, now)
+        result = self._memo.get(key)
+        if result is None:
+            if len(self._memo) >= 50_000:
+                self._memo.clear()
+            result = self._memo[key] = self._compute(product, now, None)
+        return result
+
+    def _compute(self, product: Product, now: datetime,
+                 trace: list[TraceStep] | None) -> PriceResult:
+        result = self._compute_amounts(product, now, trace)
+        if result.amount is not None:
+            result.text = self.format(result.amount, result.currency)
+        if result.sale_amount is not None:
+            result.sale_text = self.format(result.sale_amount, result.currency)
+        return result
+
+    def _compute_amounts(self, product: Product, now: datetime,
+                         trace: list[TraceStep] | None) -> PriceResult:
         problems: list[Problem] = []
         currency = self.spec.currency or product.currency
         amount = self.apply(product.price, product.currency, "price", trace, problems)

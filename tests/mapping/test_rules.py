@@ -138,3 +138,14 @@ def test_availability_word() -> None:
     spec = QuantitySpec(when_out="backorder")
     assert availability_word(1, spec) == "in_stock"
     assert availability_word(0, spec) == "backorder"
+
+
+def test_shared_results_still_report_per_product() -> None:
+    rule = price_rule(min="5")
+    first = rule.compute(make_product("A", price=Decimal("2")), NOW)
+    second = rule.compute(make_product("B", price=Decimal("2")), NOW)
+    assert first is second  # computed once per distinct input
+    assert (first.text, first.problems[0][1]) == ("5.00 USD", "price_below_min")
+    traced: list[TraceStep] = []
+    explained = rule.compute(make_product("C", price=Decimal("2")), NOW, traced)
+    assert explained is not first and traced  # explain always recomputes, with its trace
