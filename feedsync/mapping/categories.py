@@ -34,6 +34,6 @@ class CategoryMap:
             if value is not None:
                 result = (value, " > ".join(parts[:size]))
                 break
-        if len(self._cache) < 100_000:  # store paths are few; bound it anyway
+        if len(self._cache) < 10_000:  # store paths are few; bound it anyway
             self._cache[path] = result
         return result

@@ -149,7 +149,7 @@ class PriceRule:
                product.sale_end, now)
         result = self._memo.get(key)
         if result is None:
-            if len(self._memo) >= 50_000:
+            if len(self._memo) >= 4096:
                 self._memo.clear()
             result = self._memo[key] = self._compute(product, now, None)
         return result

@@ -79,7 +79,7 @@ def _field_check(channel: str, spec: FieldSpec) -> tuple[Callable[[str], bool], 
         found = known.get(item)
         if found is None:
             found = pattern.fullmatch(item) is not None  # type: ignore[union-attr]
-            if len(known) < 10_000:
+            if len(known) < 2048:
                 known[item] = found
         return found
 
