@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,7 +30,7 @@ from feedsync.db import utcnow_iso
 from feedsync.models import Issue, Severity
 from feedsync.sync import dirty
 from feedsync.sync.plan import PlanRow
-from feedsync.sync.state import TOMBSTONE, dumps, issues_to_json, pack_fields
+from feedsync.sync.state import TOMBSTONE, dumps, issues_to_json
 
 log = logging.getLogger("feedsync.sync")
 
@@ -52,7 +52,7 @@ def open_submission(db: sqlite_utils.Database, *, channel: str, account: str,
             "INSERT INTO submission_items (submission_id, sku, action, content_hash, price_hash,"
             " quantity_hash, fields, prev_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [[sub_id, r.sku, str(r.action), *(r.hashes or (TOMBSTONE,) * 3),
-              pack_fields(r.fields), r.prev_status] for r in rows],
+              r.blob, r.prev_status] for r in rows],
         )
         db.conn.executemany(
             "INSERT INTO listings (channel, account, sku, status, submission_id, created_at,"
@@ -147,15 +147,15 @@ def note_poll(db: sqlite_utils.Database, sub_id: int, submission: Submission) ->
 
 def _apply_outcomes(db: sqlite_utils.Database, sub_id: int, submission: Submission,
                     now: str) -> Counter[str]:
-    channel_row = db.execute("SELECT channel, account FROM submissions WHERE id = ?",
-                             [sub_id]).fetchone()
-    channel, account = channel_row
+    channel, account = db.execute("SELECT channel, account FROM submissions WHERE id = ?",
+                                  [sub_id]).fetchone()
     outcomes = {o.sku: o for o in submission.outcomes}
     done = submission.state is SubmissionState.DONE
     counts: Counter[str] = Counter()
     items = db.execute(
         "SELECT sku, action, content_hash, price_hash, quantity_hash, fields, prev_status"
         " FROM submission_items WHERE submission_id = ?", [sub_id]).fetchall()
+    writes: dict[str, list[list[Any]]] = defaultdict(list)  # statement → parameter rows
     for sku, action, ch, ph, qh, blob, prev_status in items:
         outcome = outcomes.pop(sku, None)
         if outcome is None:
@@ -165,20 +165,39 @@ def _apply_outcomes(db: sqlite_utils.Database, sub_id: int, submission: Submissi
             outcome.issues = [Issue(sku=sku, severity=Severity.ERROR, code="rejected",
                                     message="the channel rejected the item without a reason",
                                     source=channel)]
-        key = [channel, account, sku]
-        _apply_one(db, key, Action(action), (ch, ph, qh), blob, prev_status, outcome, now,
-                   submission.error if not done else None)
-        db.execute(
-            "UPDATE submission_items SET status = ?, issues = ?, remote_id = ?"
-            " WHERE submission_id = ? AND sku = ?",
-            [outcome.status.value, issues_to_json(outcome.issues), outcome.remote_id,
-             sub_id, sku])
+        issues = issues_to_json(outcome.issues)
+        sql, params = _listing_write(Action(action), (ch, ph, qh), blob, prev_status, outcome,
+                                     issues, now)
+        writes[sql].append([*params, channel, account, sku])
+        writes[_ITEM_RESULT].append([outcome.status.value, issues, outcome.remote_id,
+                                     sub_id, sku])
         counts[_count_key(outcome.status, done)] += 1
+    for sql, rows in writes.items():
+        db.conn.executemany(sql, rows)
     if outcomes:  # outcomes for SKUs the batch did not carry: an adapter bug, say so
         counts["unknown_outcomes"] += len(outcomes)
         log.warning("%s: submission %s reported outcomes for SKUs it did not carry: %s",
                     channel, sub_id, ", ".join(sorted(outcomes)[:10]))
     return counts
+
+
+_ITEM_RESULT = ("UPDATE submission_items SET status = ?, issues = ?, remote_id = ?"
+                " WHERE submission_id = ? AND sku = ?")
+_KEY = " WHERE channel = ? AND account = ? AND sku = ?"
+_FORGET = ("DELETE FROM listings WHERE remote_exists = 0 AND content_hash IS NULL"
+           " AND channel = ? AND account = ? AND sku = ?")
+_RESTORE = "UPDATE listings SET submission_id = NULL, status = ?, updated_at = ?" + _KEY
+_DELETED = ("UPDATE listings SET status = 'deleted', remote_exists = 0, content_hash = ?,"
+            " price_hash = ?, quantity_hash = ?, fields = NULL, issues = ?,"
+            " submission_id = NULL, updated_at = ?, outcome_at = ?" + _KEY)
+_REJECTED = ("UPDATE listings SET status = 'rejected', content_hash = ?, price_hash = ?,"
+             " quantity_hash = ?, fields = COALESCE(?, fields), issues = ?,"
+             " remote_id = COALESCE(?, remote_id), submission_id = NULL, updated_at = ?,"
+             " outcome_at = ?" + _KEY)
+_ACCEPTED = ("UPDATE listings SET status = ?, remote_exists = 1, content_hash = ?,"
+             " price_hash = ?, quantity_hash = ?, fields = ?, issues = ?,"
+             " remote_id = COALESCE(?, remote_id), submission_id = NULL, updated_at = ?,"
+             " outcome_at = ?" + _KEY)
 
 
 def _count_key(status: ItemStatus, done: bool) -> str:
@@ -188,43 +207,22 @@ def _count_key(status: ItemStatus, done: bool) -> str:
             ItemStatus.PENDING: "accepted", ItemStatus.REJECTED: "rejected"}[status]
 
 
-def _apply_one(db: sqlite_utils.Database, key: list[str], action: Action,
-               hashes: tuple[Any, Any, Any], blob: bytes | None, prev_status: str | None,
-               outcome: ItemOutcome, now: str, error: str | None) -> None:
-    issues = issues_to_json(outcome.issues)
+def _listing_write(action: Action, hashes: tuple[Any, Any, Any], blob: bytes | None,
+                   prev_status: str | None, outcome: ItemOutcome, issues: str,
+                   now: str) -> tuple[str, list[Any]]:
+    """The statement (and its leading parameters) that applies one outcome to a listing."""
     status = outcome.status
-    if status is ItemStatus.DEFERRED:
+    if status is ItemStatus.DEFERRED:  # not taken: back to how it was, planned again
         if prev_status is None:  # the listing row was made for this batch: forget it
-            db.execute("DELETE FROM listings WHERE channel = ? AND account = ? AND sku = ?"
-                       " AND remote_exists = 0 AND content_hash IS NULL", key)
-        else:
-            db.execute("UPDATE listings SET submission_id = NULL, status = ?, updated_at = ?"
-                       " WHERE channel = ? AND account = ? AND sku = ?",
-                       [prev_status, now, *key])
-        return
-    if status is ItemStatus.DELETED or (action is Action.DELETE and status is not
-                                       ItemStatus.REJECTED):
-        db.execute(
-            "UPDATE listings SET status = 'deleted', remote_exists = 0, content_hash = ?,"
-            " price_hash = ?, quantity_hash = ?, fields = NULL, issues = ?, submission_id = NULL,"
-            " updated_at = ?, outcome_at = ? WHERE channel = ? AND account = ? AND sku = ?",
-            [TOMBSTONE, TOMBSTONE, TOMBSTONE, issues, now, now, *key])
-        return
+            return _FORGET, []
+        return _RESTORE, [prev_status, now]
+    if status is ItemStatus.DELETED or (action is Action.DELETE
+                                        and status is not ItemStatus.REJECTED):
+        return _DELETED, [TOMBSTONE, TOMBSTONE, TOMBSTONE, issues, now, now]
     if status is ItemStatus.REJECTED:
-        db.execute(
-            "UPDATE listings SET status = 'rejected', content_hash = ?, price_hash = ?,"
-            " quantity_hash = ?, fields = COALESCE(?, fields), issues = ?,"
-            " remote_id = COALESCE(?, remote_id), submission_id = NULL, updated_at = ?,"
-            " outcome_at = ? WHERE channel = ? AND account = ? AND sku = ?",
-            [*hashes, blob, issues, outcome.remote_id, now, now, *key])
-        return
-    db.execute(
-        "UPDATE listings SET status = ?, remote_exists = 1, content_hash = ?, price_hash = ?,"
-        " quantity_hash = ?, fields = ?, issues = ?, remote_id = COALESCE(?, remote_id),"
-        " submission_id = NULL, updated_at = ?, outcome_at = ?"
-        " WHERE channel = ? AND account = ? AND sku = ?",
-        ["live" if status is ItemStatus.ACCEPTED else "pending", *hashes, blob, issues,
-         outcome.remote_id, now, now, *key])
+        return _REJECTED, [*hashes, blob, issues, outcome.remote_id, now, now]
+    return _ACCEPTED, ["live" if status is ItemStatus.ACCEPTED else "pending", *hashes, blob,
+                       issues, outcome.remote_id, now, now]
 
 
 def cleanup_unlisted(db: sqlite_utils.Database, channel: str, account: str) -> int:

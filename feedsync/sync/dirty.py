@@ -111,6 +111,7 @@ def current_mark(db: sqlite_utils.Database) -> int:
     return int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM sync_changes").fetchone()[0])
 
 
+
 def read_mark(db: sqlite_utils.Database, channel: str,
               account: str) -> tuple[int, str] | None:
     """(stamp, render version) the channel's last complete plan consumed, or None."""

@@ -42,6 +42,7 @@ from feedsync.sync.state import (
     issues_from_json,
     issues_to_json,
     pack_fields,
+    prune_changes,
     unpack_fields,
 )
 
@@ -84,6 +85,7 @@ class PlanRow:
     remote_id: str | None
     prev_status: str | None
     diff: dict[str, list[Any]] | None
+    blob: bytes | None = None  # ``fields`` as stored (packed once, reused by the submission)
 
     def change(self, channel: str) -> PlannedChange:
         """The :class:`PlannedChange` handed to the adapter."""
@@ -171,7 +173,7 @@ class Plan:
                     hashes=(ch, ph, qh) if ch is not None else None,
                     fields=unpack_fields(blob), warnings=issues_from_json(warnings),
                     remote_id=remote_id, prev_status=prev_status,
-                    diff=json.loads(diff) if diff else None,
+                    diff=json.loads(diff) if diff else None, blob=blob,
                 )
                 produced += 1
                 if limit is not None and produced >= limit:
@@ -262,6 +264,7 @@ def build_plan(binding: ChannelBinding, catalog: Catalog, *,
     db.execute(f"DROP TABLE temp.{dirty_table}")
     if skus is None:
         dirty.write_mark(db, binding.name, binding.account, top, version, utcnow_iso())
+        prune_changes(db)
     _finish(plan, binding)
     plan.elapsed = time.perf_counter() - started
     return plan
