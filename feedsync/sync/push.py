@@ -257,9 +257,12 @@ class _Pusher:
         self.result.counts = counts
         # A push of given SKUs (the orders fast path) reports every rejection; others a sample.
         limit = max(len(self.opts.skus), SAMPLE) if self.opts.skus is not None else SAMPLE
-        rejected = self.local_rejects + _rejected_sample(self.db, self.touched, limit)
+        rejected = self.local_rejects + _item_sample(self.db, self.touched, "rejected", limit)
         if rejected:
             self.result.details["rejected"] = rejected[:limit]
+        deferred = _item_sample(self.db, self.touched, "deferred", SAMPLE)
+        if deferred:
+            self.result.details["deferred"] = deferred
         if self.result.outcome is not Outcome.OK:
             return
         bad = sum(counts.get(k, 0) for k in ("rejected", "deferred", "failed", "not_sent"))
@@ -280,15 +283,17 @@ class _Pusher:
         return f"{self.b.name}: " + ", ".join(parts)
 
 
-def _rejected_sample(db: Any, submission_ids: list[int], limit: int) -> list[dict[str, Any]]:
+def _item_sample(db: Any, submission_ids: list[int], status: str,
+                 limit: int) -> list[dict[str, Any]]:
+    """SKUs of these submissions with ``status`` (rejected, deferred) and their issues."""
     import json
 
     if not submission_ids:
         return []
     rows = db.execute(
-        "SELECT sku, issues FROM submission_items WHERE status = 'rejected'"
+        "SELECT sku, issues FROM submission_items WHERE status = ?"
         " AND submission_id IN (SELECT value FROM json_each(?)) ORDER BY sku LIMIT ?",
-        [json.dumps(submission_ids), limit]).fetchall()
+        [status, json.dumps(submission_ids), limit]).fetchall()
     return [{"sku": sku, "issues": [
         {"code": i.get("code"), "message": i.get("message"), "field": i.get("field"),
          "source": i.get("source")} for i in json.loads(issues or "[]")]} for sku, issues in rows]

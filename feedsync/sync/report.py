@@ -120,6 +120,12 @@ def result_lines(result: StepResult) -> Iterator[str]:
     for entry in result.details.get("rejected", []):
         issues = "; ".join(f"{i.get('code')}: {i.get('message')}" for i in entry["issues"])
         yield f"             rejected {entry['sku']}: {issues}"
+    deferred = result.details.get("deferred", [])
+    for entry in deferred[:3]:
+        notes = "; ".join(str(i.get("message")) for i in entry["issues"]) or "deferred"
+        yield f"             deferred {entry['sku']}: {notes} (sent by a later run)"
+    if result.counts.get("deferred", 0) > 3:
+        yield f"             … {result.counts['deferred'] - 3} more deferred"
     for problem in result.details.get("problems", []):
         yield f"             - {problem}"
 

@@ -20,6 +20,7 @@ from feedsync.sync.channels import ChannelBinding, bind_channel, utc_now
 from feedsync.sync.lock import WorkspaceLock, lock_path
 from feedsync.sync.push import PushOptions, push_channel
 from feedsync.sync.runs import Outcome, RunJournal, StepResult
+from feedsync.sync.state import prune_changes
 
 if TYPE_CHECKING:
     from feedsync.catalog import Catalog
@@ -187,5 +188,6 @@ def run_steps(workspace: Workspace, catalog: Catalog, command: str,
             journal.abort(f"interrupted: {exc!r}")
             raise
         code = journal.finish()
+        prune_changes(catalog.db)  # here too: a workspace whose channels are all files
     return RunReport(run_id=journal.run_id, exit_code=code, results=journal.results,
                      took_over=lock.previous, crashed_before=journal.crashed_before)

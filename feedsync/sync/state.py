@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -206,15 +207,24 @@ def ensure_triggers(db: sqlite_utils.Database) -> bool:
     return created
 
 
-def prune_changes(db: sqlite_utils.Database) -> int:
-    """Drop change stamps every channel has consumed (the newest row always stays, so the
-    sequence never restarts below a mark). Returns how many went."""
+def prune_changes(db: sqlite_utils.Database, *, keep_days: int = 30) -> int:
+    """Drop change stamps every channel has consumed; returns how many went.
+
+    A channel not planned for ``keep_days`` loses its mark (its next plan compares every SKU),
+    so a channel switched off does not make the log grow forever; with no mark left at all the
+    triggers go too (the next plan re-creates them and compares everything). The newest row
+    always stays, so the sequence never restarts below a mark.
+    """
+    cutoff = (datetime.now(UTC) - timedelta(days=keep_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    db.execute("DELETE FROM sync_marks WHERE updated_at < ?", [cutoff])
+    if db.execute("SELECT COUNT(*) FROM sync_marks").fetchone()[0] == 0:
+        for name in trigger_definitions():
+            db.execute(f"DROP TRIGGER IF EXISTS {name}")
+        return int(db.execute("DELETE FROM sync_changes").rowcount)
     cursor = db.execute(
         "DELETE FROM sync_changes WHERE seq <= (SELECT MIN(seq) FROM sync_marks)"
         " AND seq < (SELECT MAX(seq) FROM sync_changes)")
     return int(cursor.rowcount)
-
-
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create or upgrade the sync tables (idempotent, cheap when up to date)."""
     migrate(db, COMPONENT, MIGRATIONS)

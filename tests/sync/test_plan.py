@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from feedsync.adapter import Action, Capability
 from feedsync.sync.parts import DeleteReason
+from feedsync.sync.state import prune_changes
 from feedsync.testing import FakeAdapter, FakeMapper
 from tests.conftest import make_product
 from tests.sync.conftest import SyncEnv, plan_actions
@@ -240,3 +241,24 @@ def test_failed_pushes_are_replanned_without_a_catalog_change(env: SyncEnv) -> N
     plan = env.plan()
     assert plan.examined == 0 and env.mapper.calls == []
     plan.close()
+
+
+def test_consumed_change_stamps_are_pruned(env: SyncEnv) -> None:
+    env.add_many(5)
+    env.push()
+    db = env.catalog.db
+    before = env.scalar("SELECT COUNT(*) FROM sync_changes")
+    assert before <= 1
+    env.set_stock("SKU-001", 2)
+    env.set_stock("SKU-002", 2)
+    assert env.scalar("SELECT COUNT(*) FROM sync_changes") == before + 2
+    env.plan().close()
+    assert env.scalar("SELECT COUNT(*) FROM sync_changes") == 1, "only the newest stays"
+    # A channel not planned for a month loses its mark; with none left the triggers go.
+    db.execute("UPDATE sync_marks SET updated_at = '2020-01-01T00:00:00Z'")
+    prune_changes(db)
+    assert env.scalar("SELECT COUNT(*) FROM sync_marks") == 0
+    assert env.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'sync_stamp_%'") == 0
+    env.set_stock("SKU-003", 1)
+    plan = env.plan()
+    assert plan.full and set(plan_actions(plan)) == {"SKU-001", "SKU-002", "SKU-003"}

@@ -100,6 +100,8 @@ def test_deferred_skus_are_planned_again(env: SyncEnv) -> None:
     env.channel.defer = {"SKU-001"}
     result = env.push()
     assert result.outcome is Outcome.PARTIAL and result.counts["deferred"] == 1
+    assert result.details["deferred"][0]["sku"] == "SKU-001"
+    assert result.details["deferred"][0]["issues"][0]["message"] == "daily update budget spent"
     assert env.listing("SKU-001") is None
     env.channel.defer = set()
     assert env.push().counts["accepted"] == 1
