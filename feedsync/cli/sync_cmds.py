@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from feedsync.cli.context import AppContext, dumps_json, pass_app
-from feedsync.errors import ExitCode, GuardrailError, UsageError
+from feedsync.errors import ExitCode, FeedsyncError, GuardrailError, UsageError
 from feedsync.sync import report
 from feedsync.sync.batching import Outgoing
 from feedsync.sync.channels import bind_channel
@@ -60,26 +60,32 @@ def plan(app: AppContext, channels: tuple[str, ...], skus: tuple[str, ...], limi
     """
     app.json_output = app.json_output or json_flag
     catalog = app.catalog
+    names = _api_channels(app, channels)
     refused: list[str] = []
+    failed: list[FeedsyncError] = []
     if app.json_output:
         click.echo('{"channels": [', nl=False)
-    for index, name in enumerate(_api_channels(app, channels)):
+    for index, name in enumerate(names):
+        sep = "," if index else ""
         if app.workspace.channel(name).delivery != "api":
             note = f"{name}: delivery = file: no listings to plan (`feedsync feed build {name}`)"
-            if app.json_output:
-                click.echo(("," if index else "") + dumps_json({"channel": name,
-                                                                  "skipped": note}), nl=False)
-            else:
-                click.echo(note)
+            _say(app, sep, {"channel": name, "skipped": note}, note)
             continue
-        built = build_plan(bind_channel(app.workspace, catalog.db, name), catalog,
-                           skus=list(skus) or None, full=full)
+        try:  # one channel's broken mapping or settings never hides the others' plans
+            built = build_plan(bind_channel(app.workspace, catalog.db, name), catalog,
+                               skus=list(skus) or None, full=full)
+        except FeedsyncError as exc:
+            failed.append(exc)
+            problems = list(getattr(exc, "problems", []) or [])
+            _say(app, sep, {"channel": name, "error": exc.message, "problems": problems},
+                 "\n".join([f"{name}: error: {exc.message}", *(f"  - {p}" for p in problems)]))
+            continue
         try:
             if built.violations:
                 refused.append(name)
             if app.json_output:
                 head = dumps_json(built.summary())[:-1]
-                click.echo(("," if index else "") + head + ', "changes": [', nl=False)
+                click.echo(sep + head + ', "changes": [', nl=False)
                 for n, row in enumerate(built.rows()):
                     click.echo(("," if n else "") + dumps_json(report.change_json(row)),
                                nl=False)
@@ -89,14 +95,22 @@ def plan(app: AppContext, channels: tuple[str, ...], skus: tuple[str, ...], limi
                     click.echo(line)
         finally:
             built.close()
-    code = ExitCode.GUARDRAIL if refused else ExitCode.OK
+    code = ExitCode.GUARDRAIL if refused else (failed[0].exit_code if failed else ExitCode.OK)
     if app.json_output:
-        click.echo(f'], "ok": {"false" if refused else "true"}, "exit_code": {int(code)}}}')
-        if refused:
-            raise click.exceptions.Exit(int(code))
+        click.echo(f'], "ok": {"false" if code else "true"}, "exit_code": {int(code)}}}')
     elif refused:
         raise GuardrailError(f"the plan of {', '.join(refused)} breaks a guardrail: push "
                              "refuses it unless --force")
+    if code:
+        raise click.exceptions.Exit(int(code))
+
+
+def _say(app: AppContext, sep: str, data: dict[str, Any], human: str) -> None:
+    """One channel's entry: a JSON array element, or text."""
+    if app.json_output:
+        click.echo(sep + dumps_json(data), nl=False)
+    else:
+        click.echo(human)
 
 
 class _Printer:
@@ -108,15 +122,11 @@ class _Printer:
         self.items_shown = 0
         self.batches = 0
 
-    def start(self) -> None:
-        if self.app.json_output:
-            click.echo('{"batches": [', nl=False)
-
     def batch(self, channel: str, outgoing: Outgoing[PlanRow]) -> None:
         self.batches += 1
         items = outgoing.batch.items
-        if self.app.json_output:
-            click.echo(("," if self.batches > 1 else "") + dumps_json({
+        if self.app.json_output:  # the object opens with the first batch (after the lock)
+            click.echo(('{"batches": [' if self.batches == 1 else ",") + dumps_json({
                 "channel": channel, "items": len(items), "bytes": outgoing.size,
                 "payloads": [{"sku": i.sku, "action": i.action.value, "size": i.size,
                               "payload": report.payload_json(i.payload)} for i in items],
@@ -138,7 +148,8 @@ class _Printer:
 
     def finish(self, data: dict[str, Any]) -> None:
         if self.app.json_output:
-            click.echo("], " + dumps_json(data)[1:])
+            opened = '{"batches": [' if self.batches == 0 else ""
+            click.echo(opened + "], " + dumps_json(data)[1:])
         else:
             if self.limit and self.items_shown >= self.limit:
                 click.echo(f"(payloads of the first {self.limit} items shown; --limit 0 or "
@@ -150,7 +161,6 @@ def _run(app: AppContext, command: str, steps: Any, channels: list[str] | None,
          options: PushOptions, limit: int) -> None:
     printer = _Printer(app, limit)
     options.on_batch = printer.batch
-    printer.start()
     run = run_steps(app.workspace, app.catalog, command, steps, options, channels=channels,
                     on_result=printer.result)
     if run.took_over:

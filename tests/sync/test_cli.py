@@ -142,8 +142,10 @@ def test_lock_busy_exits_75(ws: tuple[Path, Catalog, FakeChannel]) -> None:
     root, _, _ = ws
     with WorkspaceLock(lock_path(root / "feedsync.db"), "sync"):
         code, out = _run(root, "push")
+        json_code, json_out = _run(root, "push", "--json")
     assert code == 75
     assert "another feedsync run holds the workspace lock" in out
+    assert json_code == 75 and json.loads(json_out)["kind"] == "LockBusy"
 
 
 def test_sync_pushes_api_channels(ws: tuple[Path, Catalog, FakeChannel]) -> None:
@@ -159,3 +161,30 @@ def test_unknown_channel_is_a_usage_error(ws: tuple[Path, Catalog, FakeChannel])
     root, _, _ = ws
     code, out = _run(root, "plan", "nope")
     assert code == 2 and "nope: not configured" in out
+
+
+def test_sync_builds_the_feeds_of_file_channels(workspace: Path, catalog: Catalog) -> None:
+    catalog.upsert_products(make_product(f"F-{i}", category="Apparel > Shirts")
+                            for i in range(3))
+    catalog.set_inventory(InventoryLevel(f"F-{i}", "main", 2) for i in range(3))
+    code, out = _run(workspace, "sync", "--json")
+    data = json.loads(out)
+    steps = {(s["step"], s["channel"]): s for s in data["steps"]}
+    assert steps[("feed", "google")]["outcome"] == "ok", out
+    assert steps[("feed", "facebook")]["outcome"] == "ok", out
+    assert (workspace / "out" / "google.xml").is_file()
+    assert code == 0, out
+    code, out = _run(workspace, "sync", "--dry-run")
+    assert code == 0 and "dry run: feed file not rebuilt" in out
+
+
+def test_a_broken_mapping_is_reported_per_channel(ws: tuple[Path, Catalog, FakeChannel]) -> None:
+    root, _, _ = ws
+    (root / "mappings" / "fake.toml").write_text(MAPPING.replace('title = "title"',
+                                                                 'titel = "title"'))
+    code, out = _run(root, "plan", "--json")
+    assert code == 4
+    entry = json.loads(out)["channels"][0]
+    assert entry["channel"] == "fake" and "titel" in " ".join(entry["problems"])
+    code, out = _run(root, "push")
+    assert code == 4 and "titel" in out
