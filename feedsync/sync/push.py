@@ -19,11 +19,18 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from feedsync.adapter import Adapter, SubmissionState
+from feedsync.adapter import (
+    Adapter,
+    Batch,
+    ItemOutcome,
+    ItemStatus,
+    Submission,
+    SubmissionState,
+)
 from feedsync.errors import (
     AuthError,
     BudgetExhausted,
@@ -31,8 +38,10 @@ from feedsync.errors import (
     CircuitOpen,
     ConfigError,
     FeedsyncError,
+    ItemRejected,
     TransientError,
 )
+from feedsync.models import Issue, Severity
 from feedsync.sync import apply
 from feedsync.sync.batching import Batcher, ItemTooLarge, Outgoing
 from feedsync.sync.plan import Plan, PlanRow, build_plan
@@ -145,7 +154,7 @@ class _Pusher:
         return Batcher(self.b.name, type(adapter).limits, key=adapter.batch_key)
 
     def _rendered(self, adapter: Adapter, plan: Plan, batcher: Batcher[PlanRow]
-                  ) -> Any:
+                  ) -> Iterator[Outgoing[PlanRow]]:
         """Yield full batches as the plan's rows are rendered; bad SKUs are set aside."""
         for row in plan.rows():
             try:
@@ -180,10 +189,17 @@ class _Pusher:
             self.counts["bytes"] += outgoing.size
             try:
                 submission = adapter.submit(outgoing.batch)
-            except (AuthError, CircuitOpen, ConfigError, TransientError):
-                self.counts.update(apply.fail(self.db, sub_id, self.b.name, "not sent: the "
-                                              "channel stopped for this run"))
+            except (AuthError, CircuitOpen, ConfigError, TransientError) as exc:
+                self.counts.update(apply.fail(self.db, sub_id, self.b.name,
+                                              f"not sent, channel stopped: {exc.message}"))
                 raise
+            except ItemRejected as exc:  # one SKU named: it is rejected, the others wait
+                verdict = self._one_rejected(outgoing.batch, exc)
+                if verdict is None:
+                    self.counts.update(apply.fail(self.db, sub_id, self.b.name, exc.message))
+                    self.counts["failed_batches"] += 1
+                    continue
+                submission = verdict
             except ChannelError as exc:  # the whole batch was refused; try the next one
                 self.counts.update(apply.fail(self.db, sub_id, self.b.name, exc.message))
                 self.counts["failed_batches"] += 1
@@ -198,6 +214,19 @@ class _Pusher:
             counts = apply.record(self.db, sub_id, submission)
             counts.pop("pending", None)  # pending submissions are counted after polling
             self.counts.update(counts)
+
+    def _one_rejected(self, batch: Batch, exc: ItemRejected) -> Submission | None:
+        """A final submission for an ItemRejected naming a SKU of ``batch`` (else None):
+        that SKU rejected with the channel's message, the rest deferred to the next run."""
+        sku = exc.sku or (batch.skus[0] if len(batch.items) == 1 else "")
+        if sku not in batch.skus:
+            return None
+        issue = Issue(sku=sku, severity=Severity.ERROR, code="rejected", message=exc.message,
+                      source=self.b.name)
+        outcomes = [ItemOutcome(sku=s, status=ItemStatus.REJECTED, issues=[issue]) if s == sku
+                    else ItemOutcome(sku=s, status=ItemStatus.DEFERRED) for s in batch.skus]
+        return Submission(channel=self.b.name, handle=None, state=SubmissionState.DONE,
+                          skus=batch.skus, outcomes=outcomes)
 
     def _poll(self, adapter: Adapter, *, deadline: float) -> None:
         interval = self.opts.poll_interval

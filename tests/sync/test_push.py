@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import pytest
 
 from feedsync.adapter import Action, Batch, PlannedChange, RenderedItem, Submission
+from feedsync.errors import ItemRejected
 from feedsync.sync.runs import Outcome
 from feedsync.sync.status import rejected_listings, workspace_status
 from feedsync.testing import FakeAdapter, FakeChannel, SimulatedCrash
@@ -208,3 +209,23 @@ def test_price_quantity_changes_carry_only_those_parts(env: SyncEnv) -> None:
     assert item.payload["data"] == {"id": "SKU-001", "price": "19.99 USD", "quantity": "0",
                                     "availability": "out_of_stock"}
     assert env.channel.items["SKU-001"]["title"] == "Product SKU-001"
+
+
+class _RaisesPerItem(FakeAdapter):
+    def submit(self, batch: Batch) -> Submission:
+        if "SKU-001" in batch.skus:
+            raise ItemRejected("400 invalid value for [price]", channel="fake", sku="SKU-001")
+        return super().submit(batch)
+
+
+def test_an_item_rejected_error_rejects_that_sku_only(env: SyncEnv) -> None:
+    env.adapter_cls = _RaisesPerItem.with_limits(2)
+    env.add_many(5)
+    result = env.push()
+    assert result.counts["rejected"] == 1 and result.counts["deferred"] == 1
+    assert "failed_batches" not in result.counts
+    rejected = env.listing("SKU-001")
+    assert rejected["status"] == "rejected"
+    assert rejected["issues"][0]["message"] == "400 invalid value for [price]"
+    assert env.listing("SKU-000") is None, "its batch-mate is planned again"
+    assert env.push().counts["accepted"] == 1
