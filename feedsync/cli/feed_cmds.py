@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from feedsync.cli.context import AppContext, dumps_json, pass_app
-from feedsync.errors import ExitCode, GuardrailError, UsageError
+from feedsync.errors import ExitCode, FeedsyncError, GuardrailError, UsageError
 from feedsync.feeds.build import FeedResult
 from feedsync.feeds.channel import build_channel_feed
 from feedsync.mapping.record import MappedRecord
@@ -132,32 +132,46 @@ def build(app: AppContext, channels: tuple[str, ...], all_channels: bool, out: P
         raise UsageError("--out names one file: build one channel at a time with it")
     now = _parse_as_of(as_of)
     results: list[FeedResult] = []
+    failed: list[tuple[str, FeedsyncError]] = []
     # The workspace's run lock: two cron jobs never build (or push) at once; a busy lock exits
     # 75 (try later). `feedsync sync` builds file feeds inside the lock it already holds.
     with WorkspaceLock(lock_path(app.workspace.db_path), "feed build"):
         for channel in names:
-            result = build_channel_feed(
-                app.workspace, app.catalog, channel, now=now, format_name=format_name,
-                target=out, compress=compress, force=force, progress=_progress(app, channel),
-            )
+            try:  # one channel's broken mapping or settings never keeps the others' feeds back
+                result = build_channel_feed(
+                    app.workspace, app.catalog, channel, now=now, format_name=format_name,
+                    target=out, compress=compress, force=force,
+                    progress=_progress(app, channel),
+                )
+            except FeedsyncError as exc:
+                failed.append((channel, exc))
+                if not app.json_output:
+                    problems = list(getattr(exc, "problems", []) or [])
+                    click.echo("\n".join([f"{channel}: error: {exc.message}",
+                                          *(f"  - {p}" for p in problems)]), err=True)
+                continue
             results.append(result)
             if not app.json_output:
                 click.echo(_describe(result))
     refused = [r for r in results if not r.published]
     skipped = sum(r.skipped for r in results)
+    code = (ExitCode.GUARDRAIL if refused else failed[0][1].exit_code if failed
+            else ExitCode.PARTIAL if strict and skipped else ExitCode.OK)
     if app.json_output:
-        data: dict[str, Any] = {"ok": not refused, "feeds": [r.as_dict() for r in results]}
+        feeds = [r.as_dict() for r in results]
+        feeds += [{"channel": channel, "published": False, "error": exc.message,
+                   "kind": type(exc).__name__,
+                   "problems": list(getattr(exc, "problems", []) or [])}
+                  for channel, exc in failed]
+        data: dict[str, Any] = {"ok": code == ExitCode.OK, "exit_code": int(code),
+                                "feeds": feeds}
         if refused:
             data["error"] = "; ".join(f"{r.channel}: {r.gate.reason}" for r in refused)
-            data["exit_code"] = int(ExitCode.GUARDRAIL)
         click.echo(dumps_json(data))
-        if refused:
-            raise click.exceptions.Exit(int(ExitCode.GUARDRAIL))
     elif refused:
         raise GuardrailError(
             "publish gate refused " + ", ".join(f"{r.channel} ({r.path})" for r in refused)
             + "; the previous files are unchanged (use --force after checking)"
         )
-    if strict and skipped:
-        raise click.exceptions.Exit(int(ExitCode.PARTIAL))
-
+    if code:
+        raise click.exceptions.Exit(int(code))

@@ -126,3 +126,23 @@ def test_a_run_holding_the_workspace_lock_makes_the_build_try_later(
     assert code == 75, out
     assert "another feedsync run holds the workspace lock" in out
     assert not (workspace / "out" / "google.xml").exists()
+
+
+def test_a_broken_mapping_fails_its_channel_only(runner: CliRunner, workspace: Path,
+                                                 catalog: Catalog) -> None:
+    golden_catalog.load(catalog)
+    (workspace / "mappings" / "facebook.toml").write_text('channel = "facebook"\n[fields]\n'
+                                                           'colour = "color"\n')
+    code, out = run(runner, workspace, "--json", "feed", "build", "--all", *AS_OF)
+    assert code == 4, out
+    data = json.loads(out)  # still one valid JSON object
+    assert data["ok"] is False and data["exit_code"] == 4
+    feeds = {f["channel"]: f for f in data["feeds"]}
+    assert feeds["google"]["published"] is True
+    assert feeds["facebook"]["published"] is False and feeds["facebook"]["kind"] == "ConfigError"
+    assert (workspace / "out" / "google.xml").exists()
+    assert not (workspace / "out" / "facebook.csv").exists()
+
+    code, out = run(runner, workspace, "feed", "build", "google", "facebook", *AS_OF)
+    assert code == 4
+    assert "google: published" in out and "facebook: error:" in out
