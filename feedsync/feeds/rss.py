@@ -70,7 +70,7 @@ class RssFormat(FeedFormat):
         count = 0
         parser_events = etree.iterparse(
             stream, events=("end",), tag="item", resolve_entities=False, no_network=True,
-            load_dtd=False, huge_tree=True,
+            load_dtd=False,  # and libxml2's size limits stay on (no huge_tree)
         )
         for _event, element in parser_events:
             count += 1
