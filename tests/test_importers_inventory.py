@@ -21,6 +21,14 @@ def stocked(catalog: Catalog) -> Catalog:
     return catalog
 
 
+@pytest.fixture(autouse=True, params=["in-process", "reader-process"])
+def reading_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every test with the file read in-process and in a forked reader process."""
+    if request.param == "reader-process":
+        monkeypatch.setattr("feedsync.catalog.importers.reading.CHILD_MIN_BYTES", 0)
+    return str(request.param)
+
+
 def test_inventory_file_sets_stock_per_location(stocked: Catalog) -> None:
     stocked.db.execute("INSERT INTO inventory VALUES ('TEE-S-BLK', 'main', 9, 3, 'x')")
     result = import_file(stocked, FIXTURE, location="backroom")

@@ -18,6 +18,14 @@ from feedsync.errors import GuardrailError, InputError, UsageError
 from feedsync.models import InventoryLevel, ProductStatus
 
 
+@pytest.fixture(autouse=True, params=["in-process", "reader-process"])
+def reading_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every test with the file read in-process and in a forked reader process."""
+    if request.param == "reader-process":
+        monkeypatch.setattr("feedsync.catalog.importers.reading.CHILD_MIN_BYTES", 0)
+    return str(request.param)
+
+
 def row(sku: str, **values: Any) -> dict[str, Any]:
     """A valid native row."""
     data: dict[str, Any] = {"sku": sku, "title": f"Product {sku}", "price": "19.99"}
@@ -320,3 +328,25 @@ def test_prune_is_refused_for_inventory_files(catalog: Catalog, tmp_path: Path) 
     path.write_text("sku,quantity\n", encoding="utf-8")
     with pytest.raises(UsageError, match="--prune"):
         import_file(catalog, path, prune=True)
+
+
+def test_large_files_are_read_by_a_child_process(catalog: Catalog, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 reading_mode: str) -> None:
+    from feedsync.catalog.importers import reading
+
+    used: list[bool] = []
+    real = reading._in_child
+    monkeypatch.setattr(reading, "_in_child", lambda make: used.append(True) or real(make))
+    positions: list[int] = []
+    path = write_csv(tmp_path / "c.csv", [row(f"S{i:04d}") for i in range(2500)])
+    result = import_file(catalog, path, progress=positions.append)
+    assert result.rows == 2500 and result.summary.created == 2500
+    assert used == ([True] if reading_mode == "reader-process" else [])
+    assert positions[-1] == path.stat().st_size and positions == sorted(positions)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('BAD,"never closed,1.00\n')
+    with pytest.raises(InputError) as exc:
+        import_file(catalog, path)
+    assert exc.value.problems == [f"{path}:2502: a quoted cell starting on this line is never "
+                                  "closed (missing '\"')"]

@@ -19,6 +19,14 @@ EXPORT = FIXTURES / "shopify_products_export.csv"
 CDN = "https://cdn.shopify.com/s/files/1/0000/0001/products"
 
 
+@pytest.fixture(autouse=True, params=["in-process", "reader-process"])
+def reading_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every test with the file read in-process and in a forked reader process."""
+    if request.param == "reader-process":
+        monkeypatch.setattr("feedsync.catalog.importers.reading.CHILD_MIN_BYTES", 0)
+    return str(request.param)
+
+
 def edited(tmp_path: Path, changes: dict[tuple[int, str], str], drop: tuple[int, ...] = ()) -> Path:
     """A copy of the fixture with cells changed by (data row index, column)."""
     rows = list(csv.reader(EXPORT.open(encoding="utf-8", newline="")))
@@ -150,3 +158,11 @@ def test_missing_columns_are_named(catalog: Catalog, tmp_path: Path) -> None:
     path.write_text("Handle,Title,Variant Price\nx,X,1.00\n", encoding="utf-8")
     with pytest.raises(InputError, match="missing column\\(s\\) Variant SKU"):
         import_file(catalog, path)
+
+
+def test_a_runaway_handle_is_refused(catalog: Catalog, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("feedsync.catalog.importers.shopify.MAX_ROWS_PER_HANDLE", 2)
+    with pytest.raises(InputError, match="handle 'organic-tee' has more than 2 rows"):
+        import_file(catalog, EXPORT)
+    assert catalog.count() == 0

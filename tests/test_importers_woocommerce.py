@@ -18,6 +18,14 @@ EXPORT = Path(__file__).parent / "fixtures" / "importers" / "wc-product-export.c
 IMG = "https://shop.example.com/wp-content/uploads/2026/03"
 
 
+@pytest.fixture(autouse=True, params=["in-process", "reader-process"])
+def reading_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run every test with the file read in-process and in a forked reader process."""
+    if request.param == "reader-process":
+        monkeypatch.setattr("feedsync.catalog.importers.reading.CHILD_MIN_BYTES", 0)
+    return str(request.param)
+
+
 def rows_of_fixture() -> tuple[list[str], list[list[str]]]:
     rows = list(csv.reader(io.StringIO(EXPORT.read_text(encoding="utf-8-sig"))))
     return rows[0], rows[1:]

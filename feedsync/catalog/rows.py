@@ -6,6 +6,7 @@ import hashlib
 import json
 from datetime import datetime
 from decimal import Decimal
+from json.encoder import encode_basestring
 from operator import attrgetter
 from typing import Any
 
@@ -48,20 +49,27 @@ def product_values(product: Product) -> list[Any]:
     """The content column values of ``product``'s `products` row, in CONTENT_COLUMNS order.
 
     Runs once per imported SKU, so it converts by column position rather than testing every
-    column's kind (a million-row import spends measurable time here).
+    column's kind (a million-row import spends measurable time here). The results are exactly
+    those of decimal_text() and _dump_json(), only faster for the common shapes.
     """
     values: list[Any] = list(_get_content(product))
     for at in _DECIMAL_AT:
         value = values[at]
         if value is not None:
-            values[at] = format(value, "f")
+            text = str(value)  # plain notation unless an exponent is needed, then format()
+            values[at] = format(value, "f") if "E" in text else text
     for at in _DATETIME_AT:
         value = values[at]
         if value is not None:
             values[at] = value.isoformat()
     for at in _JSON_AT:
         value = values[at]
-        values[at] = _JSON.encode(value) if value else "[]" if isinstance(value, list) else "{}"
+        if not value:
+            values[at] = "[]" if isinstance(value, list) else "{}"
+        elif isinstance(value, list) and all(item.__class__ is str for item in value):
+            values[at] = "[" + ",".join(map(encode_basestring, value)) + "]"
+        else:
+            values[at] = _JSON.encode(value)
     values[_STATUS_AT] = str(values[_STATUS_AT])
     return values
 

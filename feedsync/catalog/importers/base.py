@@ -146,6 +146,11 @@ class RowCheck:
     def choice(self, column: str, text: str, allowed: dict[str, str] | tuple[str, ...],
                default: str | None = None) -> str | None:
         """A cell whose lower-cased value must be one of ``allowed`` (a tuple or alias map)."""
+        if isinstance(allowed, dict):  # exact spelling first: the common case, and cheap
+            if text in allowed:
+                return allowed[text]
+        elif text in allowed:
+            return text
         key = text.strip().lower()
         if not key:
             return default

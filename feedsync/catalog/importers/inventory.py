@@ -7,7 +7,7 @@ available = on hand − reserved stays right while orders are open.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from feedsync.catalog.importers.base import ParseOptions, RowCheck, clean
 from feedsync.catalog.importers.source import CsvFile, Problem, Source
@@ -17,9 +17,8 @@ COLUMNS = ("sku", "location", "quantity")
 REQUIRED = ("sku", "quantity")
 
 
-@dataclass(slots=True)
-class StockRow:
-    """One line of an inventory file."""
+class StockRow(NamedTuple):
+    """One line of an inventory file (a named tuple: batches cross a process boundary)."""
 
     line: int
     sku: str | None

@@ -11,33 +11,29 @@ that failed, and a family whose parent row (Shopify's first row, WooCommerce's v
 is invalid is skipped whole. SKUs that were skipped are still counted as present for
 ``--prune``, so a typo never deletes the product it belongs to.
 
-Rows are parsed and prepared on the calling thread while a :class:`Writer` thread writes the
-previous batch, so a large import uses two cores.
+Reading (parsing, validating, building row values) is done by ``reading.py``, in a child
+process for large files, while this module writes the previous batch: a large import uses two
+cores.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
-from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from feedsync.catalog.importers import inventory, native, shopify, woocommerce
-from feedsync.catalog.importers.base import DEFAULT_LOCATION, Parsed, ParseOptions
+from feedsync.catalog.importers import reading
+from feedsync.catalog.importers.base import DEFAULT_LOCATION, ParseOptions
 from feedsync.catalog.importers.detect import FORMATS, detect_format
 from feedsync.catalog.importers.inventory import StockRow
 from feedsync.catalog.importers.source import MAX_LISTED_PROBLEMS, Problem, Source
-from feedsync.catalog.importers.writer import Writer
-from feedsync.catalog.store import Catalog, PreparedProduct, UpsertSummary, prepare_product
+from feedsync.catalog.store import Catalog, UpsertSummary
 from feedsync.errors import GuardrailError, InputError, UsageError
 from feedsync.models import InventoryLevel
 
-BATCH_SIZE = 1000
 _IN_LIMIT = 900
-T = TypeVar("T")
 
 
 @dataclass
@@ -92,7 +88,7 @@ def import_file(
     if prune and format == "inventory":
         raise UsageError("--prune applies to product files, not to an inventory file")
     options = ParseOptions(source.label, default_currency, location or DEFAULT_LOCATION)
-    run = _Run(catalog, source, skip_invalid, prune)
+    run = _Run(catalog, source.label, skip_invalid, prune, progress)
     result = ImportResult(source.label, format, summary=run.summary)
     started = time.perf_counter()
     try:
@@ -101,10 +97,10 @@ def import_file(
             before = catalog.count()
             if prune:
                 catalog.start_tracking_seen()
-            if format == "inventory":
-                run.stock(inventory.parse(source, options))
-            else:
-                run.products(_parser(format, source, options))
+            strict = not skip_invalid
+            run.consume(reading.batches(
+                lambda: reading.read_batches(format, source, options, strict), source.size),
+                stock=format == "inventory")
             run.finish()
             if prune:
                 _prune(catalog, run.summary, before, prune_max_share, force)
@@ -116,16 +112,6 @@ def import_file(
     result.problem_count = run.problem_count
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _parser(format: str, source: Source, options: ParseOptions) -> Iterator[Parsed]:
-    if format == "native":
-        return native.parse_csv(source, options)
-    if format == "jsonl":
-        return native.parse_jsonl(source, options)
-    if format == "shopify":
-        return shopify.parse(source, options)
-    return woocommerce.parse(source, options)
 
 
 def _prune(catalog: Catalog, summary: UpsertSummary, before: int, max_share: float,
@@ -140,29 +126,20 @@ def _prune(catalog: Catalog, summary: UpsertSummary, before: int, max_share: flo
     summary.removed = catalog.prune_unseen()
 
 
-def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 class _Run:
-    """State of one import: counts, problems, and the SKUs (or stock keys) already seen."""
+    """The writing half of one import: counts, problems, and the SKUs (or stock keys) seen."""
 
-    def __init__(self, catalog: Catalog, source: Source, skip_invalid: bool,
-                 prune: bool) -> None:
+    def __init__(self, catalog: Catalog, label: str, skip_invalid: bool, prune: bool,
+                 progress: Callable[[int], None] | None) -> None:
         self.catalog = catalog
-        self.source = source
+        self.label = label
         self.prune = prune
+        self.progress = progress
         self.conn = catalog.db.conn
-        self.label = source.label
         self.skip_invalid = skip_invalid
         self.summary = UpsertSummary()
         self.problem_count = 0
-
-    @property
-    def rows(self) -> int:
-        return self.source.records
+        self.rows = 0
 
     def open(self) -> None:
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_keys "
@@ -184,54 +161,35 @@ class _Run:
             if len(self.summary.problems) < MAX_LISTED_PROBLEMS:
                 self.summary.problems.append(problem.describe(self.label))
 
-    def products(self, items: Iterator[Parsed]) -> None:
-        self._drive(items, self._prepare_products)
-
-    def stock(self, rows: Iterator[StockRow]) -> None:
-        self._drive(rows, lambda batch: partial(self._stock_batch, batch))
-
-    def _drive(self, items: Iterator[Any], job_for: Callable[[list[Any]], Callable[[], None]],
-               ) -> None:
-        """Parse batches here and hand their writes to the writer thread, in order."""
-        writer = Writer()
+    def consume(self, batches: Iterator[reading.Batch], *, stock: bool) -> None:
+        """Write every batch the reading half produces, in file order."""
         try:
-            for batch in _chunks(items, BATCH_SIZE):
-                writer.submit(job_for(batch))
+            for batch in batches:
+                self.rows = batch.records
+                if stock:
+                    self._stock_batch(batch.rows)
+                else:
+                    self._product_batch(batch.rows)
+                if self.progress is not None:
+                    self.progress(batch.position)
         except InputError as exc:  # the file broke off: list what was found before it too
-            writer.finish()
             raise InputError(exc.message, [*self.summary.problems, *exc.problems]) from None
-        except BaseException:
-            writer.abandon()
-            raise
-        writer.finish()
 
-    def _prepare_products(self, batch: list[Parsed]) -> Callable[[], None]:
-        # Building row values and hashes is pure Python: do it here, on the parsing thread.
-        prepared = [prepare_product(p.product) if p.product is not None and not p.problems
-                    and self.writing else None for p in batch]
-        return partial(self._product_batch, batch, prepared)
-
-    def _product_batch(self, batch: list[Parsed],
-                       prepared: list[PreparedProduct | None]) -> None:
-        self._mark_duplicates(batch, lambda p: p.sku, "SKU")
-        good = []
-        skipped = []
-        for parsed, row in zip(batch, prepared, strict=True):
-            if parsed.product is None or parsed.problems:
-                skipped.append(parsed)
-            elif row is not None:
-                good.append((parsed, row))
-        for parsed in skipped:
-            self.report(parsed.problems)
+    def _product_batch(self, batch: list[reading.Row]) -> None:
+        self._mark_duplicates(batch, lambda r: r.sku, "SKU")
+        good = [r for r in batch if not r.problems and r.prepared is not None]
+        skipped = [r for r in batch if r.problems]
+        for row in skipped:
+            self.report(row.problems)
         self.summary.skipped += len(skipped)
         if not self.writing:
             return
-        self.catalog.upsert_prepared([row for _, row in good], self.summary)
-        levels = [InventoryLevel(p.sku, p.location or DEFAULT_LOCATION, p.quantity)
-                  for p, _ in good if p.sku and p.quantity is not None]
+        self.catalog.upsert_prepared([r.prepared for r in good if r.prepared], self.summary)
+        levels = [InventoryLevel(r.sku, r.location or DEFAULT_LOCATION, r.quantity)
+                  for r in good if r.sku and r.quantity is not None]
         self.summary.inventory_rows += self.catalog.set_inventory(levels)
         if self.prune:
-            self.catalog.mark_seen([p.sku for p in skipped if p.sku])
+            self.catalog.mark_seen([r.sku for r in skipped if r.sku])
 
     def _stock_batch(self, batch: list[StockRow]) -> None:
         known = self.catalog.existing_skus([r.sku for r in batch if r.sku])
@@ -276,8 +234,6 @@ class _Run:
             item.problems.append(Problem(
                 item.line, f"duplicate {what}: {shown!r} is already on line {first} of this file",
                 "sku", shown, getattr(item, "sku", None)))
-            if isinstance(item, Parsed):
-                item.product = None
         self.conn.executemany("INSERT INTO temp.import_keys (key, line) VALUES (?, ?)",
                               fresh.items())
 

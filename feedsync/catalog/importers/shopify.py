@@ -67,6 +67,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "Google Shopping / Google Product Category": ("Google Shopping / Google Product Category",),
 }
 REQUIRED = ("Handle", "Title", "Variant SKU", "Variant Price")
+# Shopify allows 2048 variants and 250 images per product: a handle with more rows than this is a
+# broken file (e.g. one Handle pasted down a whole column), and holding it would grow memory.
+MAX_ROWS_PER_HANDLE = 5000
 _DEFAULT_OPTION = ("title", "default title")  # a product without options has one variant
 _STATUSES = tuple(str(s) for s in ProductStatus)
 
@@ -106,6 +109,11 @@ def parse(source: Source, options: ParseOptions) -> Iterator[Parsed]:
             group = []
         handle_of_group = handle
         group.append(record)
+        if len(group) > MAX_ROWS_PER_HANDLE:
+            raise InputError(
+                f"{source.label}:{record.line}: handle {handle!r} has more than "
+                f"{MAX_ROWS_PER_HANDLE} rows; a Shopify product has at most 2048 variants and "
+                "250 images: is the Handle column filled correctly?")
     if group:
         yield from _product(group, columns, options)
 

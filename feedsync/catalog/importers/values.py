@@ -77,6 +77,8 @@ def parse_measure(text: str, what: str) -> Decimal:
 
 def parse_quantity(text: str) -> int:
     """A whole, non-negative stock quantity."""
+    if text.isascii() and text.isdigit():
+        return int(text)
     text = text.strip()
     if _INTEGER.fullmatch(text):
         value = int(text)
