@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from feedsync.models import Product, ProductStatus
@@ -66,8 +68,11 @@ def product_values(product: Product) -> list[Any]:
         value = values[at]
         if not value:
             values[at] = "[]" if isinstance(value, list) else "{}"
-        elif isinstance(value, list) and all(item.__class__ is str for item in value):
-            values[at] = "[" + ",".join(map(encode_basestring, value)) + "]"
+        elif isinstance(value, list):
+            try:  # a list of strings (tags, axes): what the encoder writes, without its setup
+                values[at] = "[" + ",".join(map(encode_basestring, value)) + "]"
+            except TypeError:  # not all strings
+                values[at] = _JSON.encode(value)
         else:
             values[at] = _JSON.encode(value)
     values[_STATUS_AT] = str(values[_STATUS_AT])
@@ -97,18 +102,66 @@ def content_hash(row: dict[str, Any], images: list[str]) -> str:
     return values_hash([row[column] for column in CONTENT_COLUMNS], images)
 
 
+# Reading rows back (every feed build and sync reads the whole catalog): conversions by
+# position, into Product's own field order, so a row costs one positional constructor call.
+_PRODUCT_FIELDS = tuple(f.name for f in fields(Product))
+if set(_PRODUCT_FIELDS) != {*CONTENT_COLUMNS, "images"}:  # guards the positional build below
+    raise RuntimeError("CONTENT_COLUMNS no longer matches the fields of Product")
+_IMAGES_FIELD_AT = _PRODUCT_FIELDS.index("images")
+_IN_PRODUCT_ORDER = itemgetter(*(CONTENT_COLUMNS.index(name) for name in _PRODUCT_FIELDS
+                                  if name != "images"))
+_PRODUCT_ORDER = tuple(name for name in _PRODUCT_FIELDS if name != "images")
+_READ_DECIMAL_AT = tuple(_PRODUCT_ORDER.index(c) for c in _DECIMAL_COLUMNS)
+_READ_DATETIME_AT = tuple(_PRODUCT_ORDER.index(c) for c in _DATETIME_COLUMNS)
+_READ_JSON_AT = tuple(_PRODUCT_ORDER.index(c) for c in _JSON_COLUMNS)
+_READ_STATUS_AT = _PRODUCT_ORDER.index("status")
+_STATUSES = {status.value: status for status in ProductStatus}
+
+# Tags, variation axes and attributes repeat across a catalog ('[]', '["color","size"]'), and
+# json.loads costs more than the rest of a row: decoded values made only of immutable items are
+# kept (bounded) and every product gets its own copy.
+_JSON_MEMO: dict[str, tuple[Any, ...] | dict[str, Any]] = {}
+_JSON_MEMO_LIMIT = 2048
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _load_json(text: str) -> Any:
+    if text == "[]":
+        return []
+    if text == "{}":
+        return {}
+    kept = _JSON_MEMO.get(text)
+    if kept is None:
+        value = json.loads(text)
+        items = value.values() if isinstance(value, dict) else value
+        if not isinstance(value, list | dict) or not all(isinstance(v, _IMMUTABLE)
+                                                          for v in items):
+            return value  # nested values must never be shared between products
+        if len(_JSON_MEMO) >= _JSON_MEMO_LIMIT:
+            _JSON_MEMO.clear()
+        kept = _JSON_MEMO[text] = tuple(value) if isinstance(value, list) else value
+    return list(kept) if isinstance(kept, tuple) else dict(kept)
+
+
+def product_from_values(values: Sequence[Any], images: list[str]) -> Product:
+    """Rebuild a :class:`Product` from content column values (CONTENT_COLUMNS order) and its
+    ordered image URLs."""
+    out = list(_IN_PRODUCT_ORDER(values))
+    for at in _READ_DECIMAL_AT:
+        value = out[at]
+        if value is not None:
+            out[at] = Decimal(value)
+    for at in _READ_DATETIME_AT:
+        value = out[at]
+        out[at] = datetime.fromisoformat(value) if value else None
+    for at in _READ_JSON_AT:
+        out[at] = _load_json(out[at])
+    status = out[_READ_STATUS_AT]
+    out[_READ_STATUS_AT] = _STATUSES.get(status) or ProductStatus(status)
+    out.insert(_IMAGES_FIELD_AT, images)
+    return Product(*out)
+
+
 def row_to_product(row: dict[str, Any], images: list[str]) -> Product:
     """Rebuild a :class:`Product` from a `products` row and its ordered image URLs."""
-    values: dict[str, Any] = {}
-    for column in CONTENT_COLUMNS:
-        value = row[column]
-        if column in _DECIMAL_COLUMNS:
-            value = Decimal(value) if value is not None else None
-        elif column in _DATETIME_COLUMNS:
-            value = datetime.fromisoformat(value) if value else None
-        elif column in _JSON_COLUMNS:
-            value = json.loads(value)
-        elif column == "status":
-            value = ProductStatus(value)
-        values[column] = value
-    return Product(images=images, **values)
+    return product_from_values([row[column] for column in CONTENT_COLUMNS], images)
