@@ -3,11 +3,20 @@
 Only SKUs the target channel already lists are pushed: one it does not hold has nothing to
 update there and gets its current quantity when the full push creates it. For the others
 :func:`engine_pusher` calls :func:`feedsync.sync.push.push_channel` with
-``PushOptions(skus=…)``: the engine plans only those SKUs, and since only their stock changed it
-sends them as ``price_quantity`` actions (a channel without a price/quantity path gets the update
-it needs instead, and a SKU whose content changed too goes out complete — both are what the next
-full push would send anyway). Guardrails apply as in any push. Pending submissions are not
-waited for here (``wait=0``): the run's own push, or the next run, polls them.
+``PushOptions(skus=…, parts={"quantity"})``: the engine plans only those SKUs and only their
+quantity part. On a channel with a price/quantity path that is a ``price_quantity`` action
+carrying the quantity (Amazon: a PATCH of ``fulfillment_availability``; Meta: an items_batch
+UPDATE of the price/quantity fields, whose price is the one the channel already has). A channel
+whose every update replaces the whole item (Google's ``productInputs.insert``) gets an
+``update`` built from what it already holds with only the quantity replaced. Either way a
+content or price edit of the same SKU is not sent here: the listing records the new quantity
+hash only, so the run's own push (or the next run) still plans, guards and sends the rest.
+
+Guardrails apply as in any push, over the channel's whole listing (a few sell-outs are measured
+against every item the channel lists, not against the SKUs pushed here); the fast path carries
+no price change or delete, so only ``max_zero_quantity_share`` can refuse it. Pending
+submissions are not waited for here (``wait=0``): the run's own push, or the next run, polls
+them.
 
 How the engine's verdict settles the queue: a channel that went through (even with some SKUs
 rejected — their reasons live in the listing state and are reported) settles every SKU; a
@@ -28,6 +37,9 @@ from feedsync.config import Workspace
 from feedsync.errors import ConfigError, FeedsyncError, GuardrailError, TransientError
 from feedsync.orders.channels import utcnow
 from feedsync.orders.fastpath import QuantityPusher, QuantityPushResult
+
+# The one part the fast path sends (feedsync.sync.parts.PARTS).
+QUANTITY_ONLY = frozenset({"quantity"})
 
 
 def engine_pusher(workspace: Workspace, db: sqlite_utils.Database,
@@ -51,7 +63,7 @@ def engine_pusher(workspace: Workspace, db: sqlite_utils.Database,
         listed = _listed(db, channel, binding.account, skus)
         if not listed:
             return QuantityPushResult(not_listed=list(skus))
-        options = PushOptions(skus=listed, wait=0.0, force=force)
+        options = PushOptions(skus=listed, wait=0.0, force=force, parts=QUANTITY_ONLY)
         result = push_channel(binding, catalog, options, run_id=run_id)
         if result.outcome in (Outcome.OK, Outcome.PARTIAL, Outcome.SKIPPED):
             wanted = set(skus)

@@ -4,6 +4,13 @@
 chunk of dirty SKUs it reads their inputs, renders the ones still in the catalog, stores what
 each render wants in ``listing_inputs`` and writes every needed change (with its field diff
 and guardrail figures) into the plan's temporary table, one transaction per chunk.
+
+A plan restricted to some parts (``only``; the orders fast path sends ``{"quantity"}``) plans
+just those parts of the SKUs the channel already holds: the record handed to the adapter is what
+the channel has (the listing's last-sent fields) with only those parts replaced, and the hashes
+it will record are the listing's for every other part. So a content or price edit of the same
+SKU stays dirty for the next unrestricted plan, which still sees (and diffs) it. Creates and
+deletes are left to that plan too.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from feedsync.sync.parts import (
     DeleteReason,
     Hashes,
     field_diff,
+    merge_parts,
     part_hashes,
     price_changes,
     quantity_of,
@@ -79,8 +87,9 @@ class ChunkPlanner:
     """Renders and decides one chunk of dirty SKUs at a time."""
 
     def __init__(self, binding: ChannelBinding, catalog: Catalog, plan: Plan,
-                 now: datetime) -> None:
+                 now: datetime, only: frozenset[str] | None = None) -> None:
         self.binding = binding
+        self.only = only  # send only these parts (see the module docstring)
         self.catalog = catalog
         self.plan = plan
         self.now = now
@@ -159,7 +168,8 @@ class ChunkPlanner:
         in_flight = listing is not None and listing.submission_id is not None
         action, parts = (None, frozenset()) if in_flight else decide(
             want, hashes, listing, self.capabilities)
-        # needs: look again next time (an action is pending, or the verdict on one is)
+        # needs: look again next time (an action is pending, or the verdict on one is); a part
+        # a restricted plan leaves out keeps it set too
         cache_rows.append([
             b.name, b.account, inp.sku, self.plan.version, inp.src_hash, inp.stock,
             inp.overrides, int(inp.excluded), inp.next_boundary, want,
@@ -168,20 +178,54 @@ class ChunkPlanner:
         ])
         if action is None:
             return
-        self.plan.counts[action] += 1
         fields = record.fields if record is not None and action is not Action.DELETE else None
+        sent: Hashes | None = hashes
+        if self.only is not None:
+            restricted = self._restrict(action, parts, hashes, listing, fields)
+            if restricted is None:
+                self.plan.left_out += 1
+                return
+            action, parts, sent, fields = restricted
+        self.plan.counts[action] += 1
         diff, zero = self._figures(inp.sku, action, parts, listing, fields)
         if action is Action.DELETE:
             self.plan.delete_reasons[str(reason)] += 1
         warnings = [i for i in record.issues] if record is not None and fields else []
         plan_rows.append([
             inp.sku, str(action), str(reason), detail, ",".join(sorted(parts)),
-            *(hashes or (TOMBSTONE, TOMBSTONE, TOMBSTONE)), pack_fields(fields),
+            *(sent or (TOMBSTONE, TOMBSTONE, TOMBSTONE)), pack_fields(fields),
             issues_to_json(warnings) if warnings else None,
             listing.remote_id if listing is not None else None,
             listing.status if listing is not None else None,
             dumps(diff) if diff else None, int(zero),
         ])
+
+    def _restrict(self, action: Action, parts: frozenset[str], hashes: Hashes | None,
+                  listing: Listing | None, fields: dict[str, Any] | None
+                  ) -> tuple[Action, frozenset[str], Hashes, dict[str, Any]] | None:
+        """The share of a change that a plan restricted to ``self.only`` sends: its action,
+        parts, the hashes to record and the record to render; None when nothing of it goes."""
+        assert self.only is not None
+        if action not in (Action.UPDATE, Action.PRICE_QUANTITY) or listing is None \
+                or hashes is None or fields is None:
+            return None  # creates and deletes wait for a full push
+        sent = parts & self.only
+        if not sent:
+            return None
+        old = unpack_fields(listing.fields)
+        if old is None:
+            # What the channel holds is unknown (a listing reconcile found there). An adapter
+            # with a price/quantity path renders only the sent parts and needs just the content
+            # that identifies the item; a full-replace channel waits for the full push.
+            if not self.capabilities & Capability.PRICE_QUANTITY:
+                return None
+            old = split_parts(fields, self.schema)["content"]
+        merged = merge_parts(old, fields, sent, self.schema)
+        kept = [new if part in sent else have
+                for part, new, have in zip(PARTS, hashes, listing.hashes, strict=True)]
+        cheap = "content" not in sent and bool(self.capabilities & Capability.PRICE_QUANTITY)
+        return (Action.PRICE_QUANTITY if cheap else Action.UPDATE, sent,
+                (kept[0], kept[1], kept[2]), merged)
 
     def _figures(self, sku: str, action: Action, parts: frozenset[str],
                  listing: Listing | None, fields: dict[str, Any] | None

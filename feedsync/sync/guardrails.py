@@ -12,6 +12,10 @@ Configured under ``[channels.<name>.guardrails]`` in feedsync.toml::
 A plan that breaks one is refused with :class:`~feedsync.errors.GuardrailError` (exit 5) naming
 the guardrail, the figures and a sample of SKUs, unless the run is forced (``--force``). A
 truncated import would otherwise delist a catalog, and a decimal-point slip would reprice it.
+
+Shares are always taken over every item the channel lists (``PlanFigures.listed_before``),
+also for a plan of a few SKUs (the orders fast path): three sell-outs are three of the
+channel's items, not three of three.
 """
 
 from __future__ import annotations
@@ -123,7 +127,9 @@ def check(rails: Guardrails, figures: PlanFigures) -> list[str]:
             f"max_price_change_pct: {figures.price_over} price change(s) exceed "
             f"{rails.max_price_change_pct}%: {shown}"
         )
-    if figures.projected < rails.min_items:
+    # Only a plan that changes how many items are listed is judged by min_items: refusing a
+    # price or quantity update (the orders fast path) would protect nothing.
+    if (figures.creates or figures.deletes) and figures.projected < rails.min_items:
         broken.append(
             f"min_items: the plan would leave {figures.projected} item(s) listed, "
             f"fewer than {rails.min_items}"

@@ -64,6 +64,30 @@ def part_hashes(fields: dict[str, Any], schema: ChannelSchema) -> Hashes:
     return out[0], out[1], out[2]
 
 
+def merge_parts(old: dict[str, Any], new: dict[str, Any], parts: frozenset[str],
+                schema: ChannelSchema) -> dict[str, Any]:
+    """``old`` with the fields of ``parts`` taken from ``new`` (the others kept as in ``old``).
+
+    What a channel holds after only ``parts`` of ``new`` reached it, e.g. the orders fast path
+    sending a quantity while a content edit waits for the next push. Field order follows ``new``
+    (then the fields only ``old`` has), so the result renders as deterministically as a record.
+    """
+    def part_of(name: str) -> str:
+        spec = schema.get(name)
+        return spec.part if spec is not None else "content"
+
+    merged: dict[str, Any] = {}
+    for name, value in new.items():
+        if part_of(name) in parts:
+            merged[name] = value
+        elif name in old:
+            merged[name] = old[name]
+    for name, value in old.items():
+        if name not in merged and part_of(name) not in parts:
+            merged[name] = value
+    return merged
+
+
 def record_hashes(record: MappedRecord, schema: ChannelSchema) -> Hashes:
     """:func:`part_hashes` of a mapped record."""
     return part_hashes(record.fields, schema)

@@ -24,9 +24,7 @@ from feedsync.mapping.record import MappedRecord
 from feedsync.sync import dirty
 from feedsync.sync.diff import ChunkPlanner
 from feedsync.sync.guardrails import PlanFigures, check
-from feedsync.sync.parts import (
-    Hashes,
-)
+from feedsync.sync.parts import PARTS, Hashes
 from feedsync.sync.state import (
     ensure_schema,
     ensure_triggers,
@@ -98,6 +96,8 @@ class Plan:
     violations: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     full: bool = False  # every SKU's inputs were compared (no usable change mark)
+    only: frozenset[str] | None = None  # parts this plan is restricted to (the fast path)
+    left_out: int = 0  # SKUs with changes a restricted plan leaves to the next full plan
 
     @property
     def total(self) -> int:
@@ -121,7 +121,8 @@ class Plan:
                 yield PlanRow(
                     sku=sku, action=Action(action), reason=reason, detail=detail,
                     parts=frozenset(p for p in parts.split(",") if p),
-                    hashes=(ch, ph, qh) if ch is not None else None,
+                    # a part hash may be NULL (unknown on the channel) in a restricted plan
+                    hashes=None if action == Action.DELETE else (ch, ph, qh),
                     fields=unpack_fields(blob), warnings=issues_from_json(warnings),
                     remote_id=remote_id, prev_status=prev_status,
                     diff=json.loads(diff) if diff else None, blob=blob,
@@ -163,15 +164,20 @@ class Plan:
             "price_changes_over_limit": f.price_over,
             "guardrail_violations": list(self.violations),
             "seconds": round(self.elapsed, 3),
+            **({"only_parts": sorted(self.only), "left_for_next_push": self.left_out}
+               if self.only is not None else {}),
         }
 
 
 def build_plan(binding: ChannelBinding, catalog: Catalog, *,
-               skus: Iterable[str] | None = None, full: bool = False) -> Plan:
+               skus: Iterable[str] | None = None, full: bool = False,
+               parts: Iterable[str] | None = None) -> Plan:
     """Plan ``binding``'s channel; see the module docstring.
 
     ``skus``: look only at these SKUs (every one is re-rendered; the orders fast path).
     ``full``: compare every SKU's inputs instead of trusting the change stamps.
+    ``parts``: plan only these parts (of ``content``, ``price``, ``quantity``) of items the
+    channel holds; the rest stays dirty for the next plan (:mod:`feedsync.sync.diff`).
     """
     from feedsync.sync.channels import render_version
 
@@ -181,8 +187,12 @@ def build_plan(binding: ChannelBinding, catalog: Catalog, *,
     full = ensure_triggers(db) or full
     now = binding.clock()
     version = render_version(binding.mapper, binding.workspace)
+    only = None if parts is None else frozenset(parts)
+    if only is not None and (not only or not only <= set(PARTS)):
+        raise ValueError(f"parts must be a non-empty subset of {', '.join(PARTS)}; "
+                         f"got {sorted(only)}")
     plan = Plan(channel=binding.name, account=binding.account, version=version,
-                table=f"sync_plan_{next(_plan_ids)}", db=db)
+                table=f"sync_plan_{next(_plan_ids)}", db=db, only=only)
     plan.figures.price_limit = binding.guardrails.max_price_change_pct
     dirty_table = f"{plan.table}_dirty"
     _create_temp_tables(db, plan.table)
@@ -202,7 +212,7 @@ def build_plan(binding: ChannelBinding, catalog: Catalog, *,
         plan.examined = dirty.fill_dirty(
             db, dirty_table, channel=binding.name, account=binding.account, version=version,
             now=now, mark=mark[0] if incremental and mark is not None else None)
-    planner = ChunkPlanner(binding, catalog, plan, now)
+    planner = ChunkPlanner(binding, catalog, plan, now, only)
     after = ""
     while True:
         chunk = [r[0] for r in db.execute(

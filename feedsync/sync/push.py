@@ -67,6 +67,9 @@ class PushOptions:
     force: bool = False
     wait: float = 120.0  # seconds to keep polling pending submissions in this run
     skus: Sequence[str] | None = None  # only these SKUs (the orders fast path)
+    # Only these parts of listed items (the orders fast path: {"quantity"}); the other parts,
+    # creates and deletes stay planned for the next push (feedsync.sync.diff).
+    parts: frozenset[str] | None = None
     full: bool = False  # compare every SKU's inputs rather than trust the change stamps
     poll_interval: float = 2.0
     max_poll_interval: float = 30.0
@@ -128,7 +131,7 @@ class _Pusher:
             self.counts["lost"] += apply.release_lost(self.db, self.b.name, self.b.account)
             self._poll(adapter, deadline=self.opts.monotonic())
         plan = self.plan = build_plan(self.b, self.catalog, skus=self.opts.skus,
-                                      full=self.opts.full)
+                                      full=self.opts.full, parts=self.opts.parts)
         try:
             self.result.details["plan"] = plan.summary()
             if plan.violations:
