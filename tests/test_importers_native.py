@@ -350,3 +350,15 @@ def test_large_files_are_read_by_a_child_process(catalog: Catalog, tmp_path: Pat
         import_file(catalog, path)
     assert exc.value.problems == [f"{path}:2502: a quoted cell starting on this line is never "
                                   "closed (missing '\"')"]
+
+
+def test_positional_product_construction_matches_the_model() -> None:
+    """The native parser builds Product positionally; models.py must keep this field order."""
+    from dataclasses import fields
+
+    from feedsync.catalog.importers import native
+    from feedsync.models import Product
+
+    names = tuple(f.name for f in fields(Product))
+    assert names[:len(native.PRODUCT_FIELD_ORDER)] == native.PRODUCT_FIELD_ORDER
+    assert native._new_product is Product

@@ -209,8 +209,8 @@ def check_product(check: RowCheck, product: Product) -> None:
         check.error("sale_end", product.sale_end.isoformat(), "sale ends before it starts")
     if product.weight is not None and product.weight_unit is None:
         check.error("weight_unit", None, "a weight needs its unit (g, kg, lb or oz)")
-    measured = (product.length, product.width, product.height)
-    if any(m is not None for m in measured) and product.dimension_unit is None:
+    if product.dimension_unit is None and (
+            product.length is not None or product.width is not None or product.height is not None):
         check.error("dimension_unit", None, "dimensions need their unit (mm, cm, m or in)")
     for axis in product.variant_axes:
         present = (getattr(product, axis) if axis in VARIANT_COLUMNS

@@ -92,7 +92,7 @@ def import_file(
     result = ImportResult(source.label, format, summary=run.summary)
     started = time.perf_counter()
     try:
-        with catalog.db.atomic():
+        with reading.relaxed_gc(), catalog.db.atomic():
             run.open()
             before = catalog.count()
             if prune:

@@ -9,7 +9,10 @@ waits when the parent falls behind. Small files, and platforms without ``fork``,
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -93,6 +96,22 @@ def _chunks(items: Iterator[Any]) -> Iterator[list[Any]]:
         yield chunk
 
 
+@contextlib.contextmanager
+def relaxed_gc() -> Iterator[None]:
+    """Collect cyclic garbage less often while importing.
+
+    An import allocates a few dozen containers per row and keeps a batch of them alive, so the
+    default thresholds run the cyclic collector very often over the same live objects (measured:
+    a quarter of the reading time). The import creates no cycles per row, so memory stays flat.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def batches(make: Callable[[], Iterator[Batch]], size: int) -> Iterator[Batch]:
     """``make()``'s batches, computed in a forked child for files of ``CHILD_MIN_BYTES`` or more."""
     if size < CHILD_MIN_BYTES or "fork" not in multiprocessing.get_all_start_methods():
@@ -112,6 +131,9 @@ class _Failure:
 
 def _in_child(make: Callable[[], Iterator[Batch]]) -> Iterator[Batch]:
     context = multiprocessing.get_context("fork")
+    for stream in (sys.stdout, sys.stderr):  # the child flushes its copy of these on exit
+        with contextlib.suppress(Exception):
+            stream.flush()
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child_main, args=(make, sender), daemon=True,
                             name="feedsync-import-reader")
@@ -139,6 +161,7 @@ def _in_child(make: Callable[[], Iterator[Batch]]) -> Iterator[Batch]:
 
 
 def _child_main(make: Callable[[], Iterator[Batch]], sender: Any) -> None:
+    gc.freeze()  # what the parent had is never garbage here: keep the collector off it
     try:
         for batch in make():
             sender.send(batch)

@@ -178,19 +178,29 @@ class CsvFile:
         return positions
 
     def __iter__(self) -> Iterator[Record]:
+        # _records() inlined: this loop runs once per row of a million-row file.
         width = len(self.header)
-        for record in self._records():
-            cells = record.cells
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue  # blank line
+        reader = self._reader
+        source = self.source
+        while True:
+            start = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise _not_csv(source, start, exc) from None
+            problems = source.take_encoding_problems() if source.encoding_problems else []
             if len(cells) != width:
-                record.problems.append(Problem(
-                    record.line,
+                if not cells or (len(cells) == 1 and not cells[0].strip()):
+                    continue  # blank line
+                problems.append(Problem(
+                    start,
                     f"the row has {len(cells)} cells but the header has {width} "
                     "(an unquoted ',' or line break, or a cut-off line?)",
                 ))
-            self.source.records += 1
-            yield record
+            source.records += 1
+            yield Record(start, cells, problems)
 
     def _records(self) -> Iterator[Record]:
         reader = self._reader
@@ -202,12 +212,14 @@ class CsvFile:
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise InputError(
-                    f"{source.label}: the file is not valid CSV; nothing was imported",
-                    [f"{source.label}:{start}: {_csv_reason(str(exc))}"],
-                ) from None
+                raise _not_csv(source, start, exc) from None
             problems = source.take_encoding_problems() if source.encoding_problems else []
             yield Record(start, cells, problems)
+
+
+def _not_csv(source: Source, line: int, exc: csv.Error) -> InputError:
+    return InputError(f"{source.label}: the file is not valid CSV; nothing was imported",
+                      [f"{source.label}:{line}: {_csv_reason(str(exc))}"])
 
 
 def _csv_reason(message: str) -> str:
