@@ -2,7 +2,7 @@
 
 ``feedsync sync`` calls :func:`run_orders_cycle` at the start of its run (inside its run lock),
 and ``feedsync orders pull`` calls it inside the same lock, so the stock that orders moved is
-pushed to the other channels before anything else happens in the run.
+pushed to the channels before anything else happens in the run.
 """
 
 from __future__ import annotations

@@ -12,11 +12,16 @@ whose every update replaces the whole item (Google's ``productInputs.insert``) g
 content or price edit of the same SKU is not sent here: the listing records the new quantity
 hash only, so the run's own push (or the next run) still plans, guards and sends the rest.
 
-Guardrails apply as in any push, over the channel's whole listing (a few sell-outs are measured
-against every item the channel lists, not against the SKUs pushed here); the fast path carries
-no price change or delete, so only ``max_zero_quantity_share`` can refuse it. Pending
-submissions are not waited for here (``wait=0``): the run's own push, or the next run, polls
-them.
+The fast path is exempt from the guardrails that judge quantities
+(``PushOptions.exempt_quantity_guardrails``; :data:`feedsync.sync.guardrails.QUANTITY_RULES`,
+today ``max_zero_quantity_share``). They exist to catch a bad catalog or inventory import zeroing
+many items; the quantities pushed here are those of SKUs that orders feedsync itself recorded
+just moved, and refusing a sell-out would leave the last unit for sale on this channel — the
+oversell the loop exists to prevent (on a three-item channel one sell-out is 33 %). The
+exemption covers nothing else: the plan holds only quantity updates of listed SKUs (no create,
+delete, price or content change), the run's own push still guards everything it sends, and a
+bulk zeroing by an import is still refused there. Pending submissions are not waited for here
+(``wait=0``): the run's own push, or the next run, polls them.
 
 How the engine's verdict settles the queue: a channel that went through (even with some SKUs
 rejected — their reasons live in the listing state and are reported) settles every SKU; a
@@ -45,8 +50,10 @@ QUANTITY_ONLY = frozenset({"quantity"})
 def engine_pusher(workspace: Workspace, db: sqlite_utils.Database,
                   clock: Callable[[], datetime] = utcnow, run_id: int | None = None,
                   force: bool = False) -> QuantityPusher:
-    """A :class:`QuantityPusher` over the sync engine (see the module docstring); ``force``
-    skips guardrails, as ``feedsync sync --force`` does for the run's own push."""
+    """A :class:`QuantityPusher` over the sync engine (see the module docstring).
+
+    The quantity guardrails never apply to it (see the module docstring); ``force`` skips the
+    others too, as ``feedsync sync --force`` does for the run's own push."""
     from feedsync.sync.channels import ChannelBinding, bind_channel
     from feedsync.sync.push import PushOptions, push_channel
     from feedsync.sync.runs import Outcome
@@ -57,13 +64,16 @@ def engine_pusher(workspace: Workspace, db: sqlite_utils.Database,
     bindings: dict[str, ChannelBinding] = {}
 
     def push(channel: str, skus: Sequence[str]) -> QuantityPushResult:
+        # Which SKUs the channel lists is read before binding it: a channel feedsync only
+        # pulls orders from (no mapping, nothing listed) has nothing to update and needs none.
+        listed = _listed(db, channel, workspace.channel(channel).account, skus)
+        if not listed:
+            return QuantityPushResult(not_listed=list(skus))
         if channel not in bindings:
             bindings[channel] = bind_channel(workspace, db, channel, clock=clock)
         binding = bindings[channel]
-        listed = _listed(db, channel, binding.account, skus)
-        if not listed:
-            return QuantityPushResult(not_listed=list(skus))
-        options = PushOptions(skus=listed, wait=0.0, force=force, parts=QUANTITY_ONLY)
+        options = PushOptions(skus=listed, wait=0.0, force=force, parts=QUANTITY_ONLY,
+                              exempt_quantity_guardrails=True)
         result = push_channel(binding, catalog, options, run_id=run_id)
         if result.outcome in (Outcome.OK, Outcome.PARTIAL, Outcome.SKIPPED):
             wanted = set(skus)

@@ -1,12 +1,15 @@
-"""The quantity fast path: push the stock that orders just moved to every other channel.
+"""The quantity fast path: push the stock that orders just moved to every channel.
 
 Storing a page of orders queues, in the same transaction, one ``stock_outbox`` row per
 (target channel, SKU whose availability changed); the target channels are the enabled API
-channels that take price/quantity updates, except the one the order came from. Right after the
-pull, :func:`drain_outbox` hands the queued SKUs of each channel, in batches, to a
+channels that take price/quantity updates, the one the order came from included (it usually
+lowered its own count, but the quantity feedsync last sent there is the old one: sent here, the
+sell-out is exempt from the quantity guardrails instead of being judged, and perhaps refused,
+by the run's push — see :mod:`feedsync.orders.engine`). Right after the pull,
+:func:`drain_outbox` hands the queued SKUs of each channel, in batches, to a
 :class:`QuantityPusher` — the sync engine's plan and apply restricted to those SKUs and to
-price/quantity actions — and removes the rows the push settled. So a sale on one channel reaches
-the others in the same run, and a crash between the pull and the push only delays it to the next
+their quantity — and removes the rows the push settled. So a sale on one channel reaches
+every channel in the same run, and a crash between the pull and the push only delays it to the next
 run (the rows are still there), never loses it.
 
 Quantities are read when the push happens, not when the row was queued, so a SKU queued twice is

@@ -98,7 +98,14 @@ class PullReport:
 
 
 def fastpath_targets(workspace: Workspace) -> list[str]:
-    """Enabled API channels that take quantity pushes (file-feed channels get them later)."""
+    """Enabled API channels that take quantity pushes (file-feed channels get them later).
+
+    The channel an order came from is one of them: it usually lowered its own count already,
+    but feedsync's listing state still holds the quantity it last sent, so the run's push would
+    send the sell-out anyway — judged there by ``max_zero_quantity_share`` and refused on a small
+    catalog, holding back that channel's whole push. Through the fast path it goes out exempt
+    from the quantity guardrails (feedsync.orders.engine), for the same one call per SKU.
+    """
     api = [n for n in workspace.enabled_channels() if workspace.channel(n).delivery == "api"]
     chosen, _ = channels_with(workspace, FASTPATH_CAPABILITIES, api)
     return chosen
@@ -134,8 +141,7 @@ def pull_orders(workspace: Workspace, db: sqlite_utils.Database,
         try:
             adapter = factory(channel)
             pulled.account = adapter.context.account
-            _pull_channel(workspace, store, adapter, pulled, [t for t in targets if t != channel],
-                          clock)
+            _pull_channel(workspace, store, adapter, pulled, targets, clock)
         except FeedsyncError as exc:
             pulled.error = exc.message
             pulled.exit_code = exc.exit_code

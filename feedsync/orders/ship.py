@@ -86,7 +86,7 @@ def ship(workspace: Workspace, store: OrderStore, factory: AdapterFactory,
                 for r, s in items
             )
             continue
-        targets = [t for t in fastpath_targets(workspace) if t != channel]
+        targets = fastpath_targets(workspace)
         for start in range(0, len(items), PUSH_BATCH):
             chunk = items[start:start + PUSH_BATCH]
             report.results.extend(_push(store, adapter.push_shipments, chunk, targets))

@@ -2,7 +2,7 @@
 
 ``orders_step`` is the first step of :data:`feedsync.sync.runner.SYNC_STEPS`: inside the run's
 lock it pulls every channel's orders, reserves their stock, acknowledges them and pushes the
-moved quantities to the other channels (the fast path), before the run's own push. So the
+moved quantities to the channels (the fast path), before the run's own push. So the
 oversell window is one run. ``add_order_counts`` and ``order_status_lines`` put the orders
 figures (unacknowledged, unshipped, open issues, queued quantity pushes) into ``feedsync status``.
 """

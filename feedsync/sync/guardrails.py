@@ -14,8 +14,18 @@ the guardrail, the figures and a sample of SKUs, unless the run is forced (``--f
 truncated import would otherwise delist a catalog, and a decimal-point slip would reprice it.
 
 Shares are always taken over every item the channel lists (``PlanFigures.listed_before``),
-also for a plan of a few SKUs (the orders fast path): three sell-outs are three of the
-channel's items, not three of three.
+also for a plan of a few SKUs: three sell-outs are three of the channel's items, not three of
+three.
+
+The orders fast path is exempt from the rules that judge quantities (:data:`QUANTITY_RULES`):
+they are there to catch a bad catalog or inventory import zeroing many items, not the sell-outs
+of orders feedsync itself recorded. Refusing those would leave the last unit for sale on the
+other channels — the oversell the loop exists to prevent (on a three-item channel one sell-out
+is already 33 %). The exemption is asked for explicitly (``exempt_quantity_guardrails=True`` in
+:func:`feedsync.sync.plan.build_plan`, ``PushOptions.exempt_quantity_guardrails``), is set only
+by the fast path, and is allowed only for a plan restricted to given SKUs and to the quantity
+part, so no create, delete, price or content change can ride on it; every other push keeps every
+guardrail.
 """
 
 from __future__ import annotations
@@ -30,6 +40,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from feedsync.errors import ConfigError
 
 SAMPLE = 5
+
+# The guardrails that judge quantities: the orders fast path is exempt from these (see above).
+QUANTITY_RULES: frozenset[str] = frozenset({"max_zero_quantity_share"})
 
 
 class Guardrails(BaseModel):
@@ -103,8 +116,13 @@ class PlanFigures:
         return self.listed_before + self.creates - self.deletes
 
 
-def check(rails: Guardrails, figures: PlanFigures) -> list[str]:
-    """Human descriptions of every guardrail the plan breaks (empty: the plan may go)."""
+def check(rails: Guardrails, figures: PlanFigures,
+          exempt: frozenset[str] = frozenset()) -> list[str]:
+    """Human descriptions of every guardrail the plan breaks (empty: the plan may go).
+
+    ``exempt``: names of rules not applied to this plan (the orders fast path passes
+    :data:`QUANTITY_RULES`); the figures are still gathered and reported.
+    """
     broken: list[str] = []
     base = figures.listed_before
     if base and figures.deletes / base > rails.max_delete_share:
@@ -113,7 +131,8 @@ def check(rails: Guardrails, figures: PlanFigures) -> list[str]:
             f"({figures.deletes / base:.1%} > {rails.max_delete_share:.0%}); "
             f"e.g. {', '.join(figures.delete_sample[:SAMPLE])}"
         )
-    if base and figures.to_zero / base > rails.max_zero_quantity_share:
+    if "max_zero_quantity_share" not in exempt and base \
+            and figures.to_zero / base > rails.max_zero_quantity_share:
         broken.append(
             f"max_zero_quantity_share: the plan sets quantity 0 on {figures.to_zero} of {base} "
             f"listed items ({figures.to_zero / base:.1%} > "

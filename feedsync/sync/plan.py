@@ -23,7 +23,7 @@ from feedsync.db import utcnow_iso
 from feedsync.mapping.record import MappedRecord
 from feedsync.sync import dirty
 from feedsync.sync.diff import ChunkPlanner
-from feedsync.sync.guardrails import PlanFigures, check
+from feedsync.sync.guardrails import QUANTITY_RULES, PlanFigures, check
 from feedsync.sync.parts import PARTS, Hashes
 from feedsync.sync.state import (
     ensure_schema,
@@ -98,6 +98,8 @@ class Plan:
     full: bool = False  # every SKU's inputs were compared (no usable change mark)
     only: frozenset[str] | None = None  # parts this plan is restricted to (the fast path)
     left_out: int = 0  # SKUs with changes a restricted plan leaves to the next full plan
+    # Guardrails not applied to this plan (the orders fast path: feedsync.sync.guardrails)
+    exempt: frozenset[str] = frozenset()
 
     @property
     def total(self) -> int:
@@ -166,18 +168,23 @@ class Plan:
             "seconds": round(self.elapsed, 3),
             **({"only_parts": sorted(self.only), "left_for_next_push": self.left_out}
                if self.only is not None else {}),
+            **({"guardrails_exempt": sorted(self.exempt)} if self.exempt else {}),
         }
 
 
 def build_plan(binding: ChannelBinding, catalog: Catalog, *,
                skus: Iterable[str] | None = None, full: bool = False,
-               parts: Iterable[str] | None = None) -> Plan:
+               parts: Iterable[str] | None = None,
+               exempt_quantity_guardrails: bool = False) -> Plan:
     """Plan ``binding``'s channel; see the module docstring.
 
     ``skus``: look only at these SKUs (every one is re-rendered; the orders fast path).
     ``full``: compare every SKU's inputs instead of trusting the change stamps.
     ``parts``: plan only these parts (of ``content``, ``price``, ``quantity``) of items the
     channel holds; the rest stays dirty for the next plan (:mod:`feedsync.sync.diff`).
+    ``exempt_quantity_guardrails``: do not apply the guardrails that judge quantities (the orders
+    fast path's sell-outs; :mod:`feedsync.sync.guardrails`). Only for a plan of given ``skus``
+    restricted to ``parts={"quantity"}``, so nothing but quantities can pass unguarded.
     """
     from feedsync.sync.channels import render_version
 
@@ -191,8 +198,12 @@ def build_plan(binding: ChannelBinding, catalog: Catalog, *,
     if only is not None and (not only or not only <= set(PARTS)):
         raise ValueError(f"parts must be a non-empty subset of {', '.join(PARTS)}; "
                          f"got {sorted(only)}")
+    if exempt_quantity_guardrails and (skus is None or only != frozenset({"quantity"})):
+        raise ValueError("exempt_quantity_guardrails is only for a plan of given SKUs restricted"
+                         " to parts={'quantity'} (the orders fast path)")
     plan = Plan(channel=binding.name, account=binding.account, version=version,
-                table=f"sync_plan_{next(_plan_ids)}", db=db, only=only)
+                table=f"sync_plan_{next(_plan_ids)}", db=db, only=only,
+                exempt=QUANTITY_RULES if exempt_quantity_guardrails else frozenset())
     plan.figures.price_limit = binding.guardrails.max_price_change_pct
     dirty_table = f"{plan.table}_dirty"
     _create_temp_tables(db, plan.table)
@@ -262,4 +273,4 @@ def _finish(plan: Plan, binding: ChannelBinding) -> None:
             "SELECT json_extract(j.value, '$.code') AS code, COUNT(*) FROM listing_inputs c,"
             " json_each(c.issues) j WHERE c.channel = ? AND c.account = ? AND c.want = 'hold'"
             " GROUP BY code ORDER BY 2 DESC, 1 LIMIT 5", key).fetchall()]
-    plan.violations = check(binding.guardrails, plan.figures)
+    plan.violations = check(binding.guardrails, plan.figures, plan.exempt)

@@ -4,7 +4,8 @@
 ``feedsync sync`` and the orders loop's quantity fast path all call it):
 
 1. release batches a dead run left half-sent, and poll submissions still pending;
-2. build the plan (only dirty SKUs are rendered) and check its guardrails (``--force`` skips);
+2. build the plan (only dirty SKUs are rendered) and check its guardrails (``--force`` skips;
+   the orders fast path is exempt from the quantity ones, see :mod:`feedsync.sync.guardrails`);
 3. render each change through the adapter, group them within its limits and, unless this is a
    dry run, record → submit → record each batch (:mod:`feedsync.sync.apply`);
 4. poll pending submissions until they are final or ``wait`` seconds have passed (the next run
@@ -70,6 +71,10 @@ class PushOptions:
     # Only these parts of listed items (the orders fast path: {"quantity"}); the other parts,
     # creates and deletes stay planned for the next push (feedsync.sync.diff).
     parts: frozenset[str] | None = None
+    # Set only by the orders fast path (feedsync.orders.engine): its sell-outs are not judged by
+    # the quantity guardrails (feedsync.sync.guardrails.QUANTITY_RULES). Needs ``skus`` and
+    # ``parts={"quantity"}``; every other push keeps every guardrail.
+    exempt_quantity_guardrails: bool = False
     full: bool = False  # compare every SKU's inputs rather than trust the change stamps
     poll_interval: float = 2.0
     max_poll_interval: float = 30.0
@@ -130,8 +135,9 @@ class _Pusher:
         if not self.opts.dry_run:
             self.counts["lost"] += apply.release_lost(self.db, self.b.name, self.b.account)
             self._poll(adapter, deadline=self.opts.monotonic())
-        plan = self.plan = build_plan(self.b, self.catalog, skus=self.opts.skus,
-                                      full=self.opts.full, parts=self.opts.parts)
+        plan = self.plan = build_plan(
+            self.b, self.catalog, skus=self.opts.skus, full=self.opts.full,
+            parts=self.opts.parts, exempt_quantity_guardrails=self.opts.exempt_quantity_guardrails)
         try:
             self.result.details["plan"] = plan.summary()
             if plan.violations:

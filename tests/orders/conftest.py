@@ -15,14 +15,6 @@ from tests.orders.helpers import seed_catalog, write_workspace
 # Order timestamps are recent, so a first pull (30 days back) sees them.
 BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=6)
 
-GUARDRAILS = """
-[channels.shopa.guardrails]
-max_zero_quantity_share = 1.0
-
-[channels.shopb.guardrails]
-max_zero_quantity_share = 1.0
-"""
-
 STOCK: dict[str, int | dict[str, int]] = {"SKU-A": 5, "SKU-B": 2, "SKU-C": 1}
 
 
@@ -34,7 +26,7 @@ def at(minutes: int) -> str:
 @pytest.fixture
 def ows(tmp_path: Path) -> Path:
     """A workspace (shopa and shopb, fake API channels) with SKU-A 5, SKU-B 2, SKU-C 1."""
-    root = write_workspace(tmp_path / "ows", extra=GUARDRAILS)
+    root = write_workspace(tmp_path / "ows")
     seed_catalog(root, STOCK)
     return root
 

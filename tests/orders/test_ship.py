@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from feedsync.cli.main import cli
 from feedsync.errors import InputError
 from feedsync.orders.shipfile import read_shipments
-from tests.orders.conftest import GUARDRAILS, at
+from tests.orders.conftest import at
 from tests.orders.helpers import (
     db_rows,
     order,
@@ -138,8 +138,7 @@ def test_each_order_gets_its_own_result(ows: Path) -> None:
 
 
 def test_a_refused_shipment_fails_and_is_sent_again_next_time(tmp_path: Path) -> None:
-    root = write_workspace(tmp_path / "w", shopa='reject_tracking_prefix = "BAD"',
-                           extra=GUARDRAILS)
+    root = write_workspace(tmp_path / "w", shopa='reject_tracking_prefix = "BAD"')
     seed_catalog(root, {"SKU-A": 5, "SKU-B": 2})
     pulled(root)
     ship = root / "ship.csv"
@@ -150,7 +149,7 @@ def test_a_refused_shipment_fails_and_is_sent_again_next_time(tmp_path: Path) ->
     assert "bad_tracking" in data["results"][0]["message"]
     assert stock(root, "SKU-A") == (5, 3, 2)
     assert db_rows(root, "SELECT status, attempts FROM shipments") == [("failed", 1)]
-    write_workspace(root, extra=GUARDRAILS)
+    write_workspace(root)
     code, data = invoke(root, "orders", "ship", str(ship))
     assert code == 0 and data["results"][0]["status"] == "confirmed"
     assert db_rows(root, "SELECT status, attempts FROM shipments") == [("confirmed", 2)]
@@ -158,8 +157,7 @@ def test_a_refused_shipment_fails_and_is_sent_again_next_time(tmp_path: Path) ->
 
 
 def test_a_pending_answer_is_not_a_confirmation(tmp_path: Path) -> None:
-    root = write_workspace(tmp_path / "w", shopa='pending_tracking_prefix = "SLOW"',
-                           extra=GUARDRAILS)
+    root = write_workspace(tmp_path / "w", shopa='pending_tracking_prefix = "SLOW"')
     seed_catalog(root, {"SKU-A": 5, "SKU-B": 2})
     pulled(root)
     ship = root / "ship.csv"

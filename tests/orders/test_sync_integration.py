@@ -35,15 +35,45 @@ def test_sync_pulls_orders_and_fast_paths_before_its_push(listed: Path) -> None:
     kinds = [(s["step"], s["channel"]) for s in steps]
     assert kinds.index(("orders", "shopa")) < kinds.index(("fast_path", "shopb")) \
         < kinds.index(("push", "shopb"))
-    fast = next(s for s in steps if s["step"] == "fast_path")
-    assert fast["counts"]["pushed"] == 2
-    push_b = next(s for s in steps if s["step"] == "push" and s["channel"] == "shopb")
-    assert push_b["counts"].get("items", 0) == 0  # the fast path already sent them
-    assert live_listings(listed, "shopb")["SKU-A"]["quantity"] == "3"
-    assert live_listings(listed, "shopa")["SKU-C"]["quantity"] == "0"  # the run's own push
+    fast = {s["channel"]: s["counts"]["pushed"] for s in steps if s["step"] == "fast_path"}
+    assert fast == {"shopa": 2, "shopb": 2}  # the orders' own channel too
+    for name in ("shopa", "shopb"):
+        push = next(s for s in steps if s["step"] == "push" and s["channel"] == name)
+        assert push["counts"].get("items", 0) == 0  # the fast path already sent them
+        live = live_listings(listed, name)
+        assert (live["SKU-A"]["quantity"], live["SKU-C"]["quantity"]) == ("3", "0")
     assert db_rows(listed, "SELECT step, outcome FROM sync_run_steps WHERE step IN"
                            " ('orders', 'fast_path') ORDER BY id") == [
-        ("orders", "ok"), ("orders", "ok"), ("fast_path", "ok")]
+        ("orders", "ok"), ("orders", "ok"), ("fast_path", "ok"), ("fast_path", "ok")]
+
+
+def test_a_sell_out_on_a_small_channel_goes_out_but_a_zeroing_import_is_refused(
+        listed: Path) -> None:
+    # Three listed SKUs, default guardrails (max_zero_quantity_share = 0.3). One sells out
+    # through an order: 1 of 3 = 33 %, and the zero still reaches both channels without --force.
+    write_orders(listed, [order("O1", at(0), [("1", "SKU-C", 1)])])
+    result = CliRunner().invoke(cli, ["--workspace", str(listed), "--json", "sync"])
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.output.strip().splitlines()[-1])["steps"]
+    assert {s["channel"]: s["outcome"] for s in steps if s["step"] == "fast_path"} == {
+        "shopa": "ok", "shopb": "ok"}
+    for name in ("shopa", "shopb"):
+        assert live_listings(listed, name)["SKU-C"]["quantity"] == "0"
+    # An inventory file that zeroes 2 of 3 is still refused by the run's normal push.
+    stock_file = listed / "stock.csv"
+    stock_file.write_text("sku,location,quantity\nSKU-A,default,0\nSKU-B,default,0\n")
+    imported = CliRunner().invoke(cli, ["--workspace", str(listed), "catalog", "import",
+                                        str(stock_file)])
+    assert imported.exit_code == 0, imported.output
+    refused = CliRunner().invoke(cli, ["--workspace", str(listed), "--json", "sync"])
+    assert refused.exit_code == 5, refused.output
+    steps = json.loads(refused.output.strip().splitlines()[-1])["steps"]
+    for name in ("shopa", "shopb"):
+        push = next(s for s in steps if s["step"] == "push" and s["channel"] == name)
+        assert push["outcome"] == "refused"
+        assert "max_zero_quantity_share" in push["message"] and "2 of 3" in push["message"]
+        live = live_listings(listed, name)
+        assert (live["SKU-A"]["quantity"], live["SKU-B"]["quantity"]) == ("5", "2")
 
 
 def test_sync_dry_run_does_not_pull(listed: Path) -> None:

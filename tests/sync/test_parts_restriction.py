@@ -151,6 +151,36 @@ def test_zero_share_is_over_the_channel_not_the_skus_pushed(env: SyncEnv) -> Non
     assert "4 of 10 listed items" in refused.message
 
 
+def test_the_fast_path_is_exempt_from_the_zero_quantity_share_only(env: SyncEnv) -> None:
+    skus = env.add_many(3)
+    env.push()
+    old_price = env.channel.items[skus[0]]["price"]
+    env.set_stock(skus[0], 0)
+    env.catalog.upsert_products([make_product(skus[0], price=Decimal("999.00"))])
+    # 1 of 3 going to zero is 33 % > 30 %: a plain push of that SKU is refused ...
+    refused = env.push(skus=skus[:1], parts=QUANTITY, wait=0)
+    assert refused.outcome is Outcome.REFUSED and "1 of 3" in refused.message
+    # ... the fast path's is not; the figures are still reported, with the exemption
+    result = env.push(skus=skus[:1], parts=QUANTITY, wait=0, exempt_quantity_guardrails=True)
+    assert result.outcome is Outcome.OK, result.message
+    plan = result.details["plan"]
+    assert (plan["to_zero_quantity"], plan["guardrail_violations"]) == (1, [])
+    assert plan["guardrails_exempt"] == ["max_zero_quantity_share"]
+    assert env.channel.items[skus[0]]["quantity"] == "0"
+    # the price jump (far over max_price_change_pct) did not ride along, and is still guarded
+    assert env.channel.items[skus[0]]["price"] == old_price and "999" not in old_price
+    later = env.push()
+    assert later.outcome is Outcome.REFUSED and "max_price_change_pct" in later.message
+
+
+def test_the_exemption_needs_a_quantity_only_plan_of_given_skus(env: SyncEnv) -> None:
+    env.add_many(2)
+    for kw in ({"skus": None, "parts": QUANTITY}, {"skus": ["SKU-000"], "parts": None},
+               {"skus": ["SKU-000"], "parts": frozenset({"quantity", "price"})}):
+        with pytest.raises(ValueError, match="exempt_quantity_guardrails"):
+            build_plan(env.bind(), env.catalog, exempt_quantity_guardrails=True, **kw)
+
+
 def test_min_items_judges_only_plans_that_change_the_item_count(env: SyncEnv) -> None:
     env.configure("[channels.fake.guardrails]\nmin_items = 5\nmax_zero_quantity_share = 0.5\n")
     env.add_many(3)
