@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from feedsync.mapping.compile import CompiledField, CompiledMapping, compile_mapping
+from feedsync.mapping.compile import CompiledMapping, compile_mapping
+from feedsync.mapping.plan import plan_entry
 from feedsync.mapping.record import FieldValue, MappedRecord, TraceStep
 from feedsync.mapping.schema import ChannelSchema
-from feedsync.mapping.sources import Row, column_type
+from feedsync.mapping.sources import Row
 from feedsync.mapping.spec import read_mapping
 from feedsync.mapping.stream import iter_catalog
-from feedsync.mapping.transforms import Problem
 from feedsync.mapping.validate import SchemaValidator
 from feedsync.models import Issue, Product, Severity
 
@@ -72,7 +71,9 @@ class ChannelMapper:
         self._repeated = {f.name for f in schema.fields if f.repeated}
         self._max_items = {f.name: f.max_items for f in schema.fields
                            if f.repeated and f.max_items}
-        self._plan = [_plan_entry(f, f.name in self._repeated) for f in self.compiled.fields]
+        self._plan = [(*plan_entry(f, f.name in self._repeated),
+                       self.validator.check_of(f.name, f.name in self._repeated))
+                      for f in self.compiled.fields]
         self._variant_by_axis = {a.axis: a for a in self.compiled.variants}
 
     @classmethod
@@ -114,8 +115,10 @@ class ChannelMapper:
             row.trace.append(TraceStep("(record)", "inclusion", None, why))
         if not record.included and not explain:
             return record
-        values = (self._map_fields(row, record) if row.trace is not None
-                  else self._map_fields_fast(row, record))
+        if row.trace is not None:
+            values, passed = self._map_fields(row, record), False
+        else:
+            values, passed = self._map_fields_fast(row, record)
         rules = self._rules
         if self.compiled.variants:
             rules = self._apply_variants(row, values, record, rules)
@@ -128,28 +131,41 @@ class ChannelMapper:
                                            f"{name} has {len(value)} values; only the first "
                                            f"{limit} are sent", name, rules.get(name)))
                 values[name] = value[:limit]
+                passed = False
         if record.included:
-            record.issues.extend(self.validator.validate(product.sku, values, rules))
+            # variants and overrides copy the rules when they change a value
+            if passed and rules is self._rules:  # every value passed its check as it was made
+                record.issues.extend(self.validator.presence(product.sku, values, rules))
+            else:
+                record.issues.extend(self.validator.validate(product.sku, values, rules))
         record.fields = values
         if row.trace is not None:
             record.trace = row.trace
         return record
 
-    def _map_fields_fast(self, row: Row, record: MappedRecord) -> dict[str, FieldValue]:
-        # the hot path (no trace): one precompiled closure per field; problems are rare, so
-        # they are attributed by checking the shared list after each field
+    def _map_fields_fast(self, row: Row,
+                         record: MappedRecord) -> tuple[dict[str, FieldValue], bool]:
+        """The values, and whether each passed the channel's check for its field.
+
+        The hot path (no trace): one precompiled closure per field; problems are rare, so they
+        are attributed by checking the shared list after each field. Checking a value as it is
+        made spares the validator a second walk over the record when all is well.
+        """
         values: dict[str, FieldValue] = {}
         problems = row.problems
         product = row.product
-        for name, rule, direct, run in self._plan:
+        passed = True
+        for name, rule, direct, run, ok in self._plan:
             value = direct(product) if direct is not None else run(row, problems)
             if value:
                 values[name] = value
+                if ok is not None and passed and not ok(value):
+                    passed = False
             if problems:
                 record.issues.extend(Issue(record.sku, severity, code, message, name, rule)
                                      for severity, code, message in problems)
                 problems.clear()
-        return values
+        return values, passed
 
     def _map_fields(self, row: Row, record: MappedRecord) -> dict[str, FieldValue]:
         values: dict[str, FieldValue] = {}
@@ -279,43 +295,6 @@ class ChannelMapper:
                 record.issues.append(Issue(product.sku, Severity.ERROR, "mapping_failed",
                                            f"mapping failed: {type(exc).__name__}: {exc}"))
                 yield record
-
-
-Runner = Callable[[Row, list[Problem]], FieldValue]
-
-
-def _plan_entry(cf: CompiledField, repeated: bool) -> tuple[
-        str, str, Callable[[Product], str | None] | None, Runner]:
-    """(name, rule, direct, run): ``direct`` reads a plain text column straight off the product
-    (most fields of most mappings), skipping two layers of calls on the hot path."""
-    direct = None
-    if (cf.column is not None and not cf.steps and cf.value_map is None and not repeated
-            and column_type(cf.column) in ("str", "str | None")):
-        direct = attrgetter(cf.column)
-    return cf.name, cf.rule, direct, _runner(cf, repeated)
-
-
-def _runner(cf: CompiledField, repeated: bool) -> Callable[[Row, list[Problem]], FieldValue]:
-    """One field's source → transforms → value map → shape, as a single closure."""
-    source, steps, lookup = cf.source, tuple(step for _, step in cf.steps), cf.value_map
-
-    def run(row: Row, problems: list[Problem]) -> FieldValue:
-        value = source(row)
-        for step in steps:
-            value = step(value, problems)
-        if lookup is not None and value:
-            value = lookup(value) if value.__class__ is str else [lookup(v) for v in value]
-        if value.__class__ is str:
-            return ([value] if value else []) if repeated else value
-        return [v for v in value if v] if repeated else ", ".join(v for v in value if v)
-
-    if not steps and lookup is None and not repeated:
-        def plain(row: Row, problems: list[Problem]) -> FieldValue:
-            value = source(row)
-            return value if value.__class__ is str else ", ".join(v for v in value if v)
-
-        return plain
-    return run
 
 
 def _show(value: object) -> object:

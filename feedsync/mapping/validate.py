@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from feedsync.mapping.record import FieldValue
 from feedsync.mapping.schema import ChannelSchema, FieldSpec
@@ -40,18 +41,7 @@ class SchemaValidator:
     def validate(self, sku: str, fields: Mapping[str, FieldValue],
                  rules: Mapping[str, str]) -> list[Issue]:
         """Issues of one record (``rules``: field → the mapping rule that produced it)."""
-        issues: list[Issue] = []
-        channel = self.schema.channel
-        for name in self.required:
-            if not fields.get(name):
-                issues.append(Issue(sku, Severity.ERROR, "missing_required",
-                                    f"{name} is required by {channel} and has no value",
-                                    name, rules.get(name)))
-        for group in self.schema.one_of:
-            if not any(fields.get(name) for name in group):
-                issues.append(Issue(sku, Severity.ERROR, "missing_one_of",
-                                    f"{channel} needs at least one of {', '.join(group)}",
-                                    group[0], rules.get(group[0])))
+        issues = self.presence(sku, fields, rules)
         checks = self.checks
         for name, value in fields.items():
             compiled = checks.get(name)
@@ -64,6 +54,32 @@ class SchemaValidator:
                 continue
             compiled[2](sku, value, issues, rules.get(name))
         return issues
+
+    def presence(self, sku: str, fields: Mapping[str, FieldValue],
+                 rules: Mapping[str, str]) -> list[Issue]:
+        """The issues of fields without a value (required ones, one-of groups): what
+        :meth:`validate` says of a record whose every value passes :meth:`check_of`."""
+        issues: list[Issue] = []
+        channel = self.schema.channel
+        for name in self.required:
+            if not fields.get(name):
+                issues.append(Issue(sku, Severity.ERROR, "missing_required",
+                                    f"{name} is required by {channel} and has no value",
+                                    name, rules.get(name)))
+        for group in self.schema.one_of:
+            if not any(fields.get(name) for name in group):
+                issues.append(Issue(sku, Severity.ERROR, "missing_one_of",
+                                    f"{channel} needs at least one of {', '.join(group)}",
+                                    group[0], rules.get(group[0])))
+        return issues
+
+    def check_of(self, name: str, repeated: bool) -> Callable[[Any], bool] | None:
+        """The yes/no test :meth:`validate` applies to a value of ``name`` (a list when
+        ``repeated``, else text), or None when the channel has no rule for the field."""
+        compiled = self.checks.get(name)
+        if compiled is None:
+            return None
+        return compiled[1] if repeated else compiled[0]
 
 
 def _field_check(channel: str, spec: FieldSpec) -> tuple[Callable[[str], bool], Ok,

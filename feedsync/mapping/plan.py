@@ -1,0 +1,130 @@
+"""The engine's hot path: each compiled field as one closure, and a memo of its transforms.
+
+``feedsync explain`` walks the compiled fields step by step and records a trace; everything else
+(feed builds, validate, sync) runs these closures instead, which give the same values and the
+same problems without the bookkeeping.
+
+Why a memo: transforms are pure functions of the value they receive (their arguments are fixed
+when the mapping is loaded), and a catalog repeats values: the variants of a family share a
+description, brands, conditions and categories come from a short list. So each field keeps the
+result of its transform chain (and the problems the chain reported) per distinct input text and
+replays it; ``strip_html`` on a family's description runs once, not once per variant. The memo
+is bounded (entries and characters), so memory stays flat as the catalog grows, and a field
+whose values never repeat (GTINs, titles naming the variant) stops using it after a trial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import attrgetter
+
+from feedsync.mapping.compile import CompiledField
+from feedsync.mapping.record import FieldValue
+from feedsync.mapping.sources import Row, column_type
+from feedsync.mapping.transforms import Problem, Step, Value
+from feedsync.models import Product
+
+Runner = Callable[[Row, list[Problem]], FieldValue]
+PlanEntry = tuple[str, str, Callable[[Product], str | None] | None, Runner]
+
+MEMO_ENTRIES = 2048  # per field
+MEMO_CHARS = 1 << 18  # per field: inputs and results held, in characters
+MEMO_TRIAL = 4096  # lookups before deciding whether a field's values repeat enough
+MEMO_MIN_HITS = MEMO_TRIAL // 8
+
+
+class ChainMemo:
+    """Results of one field's transform chain by input text, with the problems it reported."""
+
+    __slots__ = ("_chars", "_entries", "hits", "lookups", "useful")
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[FieldValue, tuple[Problem, ...]]] = {}
+        self._chars = 0
+        self.lookups = 0
+        self.hits = 0
+        self.useful = True  # False once the trial showed the values do not repeat
+
+    def get(self, text: str) -> tuple[FieldValue, tuple[Problem, ...]] | None:
+        """The remembered (result, problems) for ``text``, or None."""
+        found = self._entries.get(text)
+        if self.lookups < MEMO_TRIAL:
+            self.lookups += 1
+            self.hits += found is not None
+            if self.lookups == MEMO_TRIAL and self.hits < MEMO_MIN_HITS:
+                self.useful = False
+                self._entries.clear()
+        return found
+
+    def put(self, text: str, result: FieldValue, problems: tuple[Problem, ...]) -> None:
+        """Remember ``result``; when a bound is reached, start over (no per-entry ageing)."""
+        if not self.useful:
+            return
+        size = len(text) + (len(result) if result.__class__ is str else sum(map(len, result)))
+        if size > MEMO_CHARS:
+            return
+        if self._chars + size > MEMO_CHARS or len(self._entries) >= MEMO_ENTRIES:
+            self._entries.clear()
+            self._chars = 0
+        self._entries[text] = (result, problems)
+        self._chars += size
+
+
+def plan_entry(cf: CompiledField, repeated: bool) -> PlanEntry:
+    """(name, rule, direct, run) of one field: ``direct`` reads a plain text column straight
+    off the product (most fields of most mappings), skipping two layers of calls."""
+    direct = None
+    if (cf.column is not None and not cf.steps and cf.value_map is None and not repeated
+            and column_type(cf.column) in ("str", "str | None")):
+        direct = attrgetter(cf.column)
+    return cf.name, cf.rule, direct, runner(cf, repeated)
+
+
+def _finisher(steps: tuple[Step, ...], lookup: Callable[[str], str] | None,
+              repeated: bool) -> Callable[[Value, list[Problem]], FieldValue]:
+    """Transforms → value map → the field's shape (a list for repeated fields, else text)."""
+
+    def finish(value: Value, problems: list[Problem]) -> FieldValue:
+        for step in steps:
+            value = step(value, problems)
+        if lookup is not None and value:
+            value = lookup(value) if value.__class__ is str else [lookup(v) for v in value]
+        if value.__class__ is str:
+            return ([value] if value else []) if repeated else value
+        return [v for v in value if v] if repeated else ", ".join(v for v in value if v)
+
+    return finish
+
+
+def runner(cf: CompiledField, repeated: bool, memo: ChainMemo | None = None) -> Runner:
+    """One field's source → transforms → value map → shape, as a single closure."""
+    source, lookup = cf.source, cf.value_map
+    steps = tuple(step for _, step in cf.steps)
+
+    if not steps and lookup is None and not repeated:
+        def plain(row: Row, problems: list[Problem]) -> FieldValue:
+            value = source(row)
+            return value if value.__class__ is str else ", ".join(v for v in value if v)
+
+        return plain
+
+    finish = _finisher(steps, lookup, repeated)
+    known = memo if memo is not None else ChainMemo()
+
+    def run(row: Row, problems: list[Problem]) -> FieldValue:
+        value = source(row)  # a source's own problems (a rule's) are never remembered
+        if value.__class__ is not str or not known.useful:  # lists are not worth a key
+            return finish(value, problems)
+        hit = known.get(value)
+        if hit is None:
+            before = len(problems)
+            result = finish(value, problems)
+            known.put(value, result, tuple(problems[before:]))
+            return result
+        result, found = hit
+        if found:
+            problems.extend(found)
+        # records never share a list: a caller may change its record's values
+        return result if result.__class__ is str else list(result)
+
+    return run
