@@ -32,6 +32,24 @@ _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\ufff
 SAMPLE_LIMIT = 20
 
 
+# Finding the same characters without the regex, which costs more than writing the item (a writer
+# checks every item): the C0 controls are single bytes in UTF-8 that never occur inside a
+# multi-byte sequence; U+FFFE/U+FFFF are looked for in the text (instant for Latin-1 text); a
+# lone surrogate cannot be encoded at all.
+_FORBIDDEN_C0 = bytes(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+
+
+def xml_bytes(text: str) -> bytes | None:
+    """``text`` as UTF-8, or None when it holds a character :func:`scrub` would remove."""
+    if "\ufffe" in text or "\uffff" in text:
+        return None
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
+    return data if len(data.translate(None, _FORBIDDEN_C0)) == len(data) else None
+
+
 def scrub(text: str) -> tuple[str, int]:
     """``text`` without the characters XML cannot carry, and how many were removed."""
     cleaned, removed = _NOT_XML_CHARS.subn("", text)

@@ -9,13 +9,17 @@ example, ``additional_image_link``) without a prefix
 (https://developers.facebook.com/docs/marketing-api/catalog/reference/#example-xml-feed).
 Meta also rejects a line longer than 5 MB, so every attribute goes on its own line.
 
-How it is written: each item is built as an lxml element tree and serialised by lxml (so
-escaping is lxml's, not ours), then appended to the stream; only one item exists in memory at a
-time. The item's elements are reused from record to record, which keeps the cost per item
-close to a bare ``csv.writer`` row. (``lxml.etree.xmlfile`` serialises every element written
-into it on its own, so each ``<item>`` would re-declare ``xmlns:g``; writing lxml's bytes
-ourselves keeps one declaration, on ``<rss>``.) Untrusted XML, such as a previous feed being
-counted, is parsed without entities, DTDs or network access.
+How it is written: the document's frame (declaration, ``<rss>``, ``<channel>`` and its title,
+link and description) is serialised by lxml; each item is one string built from the record and
+appended to the stream, so only one item exists in memory at a time. An item's text is escaped
+exactly as libxml2 serialises text content (``&`` ``<`` ``>`` as entities and a carriage return
+as ``&#13;``, so it survives XML's line-end normalisation; everything else as UTF-8), and a value
+holding a character XML 1.0 forbids is found on the encoded bytes and handled as lxml refuses it:
+the record is written again without those characters, and a note says so. tests/feeds/test_rss.py
+compares both with lxml for every code point. (Building an lxml element per attribute and
+serialising it cost more than the mapping of the record; ``lxml.etree.xmlfile`` also re-declares
+``xmlns:g`` on every ``<item>``.) Untrusted XML, such as a previous feed being counted, is
+parsed by lxml without entities, DTDs or network access.
 """
 
 from __future__ import annotations
@@ -26,15 +30,14 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from feedsync.feeds.base import FeedFormat, FeedInfo, FeedWriter, scrub
-from feedsync.mapping.record import MappedRecord
+from feedsync.feeds.base import FeedFormat, FeedInfo, FeedWriter, scrub, xml_bytes
+from feedsync.mapping.record import FieldValue, MappedRecord
 from feedsync.mapping.schema import ChannelSchema
 
 GOOGLE_NS = "http://base.google.com/ns/1.0"
 
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
-_ITEM_OPEN_TEXT = "\n      "  # after <item>: indentation of the first attribute
-_FIELD_TAIL = "\n      "  # between attributes
+_FIELD_TAIL = "\n      "  # before each attribute (and inside an item without any)
 _LAST_TAIL = "\n    "  # before </item>
 
 
@@ -86,6 +89,19 @@ def _element_bytes(element: etree._Element) -> bytes:
     return etree.tostring(element, encoding="utf-8")
 
 
+def escape_text(text: str) -> str:
+    """``text`` as XML character data, escaped as libxml2 escapes text content."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
 def _origin(url: str) -> str | None:
     parts = urlsplit(url)
     if parts.scheme in ("http", "https") and parts.netloc:
@@ -100,18 +116,11 @@ class RssWriter(FeedWriter):
                  info: FeedInfo) -> None:
         super().__init__(stream, schema, info)
         self.format = fmt
-        nsmap = {fmt.prefix: fmt.namespace}
-        self._item = etree.Element("item", nsmap=nsmap)
-        self._item.text = _ITEM_OPEN_TEXT
-        # lxml declares the namespace on every item it serialises on its own; the declaration
-        # is already on <rss>, so it is removed from the item's start tag (its first match).
-        self._redundant_ns = f' xmlns:{fmt.prefix}="{fmt.namespace}"'.encode()
-        # One reusable element per field (more for repeated fields, created on demand): an item
-        # costs one text assignment per attribute instead of building a tree per record.
-        self._pool: dict[str, list[etree._Element]] = {
-            name: [self._new_element(fmt.tag(name))] for name in schema.field_names
-        }
-        self._children: list[etree._Element] = []
+        # the start and end tag of each field's element, written as lxml names it
+        self._tags: dict[str, tuple[str, str]] = {}
+        for name in schema.field_names:
+            qualified = name if name in fmt.unprefixed else f"{fmt.prefix}:{name}"
+            self._tags[name] = (f"{_FIELD_TAIL}<{qualified}>", f"</{qualified}>")
         self._started = False
 
     # --- document ------------------------------------------------------------------------
@@ -138,60 +147,41 @@ class RssWriter(FeedWriter):
         """Append ``record`` as one ``<item>``."""
         if not self._started:
             self._start(record)
-        try:
-            data = self._render(record, clean=False)
-        except (ValueError, UnicodeEncodeError):
+        data = xml_bytes(self._render(record, record.fields))
+        if data is None:
             # A value holds characters XML cannot carry: remove them, say so, keep the SKU.
-            data = self._render(record, clean=True)
-        self.stream.write(b"    " + data.replace(self._redundant_ns, b"", 1) + b"\n")
+            data = self._render(record, self._cleaned(record)).encode("utf-8")
+        self.stream.write(data)
         self.items += 1
 
-    @staticmethod
-    def _new_element(tag: str) -> etree._Element:
-        element = etree.Element(tag)
-        element.tail = _FIELD_TAIL
-        return element
-
-    def _render(self, record: MappedRecord, *, clean: bool) -> bytes:
-        children: list[etree._Element] = []
-        append = children.append
-        pools = self._pool
-        for name, value in record.fields.items():
-            pool = pools.get(name)
-            if pool is None:
+    def _render(self, record: MappedRecord, fields: dict[str, FieldValue]) -> str:
+        """The item's lines: ``<item>``, one attribute element per line, ``</item>``."""
+        parts: list[str] = []  # start tag, text, end tag of each attribute
+        tags = self._tags
+        for name, value in fields.items():
+            tag = tags.get(name)
+            if tag is None:
                 raise self._unknown_field(record, name)
             if value.__class__ is str:
-                if clean:
-                    value = self._clean(record.sku, name, value)
                 if value:  # Google: leave empty attributes out
-                    element = pool[0]
-                    element.text = value  # lxml refuses text XML cannot carry (ValueError)
-                    append(element)
-                continue
-            position = 0
-            for text in value:
-                if clean:
-                    text = self._clean(record.sku, name, text)
-                if not text:
-                    continue
-                if position == len(pool):
-                    pool.append(self._new_element(pool[0].tag))
-                element = pool[position]
-                position += 1
-                element.text = text
-                append(element)
-        item = self._item
-        if children != self._children:  # the same attributes as the last item: keep them
-            item[:] = children
-            self._children = children
-        if not children:
-            return _element_bytes(item)
-        last = children[-1]
-        last.tail = _LAST_TAIL
-        try:
-            return _element_bytes(item)
-        finally:
-            last.tail = _FIELD_TAIL
+                    parts += (tag[0], value, tag[1])
+            else:
+                for text in value:
+                    if text:
+                        parts += (tag[0], text, tag[1])
+        # most items have nothing to escape: one look over all their text, not four per value
+        texts = parts[1::3]
+        joined = "".join(texts)
+        if "&" in joined or "<" in joined or ">" in joined or "\r" in joined:
+            parts[1::3] = map(escape_text, texts)
+        return "".join(["    <item>", *parts, _LAST_TAIL if parts else _FIELD_TAIL, "</item>\n"])
+
+    def _cleaned(self, record: MappedRecord) -> dict[str, FieldValue]:
+        """The record's values without the characters XML cannot carry (each noted)."""
+        sku, clean = record.sku, self._clean
+        return {name: clean(sku, name, value) if isinstance(value, str)
+                else [clean(sku, name, text) for text in value]
+                for name, value in record.fields.items()}
 
     def _clean(self, sku: str, name: str, text: str) -> str:
         cleaned, removed = scrub(text)
@@ -203,5 +193,4 @@ class RssWriter(FeedWriter):
         """Write the closing tags (and the header, if no item was written)."""
         if not self._started:
             self._start(None)
-        self._item[:] = []
         self.stream.write(b"  </channel>\n</rss>\n")
