@@ -29,9 +29,29 @@ from feedsync.mapping.record import MappedRecord
 from feedsync.mapping.schema import ChannelSchema
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\v\f\x85\u2028\u2029]")
-# Line breaks and tabs (flattened) plus what XML forbids (removed): one positive character class,
-# several times faster than a negated one over the whole Unicode range.
+# Line breaks and tabs (flattened) plus what XML forbids (removed).
 _NEEDS_CLEANING = re.compile("[\x00-\x1f\x85\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_C0 = bytes(range(0x20))
+_NOT_ASCII_TO_CLEAN = ("\x85", "\u2028", "\u2029", "\ufffe", "\uffff")
+
+
+def needs_cleaning(text: str) -> bool:
+    """Whether ``text`` holds a character _NEEDS_CLEANING matches (the same answer).
+
+    A regex over a whole row costs more than writing it; this looks for the C0 controls as
+    bytes (they never occur inside a multi-byte UTF-8 sequence), for the few other characters
+    with ``in`` (instant on Latin-1 text), and finds a lone surrogate by failing to encode it.
+    """
+    if text.isascii():
+        data = text.encode("ascii")
+    else:
+        if any(char in text for char in _NOT_ASCII_TO_CLEAN):
+            return True
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+    return len(data.translate(None, _C0)) != len(data)
 
 
 def is_url_field(name: str) -> bool:
@@ -88,6 +108,13 @@ class DelimitedWriter(FeedWriter):
                                 quotechar='"', doublequote=True,
                                 quoting=csv.QUOTE_ALL if fmt.quote_all else csv.QUOTE_MINIMAL)
         self._width = len(self.columns)
+        # csv.writer looks at every character of every value, which costs more than the rest
+        # of a row; a row it would write unchanged is joined here instead (the same bytes:
+        # tests/feeds/test_delimited.py compares both). QUOTE_MINIMAL quotes a value holding the
+        # delimiter, a quote or a line end (and a lone empty value); QUOTE_ALL quotes every value
+        # and doubles quotes.
+        self._plain = (fmt.delimiter, '"', "\r", "\n")
+        self._quoted_separator = f'"{fmt.delimiter}"'
 
     def write(self, record: MappedRecord) -> None:
         """Append ``record`` as one row."""
@@ -100,13 +127,22 @@ class DelimitedWriter(FeedWriter):
             if value.__class__ is not str:
                 value = self._join(record.sku, name, value)  # type: ignore[arg-type]
             row[position] = value
-        # One scan of the whole row finds the rare value that needs cleaning.
-        if _NEEDS_CLEANING.search(" ".join(row)):
+        # One look at the whole row finds the rare value that needs cleaning.
+        joined = " ".join(row)
+        if needs_cleaning(joined):
             names = self.columns
             for position, value in enumerate(row):
                 if _NEEDS_CLEANING.search(value):
                     row[position] = self._clean(record.sku, names[position], value)
-        self._rows.writerow(row)
+            joined = " ".join(row)
+        if self.format.quote_all:
+            if '"' in joined:
+                row = [value.replace('"', '""') for value in row]
+            self._text.write('"' + self._quoted_separator.join(row) + '"\n')
+        elif self._width > 1 and not any(char in joined for char in self._plain):
+            self._text.write(self.format.delimiter.join(row) + "\n")
+        else:
+            self._rows.writerow(row)
         self.items += 1
 
     def _no_column(self, record: MappedRecord, name: str) -> ValueError:

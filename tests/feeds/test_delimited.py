@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsync.feeds.base import scrub
-from feedsync.feeds.delimited import DelimitedFormat
+from feedsync.feeds.delimited import _NEEDS_CLEANING, DelimitedFormat, needs_cleaning
 from feedsync.mapping.record import MappedRecord
 from feedsync.registry import channel_feed
 from tests.feeds.helpers import INFO, SCHEMA, record
@@ -111,3 +111,38 @@ def test_any_text_keeps_the_columns_and_reads_back(fmt: DelimitedFormat,
     row = dict(zip(rows[0], rows[1], strict=True))
     assert row["title"] == expected(title)
     assert row["description"] == expected(description)
+
+
+def test_needs_cleaning_agrees_with_the_regex_for_every_bmp_character() -> None:
+    # the writer's fast check must find exactly what the cleaning regex finds
+    for code in [*range(0x10000), *range(0x10000, 0x110000, 0x3FF)]:
+        for text in (f"a{chr(code)}b", f"\u00e9{chr(code)}", f"\u65e5{chr(code)}"):
+            assert needs_cleaning(text) == bool(_NEEDS_CLEANING.search(text)), hex(code)
+
+
+def _csv_module_line(fmt: DelimitedFormat, row: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=fmt.delimiter, lineterminator="\n", quotechar='"',
+               doublequote=True,
+               quoting=csv.QUOTE_ALL if fmt.quote_all else csv.QUOTE_MINIMAL).writerow(row)
+    return out.getvalue()
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.text(alphabet=st.sampled_from('ab ,;\t"\'\r\né'), max_size=6),
+                       min_size=1, max_size=4),
+       quote_all=st.booleans(), delimiter=st.sampled_from(["\t", ",", ";"]))
+def test_rows_are_the_bytes_csv_writer_writes(values: list[str], quote_all: bool,
+                                              delimiter: str) -> None:
+    # rows joined by the writer itself must equal csv.writer's (after the writer's cleaning)
+    fmt = DelimitedFormat(name="x", delimiter=delimiter, quote_all=quote_all)
+    names = SCHEMA.field_names[1:1 + len(values)]
+    for columns in (("id", *names), ("id",)):
+        fields = {"id": values[0], **dict(zip(names, values, strict=False))}
+        fields = {name: value for name, value in fields.items() if name in columns}
+        rec = MappedRecord(sku="X", channel="test", fields=fields)
+        lines = render(fmt, [rec], columns).splitlines(keepends=True)
+        flattened = [value.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+                     .replace("\t", " ") for value in fields.values()]
+        expected = _csv_module_line(fmt, flattened)
+        assert "".join(lines[1:]) == expected
