@@ -10,6 +10,16 @@ match wins. Adapters put their channel's rules in front of the defaults with
 A rule matches on status (one code, a range, or any), on the channel's error code (extracted
 from the body by the table's ``code_of`` function) and optionally on a predicate over the
 response, for throttling or item errors that only the body reveals.
+
+A resolution also says whether the answer means the request was **not processed**
+(:attr:`Resolution.unprocessed`), which makes re-sending safe even for a POST or PATCH that is
+not idempotent. Every 429 Too Many Requests is (RFC 6585 §4: the server refused the request for
+rate limiting and says when to make it again; Amazon SP-API: a throttled request is rejected
+before any work, "you can retry throttled requests later" —
+https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits). Other answers are
+only when an adapter's rule says so (``Rule(..., unprocessed=True)``), for throttling the
+channel documents, e.g. a 503 with Retry-After from its throttling front end. A plain 5xx or a
+timeout is not: the server may have acted on the request before failing.
 """
 
 from __future__ import annotations
@@ -47,6 +57,9 @@ class Rule:
     code: str | None = None  # the channel's error code, compared as a string
     when: Predicate | None = None
     reason: str = ""
+    # The channel documents this answer as a refusal before processing (its throttling): safe to
+    # re-send whatever the method. Set it only with the documentation's link in a comment.
+    unprocessed: bool = False
 
     def matches(self, status: int, code: str | None, response: requests.Response | None) -> bool:
         """True if this rule applies to ``status``/``code``/``response``."""
@@ -77,6 +90,11 @@ class Resolution:
     status: int | None = None
     code: str | None = None
     reason: str = ""
+    unprocessed: bool = False  # the request was refused unprocessed: re-sending is safe
+
+
+# RFC 6585 §4. Whatever rule matched it, a 429 is a refusal before processing (module docstring).
+TOO_MANY_REQUESTS = 429
 
 
 def json_body(response: requests.Response) -> Any:
@@ -165,8 +183,10 @@ class ErrorTable:
             if rule.matches(status, code, response):
                 if rule.action is not Action.OK and code is None:
                     code = self.code_of(response)
-                return Resolution(rule.action, status, code, rule.reason)
-        return Resolution(Action.FAIL_SYSTEM, status, code, "no rule matched")
+                return Resolution(rule.action, status, code, rule.reason,
+                                  unprocessed=rule.unprocessed or status == TOO_MANY_REQUESTS)
+        return Resolution(Action.FAIL_SYSTEM, status, code, "no rule matched",
+                          unprocessed=status == TOO_MANY_REQUESTS)
 
     @staticmethod
     def classify_exception(exc: BaseException) -> Resolution:

@@ -162,7 +162,8 @@ class HttpClient:
         return self.request("GET", path, operation=operation, **kwargs)
 
     def post(self, path: str, *, operation: str, **kwargs: Any) -> requests.Response:
-        """``request("POST", ...)`` (not retried unless ``idempotent=True``)."""
+        """``request("POST", ...)``: a 429 is retried; a 5xx or a timeout only with
+        ``idempotent=True``."""
         return self.request("POST", path, operation=operation, **kwargs)
 
     def request(self, method: str, path: str, *, operation: str, idempotent: bool | None = None,
@@ -172,9 +173,11 @@ class HttpClient:
 
         ``operation`` names the throttled operation (as in the adapter's limits). ``idempotent``
         defaults by method (GET/PUT/DELETE yes, POST/PATCH no); pass True for a POST the API
-        makes safe to repeat. ``item`` is the SKU a FAIL_ITEM answer is reported against.
-        ``ok_statuses`` are returned instead of raised (e.g. 404 on a lookup). Other keyword
-        arguments go to ``requests`` (params, json, data, headers, timeout …).
+        makes safe to repeat. A 429 (or an answer an adapter rule marks ``unprocessed``) is
+        retried whatever the method: the channel refused the request without processing it.
+        ``item`` is the SKU a FAIL_ITEM answer is reported against. ``ok_statuses`` are
+        returned instead of raised (e.g. 404 on a lookup). Other keyword arguments go to
+        ``requests`` (params, json, data, headers, timeout …).
 
         Raises CircuitOpen (auth/config failure, or the channel already stopped this run),
         ItemRejected, ChannelError, BudgetExhausted (deferred to the next run) or
@@ -256,7 +259,10 @@ class HttpClient:
                 if action is Action.RATE_LIMITED and hint.block_until is None:
                     self.throttle.block_until(self._scope(operation), self.clock.time(),
                                               tokens_then=0.0)
-                if safe:
+                # A non-idempotent request is re-sent only when the answer says it was refused
+                # unprocessed (any 429; throttling an adapter's rule documents): a 5xx may
+                # come after the server acted on it.
+                if safe or resolution.unprocessed:
                     raise RetryRequested(resolution, wait=hint.retry_after, response=response)
             raise self._failure(label, resolution, response, item)
 
@@ -315,8 +321,9 @@ class HttpClient:
         if action is Action.FAIL_CONFIG:
             return self._trip(label, resolution, response, "the channel needs a human")
         if action in (Action.RETRY, Action.RATE_LIMITED):
-            return TransientError(f"{message}; not retried: the request is not idempotent "
-                                  f"(the adapter may mark it idempotent=True if the API allows)")
+            return TransientError(f"{message}; not retried: the request is not idempotent and "
+                                  f"the channel may have processed it (the adapter may mark it "
+                                  f"idempotent=True if the API allows)")
         if action is Action.FAIL_ITEM and item is not None:
             return ItemRejected(message, channel=self.channel, sku=item)
         return ChannelError(message, channel=self.channel, status=status)

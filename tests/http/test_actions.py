@@ -123,9 +123,18 @@ def test_408_is_retried(rsps: responses.RequestsMock, make_client: MakeClient) -
     assert make_client().get("/x", operation="x").ok
 
 
-def test_rate_limited_post_not_retried(rsps: responses.RequestsMock,
-                                       make_client: MakeClient) -> None:
-    rsps.post(BASE + "/x", status=429)
-    with pytest.raises(TransientError):
-        make_client().post("/x", operation="x")
+def test_rate_limited_post_by_body_code_not_retried_unless_marked(
+        rsps: responses.RequestsMock, make_client: MakeClient) -> None:
+    """A throttle reported in the body of a non-429 answer (Meta's 400 with code 17) re-sends a
+    POST only when the adapter's rule says the channel refused it unprocessed."""
+    for path in ("/plain", "/marked"):
+        rsps.post(BASE + path, status=400, json={"error": {"code": 17}})
+        rsps.post(BASE + path, status=200)
+    plain = ErrorTable().extend([Rule(Action.RATE_LIMITED, status=400, code="17")])
+    with pytest.raises(TransientError, match="not idempotent"):
+        make_client(error_table=plain).post("/plain", operation="x")
     assert len(rsps.calls) == 1
+    marked = ErrorTable().extend([Rule(Action.RATE_LIMITED, status=400, code="17",
+                                       unprocessed=True)])
+    assert make_client(error_table=marked).post("/marked", operation="x").ok
+    assert [c.response.status_code for c in rsps.calls] == [400, 400, 200]

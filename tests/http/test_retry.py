@@ -123,6 +123,82 @@ def test_post_is_not_retried_unless_marked_safe(rsps: responses.RequestsMock,
     assert len(rsps.calls) == 2  # again exactly one call: no retry
 
 
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_post_5xx_is_not_retried(rsps: responses.RequestsMock, make_client: MakeClient,
+                                 clock: FakeClock, status: int) -> None:
+    """The server may have acted on the POST before failing: sending it again could double it."""
+    rsps.post(URL, status=status, headers={"Retry-After": "1"})
+    rsps.post(URL, status=201)
+    with pytest.raises(TransientError, match="not idempotent and the channel may have"):
+        make_client().post("/items", operation="createItem", json={"sku": "A"})
+    assert len(rsps.calls) == 1 and clock.sleeps == []
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_429_with_retry_after_is_retried_for_any_method(
+        rsps: responses.RequestsMock, make_client: MakeClient, clock: FakeClock,
+        method: str) -> None:
+    """RFC 6585 §4 / Amazon SP-API throttling: a 429 was refused unprocessed, so even a
+    non-idempotent request is sent again, after the wait the channel asked for."""
+    rsps.add(method, URL, status=429, headers={"Retry-After": "5"},
+             json={"errors": [{"code": "QuotaExceeded",
+                               "message": "You exceeded your quota for the requested resource."}]})
+    rsps.add(method, URL, status=200, json={"id": 1})
+    response = make_client().request(method, "/items", operation="createItem", json={"sku": "A"})
+    assert response.json() == {"id": 1}
+    assert [c.request.method for c in rsps.calls] == [method, method]
+    assert rsps.calls[0].request.body == rsps.calls[1].request.body
+    assert clock.sleeps == [5.0]
+
+
+def test_429_is_unprocessed_whatever_rule_classified_it(rsps: responses.RequestsMock,
+                                                       make_client: MakeClient) -> None:
+    """An adapter's own 429 rule (Google's RESOURCE_EXHAUSTED) keeps the RFC meaning."""
+    rsps.post(URL, status=429, json={"error": {"status": "RESOURCE_EXHAUSTED"}})
+    rsps.post(URL, status=200)
+    table = ErrorTable().extend([Rule(Action.RATE_LIMITED, status=429, reason="quota")])
+    assert make_client(error_table=table).post("/items", operation="insert").ok
+    assert len(rsps.calls) == 2
+    assert ErrorTable().classify(rsps.calls[0].response).unprocessed
+    assert not ErrorTable().classify(rsps.calls[1].response).unprocessed
+
+
+def test_post_429_exhausted_gives_up_as_transient(rsps: responses.RequestsMock,
+                                                  make_client: MakeClient,
+                                                  clock: FakeClock) -> None:
+    rsps.post(URL, status=429)
+    client = make_client(retry=RetryPolicy(max_attempts=3))
+    with pytest.raises(TransientError, match="gave up after 3 attempt"):
+        client.post("/items", operation="createItem", json={})
+    assert len(rsps.calls) == 3 and len(clock.sleeps) == 2
+
+
+def test_post_429_beyond_the_budget_is_deferred(rsps: responses.RequestsMock,
+                                                make_client: MakeClient,
+                                                clock: FakeClock) -> None:
+    rsps.post(URL, status=429, headers={"Retry-After": "3600"})
+    with pytest.raises(BudgetExhausted, match="deferred to the next run"):
+        make_client().post("/items", operation="createItem", json={})
+    assert len(rsps.calls) == 1 and clock.sleeps == []
+
+
+def test_documented_throttling_503_may_be_marked_unprocessed(
+        rsps: responses.RequestsMock, make_client: MakeClient, clock: FakeClock) -> None:
+    """Only an adapter rule marks a 503 as a throttling refusal (when its channel documents
+    it); a 503 without Retry-After still matches the default rule and is not re-sent."""
+    throttled = ErrorTable().extend([Rule(
+        Action.RATE_LIMITED, status=503, when=lambda r: "Retry-After" in r.headers,
+        unprocessed=True, reason="throttled by the front end (documented)")])
+    rsps.post(URL, status=503, headers={"Retry-After": "2"})
+    rsps.post(URL, status=201)
+    assert make_client(error_table=throttled).post("/items", operation="create").status_code \
+        == 201
+    assert clock.sleeps == [2.0]
+    rsps.post(URL + "2", status=503)
+    with pytest.raises(TransientError, match="not idempotent"):
+        make_client(error_table=throttled).post("/items2", operation="create")
+
+
 def test_post_marked_safe_is_retried(rsps: responses.RequestsMock,
                                      make_client: MakeClient) -> None:
     rsps.post(URL, status=503)
