@@ -57,7 +57,7 @@ class OrdersSettings(_Strict):
     lookback_minutes: int = Field(default=30, ge=0)  # re-read overlap before each cursor
     initial_lookback_days: int = Field(default=30, ge=1)  # first pull of a channel
     reserve_location: str | None = None  # reserve here first; else the most available location
-    fast_path: bool = True  # push affected quantities to the other channels in the same run
+    fast_path: bool = True  # push affected quantities to every listing channel in the same run
 
 
 class ChannelSettings(BaseModel):

@@ -34,7 +34,7 @@ def orders() -> None:
 @orders.command("pull")
 @click.argument("channels", nargs=-1)
 @click.option("--no-fast-path", is_flag=True,
-              help="Store orders but leave the quantity push to the other channels queued.")
+              help="Store orders but leave the quantity push to the channels queued.")
 @pass_app
 def pull(app: AppContext, channels: tuple[str, ...], no_fast_path: bool) -> None:
     """Pull new and changed orders from CHANNELS (default: every enabled channel with orders),
