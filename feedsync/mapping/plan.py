@@ -27,46 +27,44 @@ from feedsync.models import Product
 Runner = Callable[[Row, list[Problem]], FieldValue]
 PlanEntry = tuple[str, str, Callable[[Product], str | None] | None, Runner]
 
-MEMO_ENTRIES = 2048  # per field
-MEMO_CHARS = 1 << 18  # per field: inputs and results held, in characters
-MEMO_TRIAL = 4096  # lookups before deciding whether a field's values repeat enough
-MEMO_MIN_HITS = MEMO_TRIAL // 8
+MEMO_ENTRIES = 8192  # per field
+MEMO_CHARS = 1 << 20  # per field: inputs and results held, in characters (a few MB at most)
+MEMO_TRIAL = 4096  # misses before deciding whether a field's values repeat enough
+MEMO_MIN_HIT_SHARE = 0.125
+
+Remembered = tuple[FieldValue, tuple[Problem, ...]]
 
 
 class ChainMemo:
-    """Results of one field's transform chain by input text, with the problems it reported."""
+    """Results of one field's transform chain by input text, with the problems it reported.
 
-    __slots__ = ("_chars", "_entries", "hits", "lookups", "useful")
+    The closure reads ``entries`` itself and counts ``hits``; :meth:`remember` does the rest.
+    """
+
+    __slots__ = ("_chars", "entries", "hits", "misses", "useful")
 
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[FieldValue, tuple[Problem, ...]]] = {}
+        self.entries: dict[str, Remembered] = {}
         self._chars = 0
-        self.lookups = 0
         self.hits = 0
+        self.misses = 0
         self.useful = True  # False once the trial showed the values do not repeat
 
-    def get(self, text: str) -> tuple[FieldValue, tuple[Problem, ...]] | None:
-        """The remembered (result, problems) for ``text``, or None."""
-        found = self._entries.get(text)
-        if self.lookups < MEMO_TRIAL:
-            self.lookups += 1
-            self.hits += found is not None
-            if self.lookups == MEMO_TRIAL and self.hits < MEMO_MIN_HITS:
-                self.useful = False
-                self._entries.clear()
-        return found
-
-    def put(self, text: str, result: FieldValue, problems: tuple[Problem, ...]) -> None:
-        """Remember ``result``; when a bound is reached, start over (no per-entry ageing)."""
-        if not self.useful:
-            return
+    def remember(self, text: str, result: FieldValue, problems: tuple[Problem, ...]) -> None:
+        """Keep ``result`` after a miss; when a bound is reached, start over (no ageing)."""
+        self.misses += 1
+        if self.misses == MEMO_TRIAL:
+            self.useful = self.hits >= MEMO_MIN_HIT_SHARE * (self.hits + self.misses)
+            if not self.useful:
+                self.entries.clear()
+                return
         size = len(text) + (len(result) if result.__class__ is str else sum(map(len, result)))
         if size > MEMO_CHARS:
             return
-        if self._chars + size > MEMO_CHARS or len(self._entries) >= MEMO_ENTRIES:
-            self._entries.clear()
+        if self._chars + size > MEMO_CHARS or len(self.entries) >= MEMO_ENTRIES:
+            self.entries.clear()
             self._chars = 0
-        self._entries[text] = (result, problems)
+        self.entries[text] = (result, problems)
         self._chars += size
 
 
@@ -110,17 +108,19 @@ def runner(cf: CompiledField, repeated: bool, memo: ChainMemo | None = None) -> 
 
     finish = _finisher(steps, lookup, repeated)
     known = memo if memo is not None else ChainMemo()
+    entries = known.entries
 
     def run(row: Row, problems: list[Problem]) -> FieldValue:
         value = source(row)  # a source's own problems (a rule's) are never remembered
         if value.__class__ is not str or not known.useful:  # lists are not worth a key
             return finish(value, problems)
-        hit = known.get(value)
+        hit = entries.get(value)
         if hit is None:
             before = len(problems)
             result = finish(value, problems)
-            known.put(value, result, tuple(problems[before:]))
+            known.remember(value, result, tuple(problems[before:]))
             return result
+        known.hits += 1
         result, found = hit
         if found:
             problems.extend(found)

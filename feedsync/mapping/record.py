@@ -41,6 +41,8 @@ class MappedRecord:
     @property
     def has_errors(self) -> bool:
         """True when any issue has error severity (the SKU must not be sent)."""
+        if not self.issues:  # most records: asked once per record and feed
+            return False
         return any(issue.severity is Severity.ERROR for issue in self.issues)
 
     @property
