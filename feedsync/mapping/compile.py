@@ -31,6 +31,7 @@ from feedsync.mapping.sources import (
     known_columns,
     parse_template,
     template_names,
+    text_column,
     to_value,
 )
 from feedsync.mapping.spec import FieldRule, MappingFile, ProblemCollector, QuantitySpec
@@ -50,6 +51,7 @@ class CompiledField:
     steps: list[tuple[str, Step]] = field(default_factory=list)
     value_map: Callable[[str], str] | None = None
     column: str | None = None  # the catalog column, when the source is one
+    gives_text: bool = False  # the source always gives text, never a list
 
 
 @dataclass
@@ -112,19 +114,17 @@ class _Compiler:
         group_getter = self.group_getter
 
         def priced(row: Row) -> Any:
-            result = row.cache.get("price")
+            result = row.price
             if result is None:
-                result = price.compute(row.product, row.now, row.trace)
+                result = row.price = price.compute(row.product, row.now, row.trace)
                 row.problems.extend(result.problems)
-                row.cache["price"] = result
             return result
 
         def shown(row: Row) -> int:
-            amount = row.cache.get("quantity")
+            amount = row.quantity
             if amount is None:
-                amount = row.cache["quantity"] = shown_quantity(row.available, quantity,
-                                                                row.trace, label)
-            return int(amount)
+                amount = row.quantity = shown_quantity(row.available, quantity, row.trace, label)
+            return amount
 
         def category(row: Row) -> Value:
             path = category_getter(row)
@@ -199,6 +199,20 @@ class _Compiler:
         self.problems.add(loc, "no source: give from, template, const, first or rule")
         return (lambda row: ""), "nothing"
 
+    def _gives_text(self, rule: FieldRule | str, column: str | None) -> bool:
+        """Whether the source :meth:`_source` made for ``rule`` always gives text."""
+        if column is not None:
+            return text_column(column)
+        if isinstance(rule, str):
+            return False
+        if rule.const is not None:
+            return not isinstance(to_value(rule.const), list)
+        if rule.first is not None:
+            return all(text_column(c) for c in rule.first)
+        if rule.rule == "item_group_id":
+            return text_column(self.spec.variants.group_id)
+        return True  # a template, the other rules, or no source at all ("")
+
     def _steps(self, name: str, rule: FieldRule | str) -> list[tuple[str, Step]]:
         if isinstance(rule, str):
             return []
@@ -262,7 +276,8 @@ class _Compiler:
                       else fspec.name if source_text == f"column {fspec.name}" else None)
             compiled.append(CompiledField(fspec.name, fspec, f"fields.{fspec.name}: {text}",
                                           source, source_text, steps,
-                                          value_maps.get(fspec.name), column))
+                                          value_maps.get(fspec.name), column,
+                                          self._gives_text(rule, column)))
         self._check_price()
         for index, cond in enumerate(spec.filters.include + spec.filters.exclude):
             if cond.has is not None:

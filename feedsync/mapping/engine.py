@@ -153,10 +153,9 @@ class ChannelMapper:
         """
         values: dict[str, FieldValue] = {}
         problems = row.problems
-        product = row.product
         passed = True
-        for name, rule, direct, run, ok in self._plan:
-            value = direct(product) if direct is not None else run(row, problems)
+        for name, rule, run, ok in self._plan:
+            value = run(row)
             if value:
                 values[name] = value
                 if ok is not None and passed and not ok(value):

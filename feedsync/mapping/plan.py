@@ -22,17 +22,16 @@ from feedsync.mapping.compile import CompiledField
 from feedsync.mapping.record import FieldValue
 from feedsync.mapping.sources import Row, column_type
 from feedsync.mapping.transforms import Problem, Step, Value
-from feedsync.models import Product
 
-Runner = Callable[[Row, list[Problem]], FieldValue]
-PlanEntry = tuple[str, str, Callable[[Product], str | None] | None, Runner]
+Runner = Callable[[Row], FieldValue | None]
+PlanEntry = tuple[str, str, Runner]
 
 MEMO_ENTRIES = 8192  # per field
 MEMO_CHARS = 1 << 20  # per field: inputs and results held, in characters (a few MB at most)
 MEMO_TRIAL = 4096  # misses before deciding whether a field's values repeat enough
 MEMO_MIN_HIT_SHARE = 0.125
 
-Remembered = tuple[FieldValue, tuple[Problem, ...]]
+Remembered = tuple[str | tuple[str, ...], tuple[Problem, ...]]
 
 
 class ChainMemo:
@@ -50,7 +49,8 @@ class ChainMemo:
         self.misses = 0
         self.useful = True  # False once the trial showed the values do not repeat
 
-    def remember(self, text: str, result: FieldValue, problems: tuple[Problem, ...]) -> None:
+    def remember(self, text: str, result: str | tuple[str, ...],
+                 problems: tuple[Problem, ...]) -> None:
         """Keep ``result`` after a miss; when a bound is reached, start over (no ageing)."""
         self.misses += 1
         if self.misses == MEMO_TRIAL:
@@ -69,13 +69,9 @@ class ChainMemo:
 
 
 def plan_entry(cf: CompiledField, repeated: bool) -> PlanEntry:
-    """(name, rule, direct, run) of one field: ``direct`` reads a plain text column straight
-    off the product (most fields of most mappings), skipping two layers of calls."""
-    direct = None
-    if (cf.column is not None and not cf.steps and cf.value_map is None and not repeated
-            and column_type(cf.column) in ("str", "str | None")):
-        direct = attrgetter(cf.column)
-    return cf.name, cf.rule, direct, runner(cf, repeated)
+    """(name, rule, run) of one field: ``run(row)`` gives the field's value, its problems
+    appended to ``row.problems``."""
+    return cf.name, cf.rule, runner(cf, repeated)
 
 
 def _finisher(steps: tuple[Step, ...], lookup: Callable[[str], str] | None,
@@ -94,37 +90,55 @@ def _finisher(steps: tuple[Step, ...], lookup: Callable[[str], str] | None,
     return finish
 
 
-def runner(cf: CompiledField, repeated: bool, memo: ChainMemo | None = None) -> Runner:
-    """One field's source → transforms → value map → shape, as a single closure."""
+def _product_text(cf: CompiledField) -> Callable[[Row], str | None] | None:
+    """Reads the field's text column straight off ``row.product`` (one C call), when its
+    source is a plain text column of the product; None otherwise."""
+    if cf.column is not None and column_type(cf.column) in ("str", "str | None"):
+        return attrgetter(f"product.{cf.column}")
+    return None
+
+
+def runner(cf: CompiledField, repeated: bool) -> Runner:
+    """One field's source → transforms → value map → shape, as few calls as it allows:
+    most fields of most mappings are a column as it is, or a column through transforms."""
     source, lookup = cf.source, cf.value_map
     steps = tuple(step for _, step in cf.steps)
+    read = _product_text(cf)
 
     if not steps and lookup is None and not repeated:
-        def plain(row: Row, problems: list[Problem]) -> FieldValue:
+        if read is not None:
+            return read  # a missing value is None, which the engine treats as empty
+        if cf.gives_text:
+            return source
+
+        def joined(row: Row) -> FieldValue:
             value = source(row)
             return value if value.__class__ is str else ", ".join(v for v in value if v)
 
-        return plain
+        return joined
 
     finish = _finisher(steps, lookup, repeated)
-    known = memo if memo is not None else ChainMemo()
+    known = ChainMemo()
     entries = known.entries
 
-    def run(row: Row, problems: list[Problem]) -> FieldValue:
-        value = source(row)  # a source's own problems (a rule's) are never remembered
+    def run(row: Row) -> FieldValue:
+        # a source's own problems (a rule's) are never remembered
+        value = (read(row) or "") if read is not None else source(row)
         if value.__class__ is not str or not known.useful:  # lists are not worth a key
-            return finish(value, problems)
+            return finish(value, row.problems)
         hit = entries.get(value)
         if hit is None:
+            problems = row.problems
             before = len(problems)
             result = finish(value, problems)
-            known.remember(value, result, tuple(problems[before:]))
+            kept = result if result.__class__ is str else tuple(result)  # never shared
+            known.remember(value, kept, tuple(problems[before:]))
             return result
         known.hits += 1
-        result, found = hit
+        kept, found = hit
         if found:
-            problems.extend(found)
+            row.problems.extend(found)
         # records never share a list: a caller may change its record's values
-        return result if result.__class__ is str else list(result)
+        return kept if kept.__class__ is str else list(kept)
 
     return run

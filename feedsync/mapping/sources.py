@@ -28,9 +28,11 @@ class Row:
     product: Product
     available: int
     now: datetime
-    cache: dict[str, Any] = field(default_factory=dict)  # rule results computed once per row
-    problems: list[Problem] = field(default_factory=list)  # found while mapping this row
     trace: list[TraceStep] | None = None  # filled only when explaining
+    problems: list[Problem] = field(default_factory=list)  # found while mapping this row
+    # rule results, computed once per row by whichever field needs them first
+    price: Any = None  # feedsync.mapping.rules.PriceResult
+    quantity: int | None = None
 
 
 Getter = Callable[[Row], Value]
@@ -50,6 +52,15 @@ ATTRIBUTE_PREFIX = "attributes."
 def column_type(name: str) -> str:
     """The annotation text of a Product column ("str", "str | None" …), "" for others."""
     return _COLUMN_TYPES.get(name, "")
+
+
+def text_column(name: str) -> bool:
+    """Whether :func:`column_getter` of ``name`` always gives text (never a list)."""
+    if name in DERIVED_COLUMNS:
+        return name != "additional_images"
+    if name.startswith(ATTRIBUTE_PREFIX):
+        return False  # an attribute may hold a list
+    return not _COLUMN_TYPES.get(name, "list").startswith("list[")
 
 
 def is_column(name: str) -> bool:

@@ -89,22 +89,23 @@ def _field_check(channel: str, spec: FieldSpec) -> tuple[Callable[[str], bool], 
     if not (max_length or allowed or pattern or max_items):
         return None
     described = f" ({spec.description})" if spec.description else ""
-    known: dict[str, bool] = {}  # values repeat (prices, dates): remember pattern results
-
-    def matches(item: str) -> bool:
-        found = known.get(item)
-        if found is None:
-            found = pattern.fullmatch(item) is not None  # type: ignore[union-attr]
-            if len(known) < 2048:
-                known[item] = found
-        return found
-
     limit = max_length if max_length is not None else 1 << 62
     item_ok: Callable[[str], bool]
     if allowed is not None:
         item_ok = allowed.__contains__
     elif pattern is not None:
-        item_ok = (lambda item: len(item) <= limit and matches(item)) if max_length else matches
+        fullmatch = pattern.fullmatch
+        known: dict[str, bool] = {}  # values repeat (prices, dates): remember pattern results
+
+        def item_ok(item: str) -> bool:  # one call per value: this runs for every SKU
+            if len(item) > limit:
+                return False
+            found = known.get(item)
+            if found is None:
+                found = fullmatch(item) is not None
+                if len(known) < 2048:
+                    known[item] = found
+            return found
     else:
         item_ok = lambda item: len(item) <= limit  # noqa: E731
 
@@ -127,7 +128,7 @@ def _field_check(channel: str, spec: FieldSpec) -> tuple[Callable[[str], bool], 
                     issues.append(Issue(sku, Severity.ERROR, "invalid_value",
                                         f"{name} {item!r} is not one of "
                                         f"{', '.join(sorted(allowed))}", name, rule))
-            elif pattern is not None and not matches(item):
+            elif pattern is not None and pattern.fullmatch(item) is None:
                 issues.append(Issue(sku, Severity.ERROR, "invalid_format",
                                     f"{name} {_short(item)!r} is not in the format {channel} "
                                     f"expects{described}", name, rule))
