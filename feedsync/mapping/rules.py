@@ -34,9 +34,24 @@ ZERO_DECIMAL_CURRENCIES = frozenset({
 })
 
 
+_ONE = Decimal(1)
+_CENT = Decimal("0.01")
+
+
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of ``currency`` (0.01, or 1 for zero-decimal currencies)."""
-    return Decimal(1) if currency in ZERO_DECIMAL_CURRENCIES else Decimal("0.01")
+    return _ONE if currency in ZERO_DECIMAL_CURRENCIES else _CENT
+
+
+def plain_text(amount: Decimal) -> str:
+    """``format(amount, "f")``, faster for the usual case: ``str()`` writes the same digits
+    unless it needs an exponent (never for an amount quantized to cents or whole units)."""
+    text = str(amount)
+    return format(amount, "f") if "E" in text else text
+
+
+def _ignore(rule: str, before: Decimal, after: Decimal) -> None:
+    """The trace note of :meth:`PriceRule.apply` when nothing is traced."""
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -65,6 +80,7 @@ class PriceRule:
         self.rates = dict(rates)
         self.base = base_currency
         self._markup = 1 + spec.markup_percent / 100
+        self._format = spec.format.format
         # variants and whole ranges share prices: the same inputs give the same result (which
         # is read-only once made), so a run computes each distinct price once
         self._memo: dict[tuple[object, ...], PriceResult] = {}
@@ -87,9 +103,12 @@ class PriceRule:
         target = spec.currency or currency
         unit = minor_unit(target)
 
-        def note(rule: str, before: Decimal, after: Decimal) -> None:
-            if trace is not None:
-                trace.append(TraceStep(label, f"[price] {rule}", format(before, "f"),
+        note = _ignore  # most runs explain nothing
+        if trace is not None:
+            steps = trace
+
+            def note(rule: str, before: Decimal, after: Decimal) -> None:
+                steps.append(TraceStep(label, f"[price] {rule}", format(before, "f"),
                                        format(after, "f")))
 
         if target != currency:
@@ -200,7 +219,7 @@ class PriceRule:
 
     def format(self, amount: Decimal, currency: str) -> str:
         """``amount`` in the mapping's price format (default ``12.99 USD``)."""
-        return self.spec.format.format(amount=format(amount, "f"), currency=currency)
+        return self._format(amount=plain_text(amount), currency=currency)
 
 
 def round_price(amount: Decimal, mode: str, unit: Decimal = Decimal("0.01")) -> Decimal:
