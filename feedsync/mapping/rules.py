@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from feedsync.mapping.record import TraceStep
+from feedsync.mapping.sources import plain_text
 from feedsync.mapping.spec import PriceSpec, QuantitySpec
 from feedsync.mapping.transforms import Problem
 from feedsync.models import Product, Severity
@@ -41,13 +42,6 @@ _CENT = Decimal("0.01")
 def minor_unit(currency: str) -> Decimal:
     """The smallest amount of ``currency`` (0.01, or 1 for zero-decimal currencies)."""
     return _ONE if currency in ZERO_DECIMAL_CURRENCIES else _CENT
-
-
-def plain_text(amount: Decimal) -> str:
-    """``format(amount, "f")``, faster for the usual case: ``str()`` writes the same digits
-    unless it needs an exponent (never for an amount quantized to cents or whole units)."""
-    text = str(amount)
-    return format(amount, "f") if "E" in text else text
 
 
 def _ignore(rule: str, before: Decimal, after: Decimal) -> None:

@@ -74,6 +74,13 @@ def known_columns() -> list[str]:
     return [*PRODUCT_COLUMNS, *DERIVED_COLUMNS, "attributes.<name>"]
 
 
+def plain_text(amount: Decimal) -> str:
+    """``format(amount, "f")``, faster for the usual case: ``str()`` writes the same digits
+    unless it needs an exponent (then it contains an "E")."""
+    text = str(amount)
+    return format(amount, "f") if "E" in text else text
+
+
 def to_value(raw: Any) -> Value:
     """Catalog data → a mapping value (str or list of str)."""
     if raw is None:
@@ -85,7 +92,7 @@ def to_value(raw: Any) -> Value:
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if isinstance(raw, Decimal):
-        return format(raw, "f")
+        return plain_text(raw)
     if isinstance(raw, datetime):
         return raw.isoformat()
     if isinstance(raw, list | tuple):
@@ -121,6 +128,8 @@ def column_getter(name: str) -> Getter:
         return lambda row: read(row.product) or ""
     if kind.startswith("list["):
         return lambda row: list(read(row.product))
+    if kind == "Decimal | None":  # weights and sizes, often in templates
+        return lambda row: "" if (value := read(row.product)) is None else plain_text(value)
     return lambda row: to_value(read(row.product))
 
 
@@ -228,4 +237,12 @@ def compile_template(template: str) -> Getter:
     def getter(row: Row) -> Value:
         return (render(compiled, row, False) or "").strip()
 
-    return getter
+    if any(kind == 2 for kind, _ in compiled):
+        return getter
+
+    def flat(row: Row) -> Value:  # no [optional] group (most templates): one pass, no checks
+        out = [item if kind == 0 else item(row) for kind, item in compiled]
+        return "".join([text if isinstance(text, str) else ", ".join(text) for text in out]
+                       ).strip()
+
+    return flat
