@@ -156,25 +156,21 @@ class RssWriter(FeedWriter):
 
     def _render(self, record: MappedRecord, fields: dict[str, FieldValue]) -> str:
         """The item's lines: ``<item>``, one attribute element per line, ``</item>``."""
-        parts: list[str] = []  # start tag, text, end tag of each attribute
+        elements: list[str] = []
         tags = self._tags
         for name, value in fields.items():
             tag = tags.get(name)
             if tag is None:
                 raise self._unknown_field(record, name)
-            if value.__class__ is str:
-                if value:  # Google: leave empty attributes out
-                    parts += (tag[0], value, tag[1])
-            else:
-                for text in value:
-                    if text:
-                        parts += (tag[0], text, tag[1])
-        # most items have nothing to escape: one look over all their text, not four per value
-        texts = parts[1::3]
-        joined = "".join(texts)
-        if "&" in joined or "<" in joined or ">" in joined or "\r" in joined:
-            parts[1::3] = map(escape_text, texts)
-        return "".join(["    <item>", *parts, _LAST_TAIL if parts else _FIELD_TAIL, "</item>\n"])
+            if value.__class__ is not str:  # a repeated field: one element per value
+                elements += [f"{tag[0]}{escape_text(text)}{tag[1]}" for text in value if text]
+            elif value:  # Google: leave empty attributes out
+                # the test inline, not in a call: most values have nothing to escape
+                if "&" in value or "<" in value or ">" in value or "\r" in value:
+                    value = escape_text(value)
+                elements.append(f"{tag[0]}{value}{tag[1]}")
+        body = "".join(elements)
+        return f"    <item>{body}{_LAST_TAIL if body else _FIELD_TAIL}</item>\n"
 
     def _cleaned(self, record: MappedRecord) -> dict[str, FieldValue]:
         """The record's values without the characters XML cannot carry (each noted)."""
