@@ -158,8 +158,13 @@ class PriceRule:
         """
         if trace is not None:
             return self._compute(product, now, trace)
-        key = (product.price, product.currency, product.sale_price, product.sale_start,
-               product.sale_end, now)
+        # The key is the inputs' text, not the Decimals and datetimes themselves: hashing a
+        # Decimal costs more than writing it, and equal values may still be written differently
+        # (12.5 and 12.50, the same instant at two offsets), which a result carries in its text.
+        start, end = product.sale_start, product.sale_end
+        key = (str(product.price), product.currency, str(product.sale_price),
+               start.isoformat() if start is not None else None,
+               end.isoformat() if end is not None else None, now)
         result = self._memo.get(key)
         if result is None:
             if len(self._memo) >= 4096:

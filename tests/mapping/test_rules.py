@@ -149,3 +149,24 @@ def test_shared_results_still_report_per_product() -> None:
     traced: list[TraceStep] = []
     explained = rule.compute(make_product("C", price=Decimal("2")), NOW, traced)
     assert explained is not first and traced  # explain always recomputes, with its trace
+
+
+def test_remembered_prices_are_those_of_their_own_inputs() -> None:
+    # equal values written differently (an instant at two offsets) are not one memo entry
+    from datetime import timedelta, timezone
+
+    rule = price_rule()
+    start_utc = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
+    start_cet = start_utc.astimezone(timezone(timedelta(hours=1)))
+    end = datetime(2026, 12, 1, tzinfo=UTC)
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    windows = []
+    for start in (start_utc, start_cet, start_utc):
+        product = make_product(price=Decimal("20"), sale_price=Decimal("15"),
+                               sale_start=start, sale_end=end)
+        result = rule.compute(product, now)
+        assert result.sale_window == rule.compute(product, now, trace=[]).sale_window
+        windows.append(result.sale_window)
+    assert windows == ["2026-11-20T11:00:00+00:00/2026-12-01T00:00:00+00:00",
+                       "2026-11-20T12:00:00+01:00/2026-12-01T00:00:00+00:00",
+                       "2026-11-20T11:00:00+00:00/2026-12-01T00:00:00+00:00"]
