@@ -7,6 +7,7 @@ unrelated PyPI distribution owns that name), and the default mappings must ship 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -27,13 +28,33 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     return result.stdout
 
 
+# The wheel is built from a copy of the files the build reads, never from the working tree: there
+# setuptools reuses a leftover build/lib, so a module deleted or renamed since an earlier build
+# would still ship in the wheel; and the build writes nothing into the repository.
+_SOURCES = ("pyproject.toml", "setup.py", "README.md", "feedsync", "adapters", "mappings")
+
+
+def _source_copy(tmp: Path) -> Path:
+    """A pristine copy of the distribution's sources under ``tmp``."""
+    src = tmp / "src"
+    src.mkdir()
+    skip = shutil.ignore_patterns("__pycache__", "*.py[cod]", "*.egg-info")
+    for name in _SOURCES:
+        origin = REPO_ROOT / name
+        if origin.is_dir():
+            shutil.copytree(origin, src / name, ignore=skip)
+        else:
+            shutil.copy2(origin, src / name)
+    return src
+
+
 @pytest.fixture(scope="module")
 def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv with only the feedsync wheel installed (dependencies borrowed)."""
     tmp = tmp_path_factory.mktemp("wheel")
     dist = tmp / "dist"
-    _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO_ROOT)],
-         cwd=tmp)
+    source = _source_copy(tmp)
+    _run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(source)], cwd=tmp)
     wheels = list(dist.glob("feedsync-*.whl"))
     assert len(wheels) == 1
     env_dir = tmp / "venv"
