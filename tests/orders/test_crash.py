@@ -123,9 +123,18 @@ def test_two_concurrent_pulls_never_double_import(listed: Path) -> None:
         [sys.executable, "-m", "feedsync", "--workspace", str(listed), "orders", "pull"],
         cwd=env_path, env={**_env(), "PYTHONPATH": env_path}, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
-    for code, err in results:
-        assert code == 0 or (code == 75 and "lock" in err), err
+    try:
+        # communicate, not wait(): a child blocked on a full stdout pipe never exits.
+        finished = [(*p.communicate(timeout=120), p.returncode) for p in procs]
+    finally:
+        for p in procs:  # a run that hung must not outlive the test
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+    for out, err, code in finished:
+        # The CLI reports a failed step on stdout: both streams, or a failure says nothing.
+        assert code == 0 or (code == 75 and "lock" in err), (
+            f"exit {code}\nstdout:\n{out}\nstderr:\n{err}")
     ok(run_cli(listed, "orders", "pull"))  # whichever was refused, the next run is a no-op
     assert db_rows(listed, "SELECT COUNT(*), COUNT(DISTINCT order_id) FROM orders") == [
         (120, 120)]
