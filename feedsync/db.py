@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,18 +59,20 @@ def migrate(db: sqlite_utils.Database, component: str, steps: Sequence[Migration
 
     Step *i* (0-based) is version *i + 1*. Each step and its record commit together, so a crash
     never leaves a half-applied step. Returns the number of steps applied.
+
+    Every command opens the database (and so migrates) before it takes the workspace lock, so
+    two processes may migrate a fresh workspace at once: each step is decided again inside a
+    write transaction (``BEGIN IMMEDIATE``), and the process that waited for it skips a step the
+    other one applied meanwhile instead of failing with "table … already exists".
     """
-    done = {
-        row[0]
-        for row in db.execute(
-            "SELECT version FROM schema_migrations WHERE component = ?", [component]
-        ).fetchall()
-    }
+    done = _applied_versions(db, component)
     applied = 0
     for version, step in enumerate(steps, start=1):
         if version in done:
             continue
-        with db.atomic():
+        with _write_transaction(db):
+            if version in _applied_versions(db, component):
+                continue  # another process applied it while we waited for the write lock
             if isinstance(step, str):
                 for statement in _split_sql(step):
                     db.execute(statement)
@@ -81,6 +84,30 @@ def migrate(db: sqlite_utils.Database, component: str, steps: Sequence[Migration
             )
         applied += 1
     return applied
+
+
+def _applied_versions(db: sqlite_utils.Database, component: str) -> set[int]:
+    return {row[0] for row in db.execute(
+        "SELECT version FROM schema_migrations WHERE component = ?", [component]).fetchall()}
+
+
+@contextmanager
+def _write_transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """BEGIN IMMEDIATE … COMMIT (waiting up to the busy timeout for the write lock); inside a
+    caller's transaction, a savepoint of it (that transaction already decides)."""
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _split_sql(script: str) -> list[str]:
