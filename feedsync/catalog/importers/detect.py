@@ -22,7 +22,9 @@ def detect_format(source: Source, head: bytes) -> str:
     header = {name.casefold() for name in table.header if name}
     found = format_of_header(header)
     if found is None:
-        shown = ", ".join(name for name in table.header[:8] if name)
+        # Names are shortened: a hostile header is never echoed whole (issue #16).
+        shown = ", ".join(name if len(name) <= 40 else f"{name[:40]}…"
+                          for name in table.header[:8] if name)
         raise InputError(
             f"{source.label}: cannot tell the format from the header ({shown}"
             f"{', …' if len(table.header) > 8 else ''}). Expected native (sku, title, price …), "

@@ -15,7 +15,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from feedsync.catalog.importers import values
+from feedsync.catalog.importers import bounded_json, values
 from feedsync.catalog.importers.base import (
     CONDITIONS,
     DIMENSION_UNITS,
@@ -95,9 +95,13 @@ def parse_jsonl(source: Source, options: ParseOptions) -> Iterator[Parsed]:
             continue
         source.records += 1
         try:
-            obj = json.loads(line, parse_float=Decimal)
+            obj = bounded_json.loads(line)
         except json.JSONDecodeError as exc:
             problems.append(Problem(number, f"invalid JSON: {exc.msg} at column {exc.colno}"))
+            yield Parsed(number, None, None, problems)
+            continue
+        except bounded_json.JsonRefused as exc:
+            problems.append(Problem(number, exc.reason, exc.key))
             yield Parsed(number, None, None, problems)
             continue
         if not isinstance(obj, dict):
@@ -110,10 +114,23 @@ def parse_jsonl(source: Source, options: ParseOptions) -> Iterator[Parsed]:
         yield parser.parse(number, _from_json(obj, number, problems), problems)
 
 
-def _text(value: Any) -> str:
+# Columns whose JSON value may be a number; it is checked as its literal text by the same rules
+# as a CSV cell (``1e2`` is scientific notation in both). Every other column wants a string: a
+# number as a SKU or GTIN has already lost what a string would keep (leading zeros, "007").
+_NUMBER_COLUMNS = frozenset({"price", "sale_price", "weight", "length", "width", "height",
+                             "quantity"})
+
+
+def _text(value: Any, key: str = "") -> str:
     if value is None:
         return ""
+    if isinstance(value, bounded_json.JsonNumber):
+        if key not in _NUMBER_COLUMNS:
+            raise TypeError(f'number: write it as a JSON string ("{value}")')
+        return str(value)
     if isinstance(value, str):
+        if "\x00" in value:
+            raise TypeError("string containing a NUL character (\\u0000)")
         return value
     if isinstance(value, Decimal):
         return format(value, "f")
@@ -134,7 +151,7 @@ def _from_json(obj: dict[str, Any], line: int, problems: list[Problem]) -> list[
             row.append(value)
             continue
         try:
-            row.append(_text(value))
+            row.append(_text(value, key))
         except TypeError as exc:
             problems.append(Problem(line, f"expected a single value, not a JSON {exc}", key))
             row.append("")
@@ -343,8 +360,13 @@ class NativeRowParser:
                 check.error("attributes", value, f"invalid JSON: {exc.msg}")
                 return {}
         elif isinstance(value, dict):
-            # JSON Lines numbers arrive as Decimal; floats hash and export like the CSV path's.
-            value = json.loads(json.dumps(value, default=float))
+            # JSON Lines numbers arrive as their text; as int/float they hash and export like
+            # the CSV path's.
+            try:
+                value = bounded_json.plain(value, "attributes")
+            except bounded_json.JsonRefused as exc:
+                check.error("attributes", None, exc.reason)
+                return {}
         if not isinstance(value, dict):
             check.error("attributes", None, "must be a JSON object, e.g. {\"fit\": \"slim\"}")
             return {}

@@ -21,6 +21,10 @@ from feedsync.errors import InputError
 # styles, base64 images). 16 MiB admits a 10 MB description while bounding what one cell can
 # cost in memory; a bigger cell stops the import with a clear message (docs/catalog-formats.md).
 FIELD_SIZE_LIMIT = 16 * 1024 * 1024
+# A physical line holds at most a few such cells; a longer one (``/dev/zero``, a binary file, a
+# header of 300 MB) stops the import before it is held in memory (issue #16).
+LINE_SIZE_LIMIT = 2 * FIELD_SIZE_LIMIT
+HEADER_FIELD_LIMIT = 64 * 1024  # a column name; real headers have names of a few dozen chars
 MAX_LISTED_PROBLEMS = 1000  # problems kept for the report; the rest are counted
 _PROGRESS_EVERY = 4096  # lines between progress callbacks
 _VALUE_SHOWN = 60  # characters of a bad value quoted in a problem
@@ -85,13 +89,19 @@ class Source:
             )
         if head.startswith(b"\x1f\x8b"):
             raise InputError(f"{self.label}: the file is gzip-compressed; decompress it first")
+        if b"\x00" in head:
+            raise InputError(f"{self.label}: the file contains NUL bytes: it is binary, not a "
+                             "CSV or JSON Lines export")
         return head
 
     def lines(self) -> Iterator[str]:
         """Decoded lines (line endings kept, as csv expects); BOM removed."""
         progress = self.progress
         with self.path.open("rb") as handle:
-            for number, raw in enumerate(handle, start=1):
+            for number, raw in enumerate(iter(lambda: handle.readline(LINE_SIZE_LIMIT + 1), b""),
+                                         start=1):
+                if len(raw) > LINE_SIZE_LIMIT or b"\x00" in raw:
+                    raise _structural(self.label, number, raw)
                 if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
                 try:
@@ -109,6 +119,18 @@ class Source:
         """Encoding problems found since the last call (they belong to the current record)."""
         found, self.encoding_problems = self.encoding_problems, []
         return found
+
+
+def _structural(label: str, number: int, raw: bytes) -> InputError:
+    """The file breaks off at line ``number``: too long a line or a NUL byte (never echoed)."""
+    if len(raw) > LINE_SIZE_LIMIT:
+        reason = (f"the line is longer than {LINE_SIZE_LIMIT // (1024 * 1024)} MiB, the import "
+                  "limit per line (a binary file, or an unclosed quote?)")
+    else:
+        reason = f"the line contains a NUL byte at position {raw.index(0) + 1}: the file is " \
+                 "binary or not UTF-8 text"
+    return InputError(f"{label}: the file cannot be read past line {number}; nothing was "
+                      "imported", [f"{label}:{number}: {reason}"])
 
 
 def _encoding_problem(number: int, raw: bytes, exc: UnicodeDecodeError) -> Problem:
@@ -143,6 +165,23 @@ class CsvFile:
         self._read_header()
 
     def _read_header(self) -> None:
+        csv.field_size_limit(HEADER_FIELD_LIMIT)  # a column name is short: bound the header
+        try:
+            self._find_header()
+        except InputError as exc:
+            if "field larger than field limit" not in str(exc.__context__ or ""):
+                raise
+            raise InputError(f"{self.source.label}: the header row cannot be read", [
+                f"{self.source.label}:{self.source_line()}: a column name is longer than "
+                f"{HEADER_FIELD_LIMIT // 1024} KiB (is this really a CSV export?)"]) from None
+        finally:
+            csv.field_size_limit(FIELD_SIZE_LIMIT)
+
+    def source_line(self) -> int:
+        """The physical line the reader is on."""
+        return self._reader.line_num
+
+    def _find_header(self) -> None:
         for record in self._records():
             if not any(cell.strip() for cell in record.cells):
                 continue

@@ -15,6 +15,10 @@ from decimal import Decimal, InvalidOperation
 from feedsync.catalog.importers.currencies import ISO_4217
 
 MAX_DECIMALS = 4  # net prices entered ex-tax in EU shops often carry 3-4 decimals
+# Upper bounds (issue #16): a bigger value is a typo or hostile input, and 2**63 would not even
+# fit SQLite's INTEGER. Marketplaces store stock as 32-bit integers (Amazon, eBay, Google).
+MAX_QUANTITY = 2**31 - 1
+MAX_INTEGER_DIGITS = 12  # 999,999,999,999.9999 as a price, weight or length
 
 
 class FieldError(ValueError):
@@ -58,10 +62,13 @@ def parse_money(text: str, what: str = "price") -> Decimal:
     text = text.strip()
     if not _PLAIN_DECIMAL.fullmatch(text):
         raise _diagnose_number(text, what)
-    _, _, decimals = text.partition(".")
+    whole, _, decimals = text.partition(".")
     if len(decimals) > MAX_DECIMALS:
         raise FieldError(f"{what} has more than {MAX_DECIMALS} decimal places")
     return Decimal(text)
+    if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
+        raise FieldError(f"{what} is too large (more than {MAX_INTEGER_DIGITS} digits before "
+                         "the decimal point)")
 
 
 def parse_measure(text: str, what: str) -> Decimal:
@@ -70,25 +77,31 @@ def parse_measure(text: str, what: str) -> Decimal:
     if not _PLAIN_DECIMAL.fullmatch(text):
         raise _diagnose_number(text, what)
     try:
+    if len(text.partition(".")[0].lstrip("0")) > MAX_INTEGER_DIGITS:
+        raise FieldError(f"{what} is too large (more than {MAX_INTEGER_DIGITS} digits before "
+                         "the decimal point)")
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
         raise FieldError(f"{what} is not a number") from None
 
 
 def parse_quantity(text: str) -> int:
-    """A whole, non-negative stock quantity."""
-    if text.isascii() and text.isdigit():
+    """A whole, non-negative stock quantity (at most :data:`MAX_QUANTITY`)."""
+    if text.isascii() and text.isdigit() and len(text) < 10:
         return int(text)
     text = text.strip()
     if _INTEGER.fullmatch(text):
         value = int(text)
+        if len(text.lstrip("-0")) > 10 or int(text) > MAX_QUANTITY:
+            raise FieldError(f"quantity is too large (at most {MAX_QUANTITY:,}): a typo, or "
+                             "a spreadsheet formula's result?")
         if value < 0:
             raise FieldError(
                 "quantity must not be negative (an oversold item has 0 available); "
                 "write 0 or correct the stock in the store"
             )
         return value
-    if re.fullmatch(r"\d+\.0+", text):
+    if re.fullmatch(r"\d{1,10}\.0+", text) and int(text.split(".")[0]) <= MAX_QUANTITY:
         return int(text.split(".")[0])
     if re.fullmatch(r"-?\d+\.\d+", text):
         raise FieldError("quantity must be a whole number")
