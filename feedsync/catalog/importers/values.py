@@ -65,10 +65,10 @@ def parse_money(text: str, what: str = "price") -> Decimal:
     whole, _, decimals = text.partition(".")
     if len(decimals) > MAX_DECIMALS:
         raise FieldError(f"{what} has more than {MAX_DECIMALS} decimal places")
-    return Decimal(text)
     if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
         raise FieldError(f"{what} is too large (more than {MAX_INTEGER_DIGITS} digits before "
                          "the decimal point)")
+    return Decimal(text)
 
 
 def parse_measure(text: str, what: str) -> Decimal:
@@ -76,10 +76,10 @@ def parse_measure(text: str, what: str) -> Decimal:
     text = text.strip()
     if not _PLAIN_DECIMAL.fullmatch(text):
         raise _diagnose_number(text, what)
-    try:
     if len(text.partition(".")[0].lstrip("0")) > MAX_INTEGER_DIGITS:
         raise FieldError(f"{what} is too large (more than {MAX_INTEGER_DIGITS} digits before "
                          "the decimal point)")
+    try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
         raise FieldError(f"{what} is not a number") from None
@@ -91,10 +91,10 @@ def parse_quantity(text: str) -> int:
         return int(text)
     text = text.strip()
     if _INTEGER.fullmatch(text):
-        value = int(text)
         if len(text.lstrip("-0")) > 10 or int(text) > MAX_QUANTITY:
             raise FieldError(f"quantity is too large (at most {MAX_QUANTITY:,}): a typo, or "
                              "a spreadsheet formula's result?")
+        value = int(text)
         if value < 0:
             raise FieldError(
                 "quantity must not be negative (an oversold item has 0 available); "
