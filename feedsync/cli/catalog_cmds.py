@@ -18,6 +18,7 @@ from feedsync.catalog.importers import export_catalog as write_export
 from feedsync.cli.context import AppContext, pass_app
 from feedsync.errors import ExitCode, UsageError
 from feedsync.models import Product
+from feedsync.sync.lock import WorkspaceLock, lock_path
 
 
 @click.group()
@@ -126,9 +127,13 @@ def _summary_text(result: ImportResult) -> str:
               help="Let --prune remove more than catalog.prune_max_share of the catalog.")
 @click.option("--location", metavar="NAME",
               help="Stock location for quantity columns without one (default: 'default').")
+@click.option("--wait", "wait", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              metavar="SECONDS",
+              help="How long to wait for a running sync/push to release the workspace (then "
+                   "exit 75).")
 @pass_app
 def import_(app: AppContext, file: Path, fmt: str, skip_invalid: bool, prune: bool,
-            force: bool, location: str | None) -> None:
+            force: bool, location: str | None, wait: float) -> None:
     """Import FILE (native CSV/JSONL, Shopify or WooCommerce export, inventory) atomically.
 
     By default any invalid row fails the whole import and every problem is listed
@@ -137,7 +142,10 @@ def import_(app: AppContext, file: Path, fmt: str, skip_invalid: bool, prune: bo
     if force and not prune:
         raise UsageError("--force only applies with --prune")
     settings = app.workspace.settings.catalog
-    with _progress(app, file) as progress:
+    # The import writes the catalog the cron job reads and writes: it takes the workspace lock
+    # like every writer (issue #16), waiting a bounded, reported time for a running sync.
+    lock = WorkspaceLock(lock_path(app.workspace.db_path), "catalog import", wait=wait)
+    with lock, _progress(app, file) as progress:
         result = import_file(
             app.catalog, file, format=fmt, skip_invalid=skip_invalid, prune=prune,
             force=force, location=location, default_currency=settings.default_currency,

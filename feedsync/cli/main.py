@@ -8,6 +8,7 @@ Exit codes (documented in the README):
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from typing import Any
 
@@ -15,7 +16,7 @@ import click
 
 from feedsync import __version__
 from feedsync.cli.context import AppContext, dumps_json
-from feedsync.errors import ExitCode, FeedsyncError, redact
+from feedsync.errors import ExitCode, FeedsyncError, TransientError, redact
 
 
 class RedactingFilter(logging.Filter):
@@ -47,6 +48,15 @@ class FeedsyncGroup(click.Group):
         except FeedsyncError as exc:
             _report_error(ctx, exc)
             ctx.exit(int(exc.exit_code))
+        except sqlite3.OperationalError as exc:
+            # Another process kept the database busy past the busy timeout: transient, exit 75
+            # with a message, never a traceback (issue #16). Other SQLite errors are bugs.
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            busy = TransientError(f"the workspace database is busy ({exc}); another feedsync "
+                                  "process is writing it: try again in a minute")
+            _report_error(ctx, busy)
+            ctx.exit(int(busy.exit_code))
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)

@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -77,21 +78,23 @@ class WorkspaceLock:
     that no longer holds the lock died without releasing it (a stale lock, taken over).
     """
 
-    def __init__(self, path: Path, command: str) -> None:
+    def __init__(self, path: Path, command: str, *, wait: float = 0.0) -> None:
         self.path = path
         self.command = command
+        self.wait = wait  # seconds to wait for a busy lock (reported), then LockBusy
         self.previous: dict[str, Any] = {}
         self._fd: int | None = None
 
     def acquire(self) -> WorkspaceLock:
-        """Take the lock now or raise :class:`LockBusy` naming the holder."""
+        """Take the lock, waiting up to ``wait`` seconds, or raise :class:`LockBusy`."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        if not _try_lock(fd):
+        if not _try_lock(fd) and not self._wait_for(fd):
             holder = _read_holder(fd)
             os.close(fd)
+            waited = f" (waited {self.wait:g} s)" if self.wait else ""
             raise LockBusy(
-                f"another feedsync run holds the workspace lock ({describe(holder)}); "
+                f"another feedsync run holds the workspace lock ({describe(holder)}){waited}; "
                 f"it exits by itself, try again later. Lock file: {self.path}"
             )
         self.previous = _read_holder(fd)
@@ -106,6 +109,19 @@ class WorkspaceLock:
         os.fsync(fd)
         self._fd = fd
         return self
+
+    def _wait_for(self, fd: int) -> bool:
+        """Poll for the lock until ``wait`` runs out; say once on stderr whom we wait for."""
+        if self.wait <= 0:
+            return False
+        log.warning("waiting up to %g s for the workspace lock (%s)", self.wait,
+                    describe(_read_holder(fd)))
+        deadline = time.monotonic() + self.wait
+        while time.monotonic() < deadline:
+            time.sleep(min(0.25, max(deadline - time.monotonic(), 0)))
+            if _try_lock(fd):
+                return True
+        return False
 
     def release(self) -> None:
         """Clear the holder record and release the lock (idempotent)."""
