@@ -9,6 +9,7 @@ git-ignored ``secrets.toml`` beside it, and are held as :class:`~pydantic.Secret
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,9 +32,20 @@ class _Strict(BaseModel):
 
 
 class WorkspaceSettings(_Strict):
-    """[workspace]: a name shown in reports."""
+    """[workspace]: the store's name (shown in reports; the Meta feed's brand when a product
+    has none) and its web address (product links derived from the store export, issue #10)."""
 
     name: str = "feedsync"
+    store_url: str | None = None
+
+    @field_validator("store_url")
+    @classmethod
+    def _store_address(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s/?#]+[^\s?#]*", url):
+            raise ValueError("must be the store's web address, e.g. https://shop.example.com")
+        return url.rstrip("/")
 
 
 class CatalogSettings(_Strict):
@@ -42,6 +54,9 @@ class CatalogSettings(_Strict):
     database: str = "feedsync.db"
     default_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     prune_max_share: float = Field(default=0.20, ge=0.0, le=1.0)
+    # SKUs for store rows without one (docs/catalog-formats.md, "Rows without a SKU")
+    shopify_sku_rule: str = "{handle}[-{option1}][-{option2}][-{option3}]"
+    woocommerce_sku_rule: str = "woo-{id}"
 
 
 class OutputSettings(_Strict):
@@ -58,6 +73,26 @@ class OrdersSettings(_Strict):
     initial_lookback_days: int = Field(default=30, ge=1)  # first pull of a channel
     reserve_location: str | None = None  # reserve here first; else the most available location
     fast_path: bool = True  # push affected quantities to every listing channel in the same run
+
+
+class FeeSettings(_Strict):
+    """[fees.<channel>]: the fee model ``feedsync report`` uses where the channel does not report
+    the fees on its orders (docs/report.md). Rates are shares (0.15 = 15 %); fixed amounts are
+    in ``currency`` (default: the catalog's)."""
+
+    referral_rate: Decimal = Field(default=Decimal(0), ge=0, le=1)  # share of the order total
+    payment_rate: Decimal = Field(default=Decimal(0), ge=0, le=1)  # payment processing share
+    per_order: Decimal = Field(default=Decimal(0), ge=0)  # fixed fee per order
+    per_unit: Decimal = Field(default=Decimal(0), ge=0)  # fixed fee per unit sold
+    fulfilment_per_order: Decimal = Field(default=Decimal(0), ge=0)  # pick, pack, postage
+    fulfilment_per_unit: Decimal = Field(default=Decimal(0), ge=0)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+
+
+class LocalInventorySettings(_Strict):
+    """[local_inventory]: Google local inventory — which catalog location is which store."""
+
+    store_codes: dict[str, str] = Field(default_factory=dict)  # catalog location → store code
 
 
 class ChannelSettings(BaseModel):
@@ -81,6 +116,8 @@ class Settings(_Strict):
     currency_rates: dict[str, Decimal] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
     orders: OrdersSettings = OrdersSettings()
+    fees: dict[str, FeeSettings] = Field(default_factory=dict)
+    local_inventory: LocalInventorySettings = LocalInventorySettings()
 
     @field_validator("currency_rates")
     @classmethod
@@ -176,28 +213,58 @@ def load_workspace(explicit: str | Path | None = None) -> Workspace:
         raise ConfigError(
             f"no {CONFIG_FILE} in {root}: run 'feedsync init {root}' or pass --workspace"
         )
-    return Workspace(root=root, settings=parse_settings(_read_toml(path), path))
+    return Workspace(root=root, settings=parse_settings(_read_toml(path), path,
+                                                        channels=True))
 
 
-def parse_settings(data: dict[str, Any], source: Path) -> Settings:
-    """Validate raw TOML data; raise ConfigError listing each problem as ``file: key.path: why``."""
+def parse_settings(data: dict[str, Any], source: Path, *, channels: bool = False) -> Settings:
+    """Validate raw TOML data; raise ConfigError listing each problem as ``file: key.path: why``.
+
+    With ``channels`` (as :func:`load_workspace`, so every command, does) each channel's own
+    keys, guardrails and required keys are checked too, through its adapter
+    (:mod:`feedsync.config_channels`), and every problem of the file is reported at once.
+    """
+    settings: Settings | None = None
+    problems: list[str] = []
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         problems = [_describe(source, err) for err in exc.errors()]
+    if channels:
+        from feedsync.config_channels import channel_problems
+
+        problems.extend(p for p in channel_problems(data.get("channels"), str(source))
+                        if p not in problems)
+    if problems or settings is None:
         raise ConfigError(
             f"{source}: {len(problems)} problem(s) in the configuration", problems
         ) from None
+    return settings
 
 
 def _describe(source: Path, err: Any) -> str:
     location = ".".join(str(part) for part in err["loc"]) or "(top level)"
     message = err["msg"]
     if err["type"] == "extra_forbidden":
-        message = "unknown key"
+        message = "unknown key" + _allowed_keys(err["loc"])
     value = err.get("input")
     shown = "" if isinstance(value, dict) or err["type"] == "missing" else f" (got {value!r})"
     return f"{source}: {location}: {message}{shown}"
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> str:
+    """`` (allowed: a, b)`` for an unknown key of a fixed table, with the closest match."""
+    import difflib
+
+    model: type[BaseModel] = Settings
+    for part in loc[:-1]:
+        annotation = getattr(model.model_fields.get(str(part)), "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    allowed = sorted(model.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+    return f" (allowed: {', '.join(allowed)})" + (f"; did you mean {close[0]!r}?" if close else "")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -206,9 +273,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError as exc:  # a binary or non-UTF-8 file: say where, not a traceback
         line = exc.object[:exc.start].count(b"\n") + 1
         raise ConfigError(f"{path}:{line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
                           "TOML files must be UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None

@@ -21,20 +21,42 @@ if TYPE_CHECKING:
     from feedsync.feeds.base import FeedFormat
     from feedsync.mapping.schema import ChannelSchema
 
-BUILTIN_CHANNELS: tuple[str, ...] = ("google", "facebook", "amazon", "ebay", "etsy", "walmart")
 ENTRY_POINT_GROUP = "feedsync.adapters"
+BUILTIN_PACKAGE = "feedsync.adapters"
+
+
+def builtin_channels() -> tuple[str, ...]:
+    """The channels built in: every package under ``feedsync.adapters`` that has an ``adapter``
+    module (a channel whose adapter is not written yet is not offered). Sorted by name."""
+    import pkgutil
+    from importlib.util import find_spec
+
+    package = importlib.import_module(BUILTIN_PACKAGE)
+    found = []
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.ispkg and find_spec(f"{BUILTIN_PACKAGE}.{info.name}.adapter") is not None:
+            found.append(info.name)
+    return tuple(sorted(found))
+
+
+def available_channels() -> tuple[str, ...]:
+    """Built-in channels, then those registered in the entry-point group (third-party)."""
+    names = list(builtin_channels())
+    names += sorted(e.name for e in entry_points(group=ENTRY_POINT_GROUP) if e.name not in names)
+    return tuple(names)
 
 
 def channel_package(name: str, dotted: str | None = None) -> str:
     """The import path of a channel's package: ``dotted``, an entry point, or the built-in."""
     if dotted:
         return dotted
-    if name in BUILTIN_CHANNELS:
-        return f"feedsync.adapters.{name}"
+    builtin = builtin_channels()
+    if name in builtin:
+        return f"{BUILTIN_PACKAGE}.{name}"
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if entry.name == name:
             return entry.value
-    known = ", ".join(BUILTIN_CHANNELS)
+    known = ", ".join(builtin)
     raise ConfigError(
         f"unknown channel {name!r}: built-in channels are {known}; a third-party adapter "
         f"registers in the {ENTRY_POINT_GROUP!r} entry-point group or sets channels.{name}.adapter"

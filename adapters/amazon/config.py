@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from feedsync.adapter import AdapterConfig
+from feedsync.adapter import ApiConfig
 from feedsync.errors import ConfigError
 
 Region = Literal["NA", "EU", "FE"]
@@ -44,20 +44,23 @@ def _both_fulfilment() -> list[FulfilledBy]:
 SECRET_KEYS: tuple[str, ...] = ("client_id", "client_secret", "refresh_token")
 
 
-class AmazonConfig(AdapterConfig):
-    """Keys of ``[channels.amazon]``; unknown keys are errors."""
+class AmazonConfig(ApiConfig):
+    """Keys of ``[channels.amazon]``; unknown keys are errors (``base_url``: see ApiConfig)."""
 
+    # Checked for an enabled channel before any command runs (feedsync.config_channels):
+    # every listing and feed message names the seller and its marketplaces.
+    REQUIRED_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {"*": ("seller_id", "marketplace_ids")}
     region: Region = "NA"
-    environment: Environment = "production"
+    environment: Environment = "production"  # type: ignore[assignment]
     seller_id: str = Field(default="", description="Merchant token (Seller Central → Account)")
-    marketplace_ids: list[str] = Field(default_factory=list, max_length=25)
+    marketplace_ids: list[str] = Field(default_factory=list, max_length=25,
+                                       description="e.g. ATVPDKIKX0DER (amazon.com)")
     # The marketplace whose values the mapping produces (the first one by default): every
     # attribute value carries it (https://developer-docs.amazon.com/sp-api/docs/
     # listings-items-api-v2021-08-01-use-case-guide).
     marketplace_id: str | None = None
     language_tag: str = Field(default="en_US", pattern=r"^[a-z]{2}_[A-Z]{2}$")
     issue_locale: str | None = Field(default=None, pattern=r"^[a-z]{2}_[A-Z]{2}$")
-    base_url: str | None = Field(default=None, description="override for loopback tests")
     lwa_token_url: str = LWA_TOKEN_URL
     fulfillment_channel_code: str = "DEFAULT"  # merchant-fulfilled stock
     # Price/quantity-only batches up to this many SKUs go through patchListingsItem instead of
@@ -74,13 +77,6 @@ class AmazonConfig(AdapterConfig):
             if not mid or not mid.isalnum():
                 raise ValueError(f"{mid!r} is not an Amazon marketplace id")
         return value
-
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("base_url must start with http:// or https://")
-        return value.rstrip("/") if value else value
 
     @property
     def endpoint(self) -> str:

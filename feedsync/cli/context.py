@@ -46,6 +46,24 @@ class AppContext:
         elif human is not None:
             click.echo(human)
 
+    def finish(self, data: dict[str, Any], human: str | None, code: int,
+               error: str | None = None) -> None:
+        """Print a command's result and exit with ``code``: with --json one object carrying
+        ``ok``, ``exit_code`` and (on failure) ``error``; else ``human`` on stdout."""
+        if self.json_output:
+            payload = {"ok": code == 0, **{k: v for k, v in data.items() if k != "ok"},
+                       "exit_code": int(code)}
+            if code and error:
+                payload["error"] = error
+            click.echo(dumps_json(payload))
+        else:
+            if human is not None:
+                click.echo(human)
+            if code and error:
+                click.echo(f"error: {error}", err=True)
+        if code:
+            raise click.exceptions.Exit(int(code))
+
     def info(self, message: str) -> None:
         """A progress/status line on stderr, hidden with -q and in --json mode."""
         if self.verbosity >= 0 and not self.json_output:

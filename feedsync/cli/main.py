@@ -39,8 +39,42 @@ def configure_logging(verbosity: int) -> None:
     root.setLevel(level)
 
 
+JSON_FLAG = "--json"
+
+
+def hoist_json_flag(args: list[str]) -> list[str]:
+    """``--json`` anywhere on the command line (before ``--``) becomes the global option.
+
+    One convention for every command, present and future: ``feedsync --json sync`` and
+    ``feedsync sync --json`` mean the same, whichever group the command lives in.
+    """
+    end = args.index("--") if "--" in args else len(args)
+    if JSON_FLAG not in args[:end]:
+        return args
+    rest = [arg for arg in args[:end] if arg != JSON_FLAG]
+    return [JSON_FLAG, *rest, *args[end:]]
+
+
 class FeedsyncGroup(click.Group):
-    """A click group that turns :class:`FeedsyncError` into a message and its exit code."""
+    """The root group: the one place errors become a message (or one JSON object) and an exit
+    code, and where ``--json`` is understood in any position (:func:`hoist_json_flag`)."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """Run the CLI; with ``--json``, a usage error is one JSON object on stdout too."""
+        argv = hoist_json_flag(list(sys.argv[1:] if args is None else args))
+        if not standalone_mode or JSON_FLAG not in argv:
+            return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:  # bad arguments, a missing file …
+            _print_json_error(exc.format_message(), type(exc).__name__, exc.exit_code)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _print_json_error("aborted", "Abort", 1)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -60,19 +94,28 @@ class FeedsyncGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: a --json reader still gets one object
+            app = ctx.find_object(AppContext)
+            if app is None or not app.json_output:
+                raise
+            logging.getLogger("feedsync").error("internal error", exc_info=True)
+            _print_json_error(redact(f"internal error: {exc!r}"), "InternalError", 1)
+            ctx.exit(1)
+
+
+def _print_json_error(message: str, kind: str, code: int,
+                      problems: list[str] | None = None) -> None:
+    click.echo(dumps_json({"ok": False, "error": message, "kind": kind, "exit_code": code,
+                           "problems": problems or []}))
 
 
 def _report_error(ctx: click.Context, exc: FeedsyncError) -> None:
     problems: list[str] = list(getattr(exc, "problems", []) or [])
     app = ctx.find_object(AppContext)
     if app is not None and app.json_output:
-        click.echo(dumps_json({
-            "ok": False,
-            "error": exc.message,
-            "kind": type(exc).__name__,
-            "exit_code": int(exc.exit_code),
-            "problems": problems,
-        }))
+        _print_json_error(exc.message, type(exc).__name__, int(exc.exit_code), problems)
         return
     click.echo(f"error: {exc.message}", err=True)
     for problem in problems:
@@ -114,6 +157,8 @@ def _register_commands() -> None:
     from feedsync.cli import sync_cmds  # plan, push, status, sync (feedsync/sync)
     for command in (sync_cmds.plan, sync_cmds.push, sync_cmds.status, sync_cmds.sync):
         cli.add_command(command)
+    from feedsync.cli import report_cmd  # report (feedsync/report)
+    cli.add_command(report_cmd.report)
 
 
 _register_commands()

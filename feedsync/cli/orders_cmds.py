@@ -10,6 +10,7 @@ from typing import IO, Any
 import click
 
 from feedsync.cli.context import AppContext, pass_app
+from feedsync.cli.moments import FORMS, parse_moment
 from feedsync.errors import ExitCode, UsageError
 from feedsync.models import OrderStatus
 from feedsync.orders import cycle
@@ -21,9 +22,11 @@ from feedsync.orders.query import iter_orders, recent_orders, write_csv, write_j
 from feedsync.orders.reconcile import reconcile as run_reconcile
 from feedsync.orders.ship import ship as run_ship
 from feedsync.orders.shipfile import read_shipments
+from feedsync.orders.store import iso
 from feedsync.sync.runs import RunJournal
 
 STATUSES = [str(s) for s in OrderStatus]
+SHIPPED = ("confirmed", "already_confirmed")
 
 
 @click.group()
@@ -61,25 +64,26 @@ def pull(app: AppContext, channels: tuple[str, ...], no_fast_path: bool) -> None
         for step in cycle.step_results(outcome):
             journal.add(step)
         journal.finish()
-    app.emit(outcome.as_dict(), "\n".join(outcome.human_lines()))
     code = outcome.exit_code()
-    if code:
-        sys.exit(int(code))
+    lines = outcome.human_lines()
+    app.finish(outcome.as_dict(), "\n".join(lines), int(code),
+               None if not code else next((line for line in lines if "stopped:" in line
+                                            or "failed" in line), "orders pull did not complete"))
 
 
 @orders.command("list")
 @click.option("--channel", "channels", multiple=True, help="Only this channel (repeatable).")
 @click.option("--status", "status", multiple=True, type=click.Choice(STATUSES),
               help="Only orders with this status (repeatable).")
-@click.option("--since", help="Only orders created at or after this ISO 8601 time.")
+@click.option("--since", metavar="WHEN", help=f"Only orders created at or after WHEN: {FORMS}.")
 @click.option("--flagged", is_flag=True, help="Only orders with open issues.")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @pass_app
 def list_orders(app: AppContext, channels: tuple[str, ...], status: tuple[str, ...],
                 since: str | None, flagged: bool, limit: int) -> None:
     """List the most recent stored orders, newest first, with their open issues."""
-    shown = recent_orders(app.catalog.db, limit, channels=channels, status=status, since=since,
-                          flagged=flagged)
+    shown = recent_orders(app.catalog.db, limit, channels=channels, status=status,
+                          since=_since(since), flagged=flagged)
     lines: list[str] = []
     for order in shown:
         units = sum(int(line["quantity"]) for line in order["lines"])
@@ -101,13 +105,19 @@ def list_orders(app: AppContext, channels: tuple[str, ...], status: tuple[str, .
               help="Write here instead of standard output.")
 @click.option("--channel", "channels", multiple=True, help="Only this channel (repeatable).")
 @click.option("--status", "status", multiple=True, type=click.Choice(STATUSES))
-@click.option("--since", help="Only orders created at or after this ISO 8601 time.")
+@click.option("--since", metavar="WHEN", help=f"Only orders created at or after WHEN: {FORMS}.")
 @pass_app
 def export(app: AppContext, fmt: str, out: Path | None, channels: tuple[str, ...],
            status: tuple[str, ...], since: str | None) -> None:
-    """Stream every stored order as CSV (one row per line) or JSONL (one order per line)."""
+    """Stream every stored order as CSV (one row per line) or JSONL (one order per line).
+
+    With --json the orders must go to a file (--out): standard output carries the one JSON
+    object describing the export."""
+    if out is None and app.json_output:
+        raise UsageError("with --json, standard output carries one JSON object: write the "
+                         "orders to a file with --out FILE")
     db = app.catalog.db
-    stream = iter_orders(db, channels=channels, status=status, since=since)
+    stream = iter_orders(db, channels=channels, status=status, since=_since(since))
     writer: Callable[[Iterator[dict[str, Any]], IO[str]], int] = (
         write_csv if fmt == "csv" else write_jsonl)
     if out is None:
@@ -117,7 +127,13 @@ def export(app: AppContext, fmt: str, out: Path | None, channels: tuple[str, ...
     with tmp.open("w", encoding="utf-8", newline="") as handle:
         count = writer(stream, handle)
     tmp.replace(out)
-    app.info(f"exported {count} order(s) to {out}")
+    app.emit({"ok": True, "out": str(out), "format": fmt, "orders": count},
+             f"exported {count} order(s) to {out}")
+
+
+def _since(value: str | None) -> str | None:
+    """--since as the canonical UTC text orders are stored with (feedsync.orders.store.iso)."""
+    return None if value is None else iso(parse_moment(value, "--since"))
 
 
 @orders.command("ship")
@@ -136,17 +152,19 @@ def ship_cmd(app: AppContext, file: Path, fmt: str | None) -> None:
         db = app.catalog.db
         report = run_ship(workspace, order_store(workspace, db),
                           adapter_factory(workspace, db), requests, bad)
-    human = [f"{r.status:<17} {r.order_id or '-':<22} {r.tracking_number or '':<20} {r.message}"
+    human = [f"{r.status:<17} {r.order_id or '-':<22} {r.tracking_number or '':<20} "
+             + (f"{r.where}: " if r.where and r.status not in SHIPPED else "") + r.message
              for r in report.results]
     ok = report.count("confirmed") + report.count("already_confirmed")
     human.append(f"{report.count('confirmed')} confirmed, {report.count('already_confirmed')} "
                  f"already confirmed, {len(report.results) - ok} not confirmed")
-    app.emit({"results": [r.as_dict() for r in report.results],
-              "confirmed": report.count("confirmed"),
-              "already_confirmed": report.count("already_confirmed"),
-              "not_confirmed": len(report.results) - ok}, "\n".join(human))
-    if len(report.results) > ok:
-        sys.exit(int(ExitCode.PARTIAL if ok else ExitCode.ERROR))
+    not_confirmed = len(report.results) - ok
+    code = 0 if not not_confirmed else ExitCode.PARTIAL if ok else ExitCode.ERROR
+    app.finish({"results": [r.as_dict() for r in report.results],
+                "confirmed": report.count("confirmed"),
+                "already_confirmed": report.count("already_confirmed"),
+                "not_confirmed": not_confirmed}, "\n".join(human), int(code),
+               f"{not_confirmed} shipment(s) not confirmed")
 
 
 @click.command("reconcile")

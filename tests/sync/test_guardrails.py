@@ -26,10 +26,10 @@ def test_defaults_and_validation_name_the_toml_path() -> None:
         load_guardrails("google", 3)
 
 
-def test_bad_guardrails_stop_only_that_channel(env: SyncEnv) -> None:
-    env.configure("[channels.fake.guardrails]\nmax_price_change_pct = -1\n")
+def test_bad_guardrails_are_reported_when_the_workspace_loads(env: SyncEnv) -> None:
+    # Issue #17: every setting of feedsync.toml is checked before anything runs, guardrails too.
     with pytest.raises(ConfigError) as caught:
-        env.bind()
+        env.configure("[channels.fake.guardrails]\nmax_price_change_pct = -1\n")
     assert "channels.fake.guardrails.max_price_change_pct" in caught.value.problems[0]
 
 
