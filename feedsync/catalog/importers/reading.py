@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from feedsync.catalog.importers.base import Parsed, ParseOptions
 from feedsync.catalog.importers.source import Problem, Source
 from feedsync.catalog.store import PreparedProduct, prepare_product
 from feedsync.errors import InputError
+from feedsync.lifeline import die_with_parent
 
 BATCH_SIZE = 1000
 CHILD_MIN_BYTES = 4 * 1024 * 1024  # below this, forking costs more than it saves
@@ -137,8 +139,8 @@ def _in_child(make: Callable[[], Iterator[Batch]]) -> Iterator[Batch]:
         with contextlib.suppress(Exception):
             stream.flush()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(make, sender), daemon=True,
-                            name="feedsync-import-reader")
+    child = context.Process(target=_child_main, args=(make, sender, receiver, os.getpid()),
+                            daemon=True, name="feedsync-import-reader")
     child.start()
     sender.close()
     try:
@@ -162,7 +164,12 @@ def _in_child(make: Callable[[], Iterator[Batch]]) -> Iterator[Batch]:
         receiver.close()
 
 
-def _child_main(make: Callable[[], Iterator[Batch]], sender: Any) -> None:
+def _child_main(make: Callable[[], Iterator[Batch]], sender: Any, receiver: Any,
+                parent: int) -> None:
+    # Die with the parent (kill -9 of the import) and drop the inherited read end, so a send
+    # to a dead parent fails instead of blocking forever (issue #16).
+    die_with_parent(parent)
+    receiver.close()
     gc.freeze()  # what the parent had is never garbage here: keep the collector off it
     try:
         for batch in make():
