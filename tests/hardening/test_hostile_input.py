@@ -143,3 +143,26 @@ def test_binary_config_is_a_clear_error(workspace: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         load_workspace(workspace)
     assert f"{workspace / 'feedsync.toml'}:3: not UTF-8" in exc.value.message
+
+
+def test_temp_files_of_a_dead_build_go_at_the_next_build(tmp_path: Path) -> None:
+    """A killed feed build's temp file goes at the next build; a live writer's stays."""
+    import os
+    import subprocess
+    import sys
+
+    from feedsync.feeds.atomic import AtomicFile, temp_prefix
+
+    target = tmp_path / "feed.xml"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    prefix = temp_prefix(target)
+    orphan = tmp_path / f"{prefix}{int(dead.stdout)}-abc123.tmp"
+    orphan.write_bytes(b"x" * 1000)
+    live = tmp_path / f"{prefix}{os.getppid()}-def456.tmp"  # a running writer (our parent)
+    live.write_bytes(b"y")
+    with AtomicFile(target) as out:
+        out.stream.write(b"<feed/>")
+        out.commit()
+    assert not orphan.exists() and live.exists()
+    assert target.read_bytes() == b"<feed/>"
