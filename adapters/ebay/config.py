@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from feedsync.adapter import AdapterConfig
+from feedsync.adapter import ApiConfig
 from feedsync.errors import ConfigError
 
 Environment = Literal["production", "sandbox"]
@@ -40,10 +40,10 @@ SECRET_KEYS: tuple[str, ...] = ("client_id", "client_secret", "refresh_token")
 IMPERIAL_MARKETPLACES = frozenset({"EBAY_US", "EBAY_MOTORS"})
 
 
-class EbayConfig(AdapterConfig):
+class EbayConfig(ApiConfig):
     """Keys of ``[channels.ebay]``; unknown keys are errors."""
 
-    environment: Environment = "production"
+    environment: Environment = "production"  # or "sandbox"; base_url overrides both
     # MarketplaceEnum (https://developer.ebay.com/api-docs/sell/inventory/types/ba:MarketplaceIdEnum)
     marketplace_id: str = Field(default="EBAY_US", pattern=r"^EBAY_[A-Z_]+$")
     # The Content-Language header of Inventory API writes: the language the values are in
@@ -53,7 +53,6 @@ class EbayConfig(AdapterConfig):
     fulfillment_policy_id: str = ""
     payment_policy_id: str = ""
     return_policy_id: str = ""
-    base_url: str | None = Field(default=None, description="override for loopback tests")
     token_url: str | None = Field(default=None, description="override of the token endpoint")
     # Deletes withdraw the offer (the listing ends, the inventory item stays for a relist);
     # true also deletes the inventory item (and with it every offer of the SKU).
@@ -62,9 +61,9 @@ class EbayConfig(AdapterConfig):
     # (GeteBayDetails); a category may allow only one (getItemAspectsForCategory cardinality).
     max_aspect_values: int = Field(default=30, ge=1, le=100)
 
-    @field_validator("base_url", "token_url")
+    @field_validator("token_url")
     @classmethod
-    def _url(cls, value: str | None) -> str | None:
+    def _token_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/") if value else value
@@ -72,7 +71,7 @@ class EbayConfig(AdapterConfig):
     @property
     def endpoint(self) -> str:
         """The API host: the override, else production or sandbox."""
-        return self.base_url or HOSTS[self.environment]
+        return self.base_url or HOSTS[str(self.environment)]
 
     @property
     def oauth_token_url(self) -> str:

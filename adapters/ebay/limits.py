@@ -8,8 +8,15 @@ normal one, and a 429 (errorId 2001) still waits as told.
 
 from __future__ import annotations
 
-from feedsync.adapter import Limits
+import requests
+from feedsync.adapters.ebay.config import HOSTS
+
+from feedsync.adapter import HttpApi, Limits
+from feedsync.http import Action, BaseUrls, ErrorTable, Rule, json_body
 from feedsync.http.limits import OperationLimit
+
+TOO_MANY_REQUESTS = 2001  # errorId of eBay's throttling answer
+SYSTEM_ERROR = 25001  # "A system error has occurred"
 
 # Bulk Inventory API calls take at most 25 entries each: bulkCreateOrReplaceInventoryItem,
 # bulkGetInventoryItem, bulkCreateOffer, bulkPublishOffer and bulkUpdatePriceQuantity
@@ -92,4 +99,25 @@ OPERATIONS: tuple[OperationLimit, ...] = (
 
 LIMITS = Limits(max_batch_items=MAX_BULK_ITEMS, operations=OPERATIONS)
 
-__all__ = ["LIMITS", "MAX_BULK_ITEMS", "OPERATIONS", "REVISIONS_PER_LISTING_PER_DAY"]
+
+
+def _throttled(response: requests.Response) -> bool:
+    body = json_body(response)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and e.get("errorId") == TOO_MANY_REQUESTS for e in errors)
+
+
+# eBay answers beyond the defaults (https://developer.ebay.com/api-docs/static/handling-error-messages.html):
+# errorId 2001 "Too many requests" is throttling whatever the status it comes with, and a
+# refusal before processing; errorId 25001 "A system error has occurred" is transient.
+EBAY_RULES: tuple[Rule, ...] = (
+    Rule(Action.RATE_LIMITED, when=_throttled, unprocessed=True,
+         reason="eBay call limit reached (errorId 2001)"),
+    Rule(Action.RETRY, status=(500, 599), code=str(SYSTEM_ERROR),
+         reason="eBay system error 25001"),
+)
+API = HttpApi(base_urls=BaseUrls(production=HOSTS["production"], sandbox=HOSTS["sandbox"]),
+              error_table=ErrorTable().extend(EBAY_RULES))
+
+__all__ = ["API", "LIMITS", "MAX_BULK_ITEMS", "OPERATIONS", "REVISIONS_PER_LISTING_PER_DAY"]

@@ -5,7 +5,7 @@ sell_inventory_v1_oas3.json: ``InventoryItemWithSkuLocale`` (bulkCreateOrReplace
 ``EbayOfferDetailsWithKeys`` (bulkCreateOffer), ``EbayOfferDetailsWithId`` (updateOffer),
 ``PriceQuantity`` (bulkUpdatePriceQuantity) and ``InventoryItemGroup``
 (createOrReplaceInventoryItemGroup). Problems eBay would reject are raised as
-:class:`~feedsync.errors.ItemRejected` naming the SKU and the field, before anything is sent.
+:class:`~feedsync.errors.RenderError` naming the SKU and the field, before anything is sent.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from feedsync.adapters.ebay import limits
 from feedsync.adapters.ebay.schema import ASPECT_FIELDS
 
-from feedsync.errors import ItemRejected
+from feedsync.errors import RenderError
 from feedsync.mapping.record import FieldValue
 
 CHANNEL = "ebay"
@@ -49,9 +49,9 @@ class RenderContext:
         return self.content_language.replace("-", "_")
 
 
-def rejected(sku: str, message: str) -> ItemRejected:
-    """An ItemRejected for one SKU of this channel."""
-    return ItemRejected(f"{sku}: {message}", channel=CHANNEL, sku=sku)
+def rejected(sku: str, message: str, field: str | None = None) -> RenderError:
+    """The RenderError of one SKU of this channel (the core reports it as render_failed)."""
+    return RenderError(f"{sku}: {message}", channel=CHANNEL, sku=sku, field=field)
 
 
 def one(fields: Mapping[str, FieldValue], name: str) -> str | None:
@@ -279,24 +279,30 @@ def offer_update(sku: str, fields: Mapping[str, FieldValue], ctx: RenderContext
     return _offer_common(sku, fields, ctx)
 
 
+def offer_entry(sku: str, fields: Mapping[str, FieldValue], parts: Iterable[str]
+                ) -> dict[str, Any]:
+    """The ``OfferPriceQuantity`` values (without offerId) for the wanted parts."""
+    wanted = set(parts) or {"price", "quantity"}
+    entry: dict[str, Any] = {}
+    if "quantity" in wanted:
+        entry["availableQuantity"] = quantity(sku, fields)
+    if "price" in wanted:
+        entry["price"] = money(sku, fields)
+    return entry
+
+
 def price_quantity(sku: str, fields: Mapping[str, FieldValue], offer_id: str | None,
                    parts: Iterable[str]) -> dict[str, Any]:
     """One ``PriceQuantity`` request of bulkUpdatePriceQuantity.
 
     The quantity goes to the inventory item (``shipToLocationAvailability``) and, with an offer
-    id, to the offer; a price needs the offer id (eBay prices live on offers).
+    id, to the offer; a price lives on the offer only, so without an offer id the request
+    carries the quantity alone (the adapter reads the offer id back before sending a price).
     """
-    wanted = set(parts) or {"price", "quantity"}
+    entry = offer_entry(sku, fields, parts)
     request: dict[str, Any] = {"sku": sku}
-    entry: dict[str, Any] = {}
-    if "quantity" in wanted:
-        count = quantity(sku, fields)
-        request["shipToLocationAvailability"] = {"quantity": count}
-        entry["availableQuantity"] = count
-    if "price" in wanted:
-        if offer_id is None:
-            raise rejected(sku, "a price update needs the offer id (list the SKU first)")
-        entry["price"] = money(sku, fields)
+    if "availableQuantity" in entry:
+        request["shipToLocationAvailability"] = {"quantity": entry["availableQuantity"]}
     if offer_id is not None:
         request["offers"] = [{"offerId": offer_id, **entry}]
     return request

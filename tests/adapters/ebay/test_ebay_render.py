@@ -47,8 +47,9 @@ def test_price_quantity_requests_are_valid(ebay_specs) -> None:
     assert qty == {"sku": "MUG-01", "shipToLocationAvailability": {"quantity": 0},
                    "offers": [{"offerId": "5000000001", "availableQuantity": 0}]}
     assert both["offers"][0]["price"] == {"currency": "USD", "value": "18.00"}
-    with pytest.raises(ItemRejected, match="offer id"):
-        render.price_quantity("MUG-01", simple(), None, {"price"})
+    assert render.price_quantity("MUG-01", simple(), None, {"price"}) == {"sku": "MUG-01"}
+    assert render.offer_entry("MUG-01", simple(), {"price"}) == {
+        "price": {"currency": "USD", "value": "18.00"}}
 
 
 def test_group_varies_by_the_family_options(ebay_specs) -> None:

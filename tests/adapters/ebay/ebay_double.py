@@ -1,0 +1,398 @@
+"""A stand-in for the eBay Sell APIs the adapter uses, through ``responses`` (no network).
+
+It keeps inventory items, offers (UNPUBLISHED → PUBLISHED with a listing id), inventory item
+groups, orders and shipping fulfillments in memory, answers in eBay's shapes (bulk answers 200
+/ 207 / 400 with per-entry ``statusCode``; errors ``{errorId, domain, category, message,
+parameters}``), enforces eBay's rules the adapter must respect (≤ 25 entries per bulk call, one
+offer per SKU and marketplace — a second bulkCreateOffer gets error 25002 with the existing
+``offerId``, the Content-Language header on Inventory API writes, a Bearer token from the
+refresh-token grant with HTTP Basic client authentication) and, when the official contracts
+are present, validates every request body against the operation's OAS request schema.
+
+It implements :class:`feedsync.testing.ChannelDouble` for the shared contract suite.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+from collections.abc import Collection
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import requests
+import responses
+from feedsync.adapters.ebay.config import HOSTS, SCOPES, TOKEN_PATH
+
+from feedsync.clock import FakeClock
+from tests.conftest import specs_root
+
+BASE = HOSTS["production"]
+INV = f"{BASE}/sell/inventory/v1"
+FUL = f"{BASE}/sell/fulfillment/v1"
+ACCESS_TOKEN = "v^1.1#i^1#double-access-token"
+CLIENT = ("Northwind-feedsync-PRD-0123", "PRD-client-secret-0123")
+
+Reply = tuple[int, dict[str, str], str]
+JSON = {"Content-Type": "application/json"}
+
+
+def error(error_id: int, message: str, **params: str) -> dict[str, Any]:
+    """One eBay ``Error`` object."""
+    entry: dict[str, Any] = {"errorId": error_id, "domain": "API_INVENTORY",
+                             "category": "REQUEST", "message": message}
+    if params:
+        entry["parameters"] = [{"name": k, "value": v} for k, v in params.items()]
+    return entry
+
+
+def _reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+    return status, {**JSON, **(headers or {})}, json.dumps(body)
+
+
+def _bulk(entries: list[dict[str, Any]]) -> Reply:
+    codes = {e["statusCode"] for e in entries}
+    status = 200 if codes == {200} else 400 if all(c >= 400 for c in codes) else 207
+    return _reply({"responses": entries}, status)
+
+
+class EbayDouble:
+    """One seller account on EBAY_US (see the module docstring)."""
+
+    def __init__(self, *, validate: bool = True) -> None:
+        self.clock = FakeClock(start=1_800_000_000.0)
+        self.items: dict[str, dict[str, Any]] = {}
+        self.offers: dict[str, dict[str, Any]] = {}  # offerId → offer (+ status, listing)
+        self.groups: dict[str, dict[str, Any]] = {}
+        self.orders: list[dict[str, Any]] = []
+        self.fulfillments: dict[str, list[dict[str, Any]]] = {}
+        self.rejected: set[str] = set()
+        self.transient = 0
+        self.throttle = 0
+        self.auth_refused = False
+        self.expire_token_once = False
+        self.calls: list[tuple[str, Any]] = []  # (operationId, body) of each API call
+        self.token_requests = 0
+        self.validate = validate and (specs_root() / "ebay").is_dir()
+        self._ids = itertools.count(5_000_000_001)
+        self._mock: responses.RequestsMock | None = None
+
+    # --- ChannelDouble ------------------------------------------------------------------------
+
+    def context_extras(self) -> dict[str, Any]:
+        """Nothing: the adapter runs on ``self.clock``."""
+        return {}
+
+    def reject(self, skus: Collection[str]) -> None:
+        """These SKUs' inventory items are refused (errorId 25021) from now on."""
+        self.rejected.update(skus)
+
+    def fail_once_transiently(self) -> None:
+        """The next API call is answered 500 with errorId 25001 (a system error)."""
+        self.transient += 1
+
+    def refuse_auth(self) -> None:
+        """The refresh token is revoked: the token endpoint says invalid_grant, APIs 401."""
+        self.auth_refused = True
+
+    @property
+    def request_count(self) -> int:
+        """API calls received (token requests included)."""
+        return len(self.calls) + self.token_requests
+
+    def operations(self) -> list[str]:
+        """The operationIds called, in order."""
+        return [op for op, _ in self.calls]
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def __enter__(self) -> EbayDouble:
+        self._mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self._mock.__enter__()
+        self._mock.add_callback(responses.POST, f"{BASE}{TOKEN_PATH}", callback=self._token)
+        self._mock.add_callback(responses.POST, re.compile(re.escape(BASE) + r"/sell/.*"),
+                                callback=self._api)
+        for method in (responses.GET, responses.PUT, responses.DELETE):
+            self._mock.add_callback(method, re.compile(re.escape(BASE) + r"/sell/.*"),
+                                    callback=self._api)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._mock is not None
+        self._mock.__exit__(*exc)
+
+    # --- token endpoint -----------------------------------------------------------------------
+
+    def _token(self, request: requests.PreparedRequest) -> Reply:
+        self.token_requests += 1
+        basic = base64.b64encode(":".join(CLIENT).encode()).decode()
+        assert request.headers.get("Authorization") == f"Basic {basic}", "HTTP Basic client auth"
+        form = parse_qs(str(request.body))
+        assert form["grant_type"] == ["refresh_token"]
+        assert set(form["scope"][0].split()) == set(SCOPES)
+        if self.auth_refused:
+            return _reply({"error": "invalid_grant", "error_description": "the provided "
+                           "authorization refresh token is invalid or was issued to another "
+                           "client"}, 400)
+        return _reply({"access_token": ACCESS_TOKEN, "expires_in": 7200,
+                       "token_type": "User Access Token"})
+
+    # --- API ----------------------------------------------------------------------------------
+
+    def _api(self, request: requests.PreparedRequest) -> Reply:
+        parts = urlsplit(request.url or "")
+        path, query = unquote(parts.path), parse_qs(parts.query)
+        body = json.loads(request.body) if request.body else None
+        op, handler, args = self._route(request.method or "GET", path)
+        self.calls.append((op, body))
+        if request.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}" or \
+                self.auth_refused or self.expire_token_once:
+            self.expire_token_once = False
+            return _reply({"errors": [{"errorId": 1001, "domain": "OAuth",
+                                       "category": "REQUEST", "message": "Invalid access token",
+                                       "longMessage": "Invalid access token. Check the value "
+                                                      "of the Authorization HTTP request "
+                                                      "header."}]}, 401)
+        if self.throttle:
+            self.throttle -= 1
+            return _reply({"errors": [{"errorId": 2001, "domain": "ACCESS",
+                                       "category": "REQUEST", "message": "Too many requests. "
+                                       "The request limit has been reached for the resource."}]},
+                          429, {"Retry-After": "2"})
+        if self.transient:
+            self.transient -= 1
+            return _reply({"errors": [error(25001, "A system error has occurred.")]}, 500)
+        if self.validate and body is not None:
+            self._check(op, body)
+        if op in WRITES_WITH_LANGUAGE:
+            assert request.headers.get("Content-Language") == "en-US", f"{op}: Content-Language"
+        return handler(self, body, query, *args)
+
+    def _check(self, op: str, body: Any) -> None:
+        from ebay_oas import assert_valid, request_validator
+
+        api = "fulfillment" if op == "createShippingFulfillment" else "inventory"
+        assert_valid(request_validator(api, op), body)
+
+    def _route(self, method: str, path: str) -> tuple[str, Any, tuple[str, ...]]:
+        for verb, pattern, op, handler in ROUTES:
+            match = re.fullmatch(pattern, path)
+            if verb == method and match:
+                return op, handler, match.groups()
+        raise AssertionError(f"the double has no route for {method} {path}")
+
+    # --- inventory items ----------------------------------------------------------------------
+
+    def bulk_items(self, body: Any, _q: Any) -> Reply:
+        requests_ = body["requests"]
+        assert 1 <= len(requests_) <= 25, "bulkCreateOrReplaceInventoryItem takes ≤ 25"
+        entries = []
+        for item in requests_:
+            sku = item["sku"]
+            if sku in self.rejected:
+                entries.append({"statusCode": 400, "sku": sku, "locale": item.get("locale"),
+                                "errors": [error(25021, "Invalid item condition information.",
+                                                 fieldName="condition")]})
+                continue
+            self.items[sku] = item
+            self._sync_quantity(sku, item["availability"]["shipToLocationAvailability"]
+                                ["quantity"])
+            entries.append({"statusCode": 200, "sku": sku, "locale": item.get("locale")})
+        return _bulk(entries)
+
+    def bulk_get_items(self, body: Any, _q: Any) -> Reply:
+        entries = []
+        for request in body["requests"]:
+            sku = request["sku"]
+            if sku in self.items:
+                entries.append({"statusCode": 200, "sku": sku, "inventoryItem": self.items[sku]})
+            else:
+                entries.append({"statusCode": 404, "sku": sku, "errors": [error(
+                    25710, "We didn't find the resource/entity you are requesting.")]})
+        return _bulk(entries)
+
+    def delete_item(self, _b: Any, _q: Any, sku: str) -> Reply:
+        if sku not in self.items:
+            return _reply({"errors": [error(25710, "We didn't find the entity.")]}, 404)
+        del self.items[sku]
+        for offer_id in [o for o, offer in self.offers.items() if offer["sku"] == sku]:
+            del self.offers[offer_id]
+        return 204, {}, ""
+
+    def _sync_quantity(self, sku: str, quantity: int) -> None:
+        for offer in self.offers.values():
+            if offer["sku"] == sku:
+                offer["availableQuantity"] = quantity
+
+    # --- offers ---------------------------------------------------------------------------------
+
+    def offer_of(self, sku: str) -> dict[str, Any] | None:
+        """The SKU's offer, if any."""
+        return next((o for o in self.offers.values() if o["sku"] == sku), None)
+
+    def bulk_offers(self, body: Any, _q: Any) -> Reply:
+        assert 1 <= len(body["requests"]) <= 25, "bulkCreateOffer takes ≤ 25"
+        entries = []
+        for request in body["requests"]:
+            sku = request["sku"]
+            base = {"sku": sku, "marketplaceId": request["marketplaceId"],
+                    "format": request["format"]}
+            existing = self.offer_of(sku)
+            if existing is not None:
+                entries.append({**base, "statusCode": 400, "errors": [error(
+                    25002, "A user error has occurred. Offer entity already exists.",
+                    offerId=existing["offerId"])]})
+                continue
+            if sku not in self.items:
+                entries.append({**base, "statusCode": 400, "errors": [error(
+                    25702, f"SKU {sku} is not available in the system.")]})
+                continue
+            offer_id = str(next(self._ids))
+            self.offers[offer_id] = {**request, "offerId": offer_id, "status": "UNPUBLISHED"}
+            entries.append({**base, "statusCode": 200, "offerId": offer_id})
+        return _bulk(entries)
+
+    def update_offer(self, body: Any, _q: Any, offer_id: str) -> Reply:
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            return _reply({"errors": [error(25713, "This Offer is not available.")]}, 404)
+        offer.update(body)
+        return _reply({"offerId": offer_id})
+
+    def get_offers(self, _b: Any, query: dict[str, list[str]]) -> Reply:
+        sku = query["sku"][0]
+        offers = [o for o in self.offers.values() if o["sku"] == sku]
+        if not offers:
+            return _reply({"errors": [error(25713, "This Offer is not available.")]}, 404)
+        return _reply({"offers": offers, "total": len(offers), "size": len(offers),
+                       "limit": 100})
+
+    def _publish(self, offer: dict[str, Any]) -> dict[str, Any] | None:
+        item = self.items.get(offer["sku"])
+        if item is None or not item["product"].get("imageUrls"):
+            return error(25014, "The pictures are not valid.", fieldName="imageUrls")
+        offer["status"] = "PUBLISHED"
+        offer.setdefault("listing", {"listingId": f"11{offer['offerId']}",
+                                     "listingStatus": "ACTIVE"})
+        offer["listing"]["listingStatus"] = "ACTIVE"
+        return None
+
+    def bulk_publish(self, body: Any, _q: Any) -> Reply:
+        assert 1 <= len(body["requests"]) <= 25, "bulkPublishOffer takes ≤ 25"
+        entries = []
+        for request in body["requests"]:
+            offer = self.offers.get(request["offerId"])
+            problem = error(25713, "This Offer is not available.") if offer is None \
+                else self._publish(offer)
+            if problem is not None:
+                entries.append({"statusCode": 400, "offerId": request["offerId"],
+                                "errors": [problem]})
+            else:
+                assert offer is not None
+                entries.append({"statusCode": 200, "offerId": request["offerId"],
+                                "listingId": offer["listing"]["listingId"]})
+        return _bulk(entries)
+
+    def withdraw(self, _b: Any, _q: Any, offer_id: str) -> Reply:
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            return _reply({"errors": [error(25713, "This Offer is not available.")]}, 404)
+        offer["status"] = "UNPUBLISHED"
+        offer.get("listing", {})["listingStatus"] = "ENDED"
+        return _reply({"listingId": offer.get("listing", {}).get("listingId")})
+
+    def bulk_price_quantity(self, body: Any, _q: Any) -> Reply:
+        assert 1 <= len(body["requests"]) <= 25, "bulkUpdatePriceQuantity takes ≤ 25"
+        entries = []
+        for request in body["requests"]:
+            sku = request["sku"]
+            if sku not in self.items:
+                entries.append({"statusCode": 404, "sku": sku, "errors": [error(
+                    25710, "We didn't find the resource/entity you are requesting.")]})
+                continue
+            if "shipToLocationAvailability" in request:
+                quantity = request["shipToLocationAvailability"]["quantity"]
+                self.items[sku]["availability"]["shipToLocationAvailability"]["quantity"] = \
+                    quantity
+                self._sync_quantity(sku, quantity)
+            for change in request.get("offers", []):
+                offer = self.offers[change["offerId"]]
+                if "price" in change:
+                    offer["pricingSummary"] = {"price": change["price"]}
+                if "availableQuantity" in change:
+                    offer["availableQuantity"] = change["availableQuantity"]
+            entries.append({"statusCode": 200, "sku": sku})
+        return _bulk(entries)
+
+    # --- groups ---------------------------------------------------------------------------------
+
+    def get_group(self, _b: Any, _q: Any, key: str) -> Reply:
+        if key not in self.groups:
+            return _reply({"errors": [error(25710, "We didn't find the entity.")]}, 404)
+        return _reply({**self.groups[key], "inventoryItemGroupKey": key})
+
+    def put_group(self, body: Any, _q: Any, key: str) -> Reply:
+        self.groups[key] = body
+        return 204, {}, ""
+
+    def publish_group(self, body: Any, _q: Any) -> Reply:
+        group = self.groups.get(body["inventoryItemGroupKey"])
+        if group is None:
+            return _reply({"errors": [error(25013, "Invalid data in the group.")]}, 400)
+        for sku in group["variantSKUs"]:
+            offer = self.offer_of(sku)
+            if offer is not None:
+                self._publish(offer)
+        return _reply({"listingId": "110999000001"})
+
+    # --- fulfillment ----------------------------------------------------------------------------
+
+    def get_orders(self, _b: Any, query: dict[str, list[str]]) -> Reply:
+        offset, limit = int(query.get("offset", ["0"])[0]), int(query.get("limit", ["50"])[0])
+        assert 1 <= limit <= 200
+        page = self.orders[offset:offset + limit]
+        return _reply({"orders": page, "total": len(self.orders), "offset": offset,
+                       "limit": limit})
+
+    def get_fulfillments(self, _b: Any, _q: Any, order_id: str) -> Reply:
+        items = self.fulfillments.get(order_id, [])
+        return _reply({"fulfillments": items, "total": len(items)})
+
+    def create_fulfillment(self, body: Any, _q: Any, order_id: str) -> Reply:
+        fulfillment_id = body["trackingNumber"]
+        self.fulfillments.setdefault(order_id, []).append({
+            "fulfillmentId": fulfillment_id, "shipmentTrackingNumber": body["trackingNumber"],
+            "shippingCarrierCode": body["shippingCarrierCode"],
+            "shippedDate": body["shippedDate"], "lineItems": body["lineItems"]})
+        return 201, {"Location": f"{FUL}/order/{order_id}/shipping_fulfillment/"
+                                 f"{fulfillment_id}"}, ""
+
+
+WRITES_WITH_LANGUAGE = frozenset({"bulkCreateOrReplaceInventoryItem", "bulkCreateOffer",
+                                  "updateOffer", "createOrReplaceInventoryItemGroup"})
+_I, _F = "/sell/inventory/v1", "/sell/fulfillment/v1"
+ROUTES: tuple[tuple[str, str, str, Any], ...] = (
+    ("POST", f"{_I}/bulk_create_or_replace_inventory_item", "bulkCreateOrReplaceInventoryItem",
+     EbayDouble.bulk_items),
+    ("POST", f"{_I}/bulk_get_inventory_item", "bulkGetInventoryItem", EbayDouble.bulk_get_items),
+    ("DELETE", f"{_I}/inventory_item/(.+)", "deleteInventoryItem", EbayDouble.delete_item),
+    ("POST", f"{_I}/bulk_create_offer", "bulkCreateOffer", EbayDouble.bulk_offers),
+    ("POST", f"{_I}/bulk_publish_offer", "bulkPublishOffer", EbayDouble.bulk_publish),
+    ("POST", f"{_I}/bulk_update_price_quantity", "bulkUpdatePriceQuantity",
+     EbayDouble.bulk_price_quantity),
+    ("POST", f"{_I}/offer/publish_by_inventory_item_group", "publishOfferByInventoryItemGroup",
+     EbayDouble.publish_group),
+    ("POST", f"{_I}/offer/([^/]+)/withdraw", "withdrawOffer", EbayDouble.withdraw),
+    ("PUT", f"{_I}/offer/([^/]+)", "updateOffer", EbayDouble.update_offer),
+    ("GET", f"{_I}/offer", "getOffers", EbayDouble.get_offers),
+    ("GET", f"{_I}/inventory_item_group/(.+)", "getInventoryItemGroup", EbayDouble.get_group),
+    ("PUT", f"{_I}/inventory_item_group/(.+)", "createOrReplaceInventoryItemGroup",
+     EbayDouble.put_group),
+    ("GET", f"{_F}/order", "getOrders", EbayDouble.get_orders),
+    ("GET", f"{_F}/order/([^/]+)/shipping_fulfillment", "getShippingFulfillments",
+     EbayDouble.get_fulfillments),
+    ("POST", f"{_F}/order/([^/]+)/shipping_fulfillment", "createShippingFulfillment",
+     EbayDouble.create_fulfillment),
+)

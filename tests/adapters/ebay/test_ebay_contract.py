@@ -1,0 +1,136 @@
+"""The shared adapter contract suite, run against the eBay adapter and a Sell API double whose
+every request body is validated against eBay's OAS request schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from ebay_double import CLIENT, EbayDouble
+from ebay_records import SETTINGS, record, simple, variant
+from feedsync.adapters.ebay.adapter import EbayAdapter
+
+from feedsync.mapping.record import MappedRecord
+from feedsync.sync.runs import Outcome
+from feedsync.testing import AdapterContract
+
+SECRETS = {"client_id": CLIENT[0], "client_secret": CLIENT[1],
+           "refresh_token": "v^1.1#i^1#r^1#contract-refresh-token"}
+
+
+class TestEbayContract(AdapterContract):
+    """Inventory API bulk steps through the real sync engine."""
+
+    adapter_class = EbayAdapter
+    channel_settings: ClassVar[dict[str, Any]] = dict(SETTINGS)
+    channel_secrets: ClassVar[dict[str, str]] = SECRETS
+
+    def sample_records(self) -> list[MappedRecord]:
+        return [record(simple("MUG-01")), record(simple("MUG-02", price="19.50")),
+                record(simple("BOWL-01", title="Stoneware Bowl", quantity="3"))]
+
+    @pytest.fixture
+    def channel_double(self) -> Iterator[EbayDouble]:
+        with EbayDouble() as double:
+            yield double
+
+    # --- eBay-specific checks on the same harness --------------------------------------------
+
+    def test_a_first_push_lists_with_one_call_per_bulk_step(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        env = self.make_env(tmp_path, channel_double)
+        result = env.push()
+        assert result.outcome is Outcome.OK, result.message
+        assert channel_double.operations() == [
+            "bulkCreateOrReplaceInventoryItem", "bulkCreateOffer", "bulkPublishOffer"]
+        assert {o["status"] for o in channel_double.offers.values()} == {"PUBLISHED"}
+        offer_ids = {o["sku"]: o["offerId"] for o in channel_double.offers.values()}
+        rows = dict(env.catalog.db.execute(
+            "SELECT sku, remote_id FROM listings WHERE channel = 'ebay'").fetchall())
+        assert rows == offer_ids, "the offer id is the listing's remote id"
+
+    def test_price_and_quantity_changes_take_bulk_update_price_quantity(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        env = self.make_env(tmp_path, channel_double)
+        assert env.push().outcome is Outcome.OK
+        channel_double.calls.clear()
+        env.mapper.records["MUG-01"] = record(simple("MUG-01", price="21.00"))
+        env.mapper.records["MUG-02"] = record(simple("MUG-02", price="19.50", quantity="2"))
+        env.catalog.db.execute("UPDATE products SET title = title || ' ' WHERE sku IN "
+                               "('MUG-01', 'MUG-02')")
+        result = env.push()
+        assert result.outcome is Outcome.OK, result.message
+        assert channel_double.operations() == ["bulkUpdatePriceQuantity"]
+        mug1 = channel_double.offer_of("MUG-01")
+        assert mug1 is not None and mug1["pricingSummary"]["price"]["value"] == "21.00"
+        assert channel_double.items["MUG-02"]["availability"]["shipToLocationAvailability"] == {
+            "quantity": 2}
+
+    def test_a_lost_offer_answer_is_resolved_from_the_existing_offer(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        env = self.make_env(tmp_path, channel_double)
+        # An earlier attempt created MUG-01's item and offer, but its answer never arrived.
+        channel_double.items["MUG-01"] = {"sku": "MUG-01", "product": {"title": "x"},
+                                          "availability": {"shipToLocationAvailability": {
+                                              "quantity": 1}}}
+        channel_double.offers["4999"] = {"offerId": "4999", "sku": "MUG-01",
+                                         "marketplaceId": "EBAY_US", "format": "FIXED_PRICE",
+                                         "status": "UNPUBLISHED"}
+        result = env.push()
+        assert result.outcome is Outcome.OK, result.message
+        assert [o["offerId"] for o in channel_double.offers.values()
+                if o["sku"] == "MUG-01"] == ["4999"], "no second offer"
+        assert channel_double.offers["4999"]["status"] == "PUBLISHED"
+        assert channel_double.offers["4999"]["categoryId"] == "20657", "replaced with ours"
+        assert "updateOffer" in channel_double.operations()
+
+    def test_families_become_one_inventory_item_group(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        family = [record(variant(f"TEE-{c}-{s}", c.title(), s))
+                  for c in ("BLK", "WHT") for s in ("S", "M")]
+        env = self.make_env(tmp_path, channel_double, family + self.sample_records()[:1])
+        result = env.push()
+        assert result.outcome is Outcome.OK, result.message
+        group = channel_double.groups["TEE-ORG"]
+        assert group["variantSKUs"] == ["TEE-BLK-M", "TEE-BLK-S", "TEE-WHT-M", "TEE-WHT-S"]
+        assert group["variesBy"]["specifications"] == [
+            {"name": "Color", "values": ["Blk", "Wht"]}, {"name": "Size", "values": ["M", "S"]}]
+        ops = channel_double.operations()
+        assert ops.count("publishOfferByInventoryItemGroup") == 1
+        assert ops.count("bulkPublishOffer") == 1  # the one single-SKU listing
+        assert all(o["status"] == "PUBLISHED" for o in channel_double.offers.values())
+
+    def test_a_429_waits_and_retries(self, tmp_path: Path,
+                                     channel_double: EbayDouble) -> None:
+        env = self.make_env(tmp_path, channel_double)
+        channel_double.throttle = 1
+        result = env.push()
+        assert result.outcome is Outcome.OK, result.message
+        assert channel_double.operations()[:2] == ["bulkCreateOrReplaceInventoryItem"] * 2
+        assert 2.0 in channel_double.clock.sleeps or any(
+            s >= 2.0 for s in channel_double.clock.sleeps), "Retry-After honoured"
+
+    def test_a_401_mid_run_refreshes_once(self, tmp_path: Path,
+                                          channel_double: EbayDouble) -> None:
+        env = self.make_env(tmp_path, channel_double)
+        assert env.push().outcome is Outcome.OK
+        env.mapper.records["MUG-01"] = record(simple("MUG-01", quantity="1"))
+        env.catalog.db.execute("UPDATE products SET title = title || ' ' WHERE sku = 'MUG-01'")
+        channel_double.expire_token_once = True
+        before = channel_double.token_requests
+        result = env.push()
+        assert result.outcome is Outcome.OK, result.message
+        # this run's first token, then exactly one refresh after the 401
+        assert channel_double.token_requests == before + 2
+        assert channel_double.operations()[-2:] == ["bulkUpdatePriceQuantity"] * 2
+
+    def test_a_revoked_refresh_token_names_the_variable(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        env = self.make_env(tmp_path, channel_double)
+        channel_double.refuse_auth()
+        result = env.push()
+        assert result.outcome is Outcome.NEEDS_HUMAN
+        assert "FEEDSYNC_EBAY__REFRESH_TOKEN" in (result.message or "")
+        assert "contract-refresh-token" not in (result.message or "")
