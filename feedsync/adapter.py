@@ -15,9 +15,23 @@ and implements:
 - ``pull_orders(since)`` — I/O, for channels with orders; parsing a payload is pure,
 - optionally ``ack_orders``, ``push_shipments`` and ``fetch_live`` (reconcile).
 
-A new channel is one package in ``adapters/`` (``schema.py`` with ``SCHEMA``, ``adapter.py`` with
-``ADAPTER``), one mapping file in ``mappings/``, and a test module that subclasses the shared
-contract suite in ``feedsync.testing``.
+The core builds what every adapter would otherwise repeat:
+
+- the validated ``Config`` instance: the core validates ``[channels.<name>]`` once with the
+  adapter's ``Config`` and hands the instance over; ``self.config`` is typed by the
+  ``Adapter[MyConfig]`` parameter, and adapters never re-validate;
+- the clock (``self.clock``, a :class:`feedsync.clock.Clock`, the same one the HTTP layer uses);
+- the HTTP client (``self.http``), built on first use from what the adapter declares: ``api``
+  (an :class:`HttpApi`: base URLs per environment, error table, rate-limit header hints),
+  ``limits.operations``, :meth:`Adapter.http_auth` and :meth:`Adapter.require_api_config`;
+  ``base_url`` in the channel's settings overrides the root (the sandbox, loopback tests).
+
+Data a record cannot be rendered from raises :class:`RenderError` (per SKU, ``render_failed``);
+any other exception from ``render_item`` is a bug and stops the channel loudly.
+
+A new channel is one package in ``adapters/``, one mapping file in ``mappings/``, and a test
+module that subclasses the shared contract suite in ``feedsync.testing``; docs/architecture.md
+("Add a channel") lists the modules and the names the core looks up.
 """
 
 from __future__ import annotations
@@ -27,10 +41,23 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Flag, StrEnum, auto
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from feedsync.clock import Clock, as_clock
+from feedsync.errors import ConfigError, RenderError
+from feedsync.http import (
+    BaseUrls,
+    ErrorTable,
+    HttpAuth,
+    HttpClient,
+    MemoryStateStore,
+    RetryPolicy,
+    SqliteStateStore,
+    StateStore,
+)
+from feedsync.http.hints import DEFAULT_HINT_HOOKS, HintHook
 from feedsync.mapping.record import MappedRecord
 from feedsync.models import Issue, Order
 
@@ -38,6 +65,26 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from feedsync.config import Workspace
+
+__all__ = [
+    "Action",
+    "Adapter",
+    "AdapterConfig",
+    "AdapterContext",
+    "ApiConfig",
+    "Batch",
+    "Capability",
+    "HttpApi",
+    "ItemOutcome",
+    "ItemStatus",
+    "Limits",
+    "OrderPage",
+    "PlannedChange",
+    "RenderError",
+    "RenderedItem",
+    "Submission",
+    "SubmissionState",
+]
 
 
 class Capability(Flag):
@@ -169,15 +216,24 @@ class OrderPage:
 
 @dataclass
 class AdapterContext:
-    """Everything an adapter instance may use; built by the core for one run."""
+    """Everything an adapter instance may use; built by the core for one run.
+
+    ``settings`` is the adapter's validated ``Config`` instance. ``clock`` is a
+    :class:`~feedsync.clock.Clock` (a plain ``Callable[[], datetime]`` is wrapped in one).
+    ``db`` may be None in unit tests that never touch the workspace (HTTP state is then kept
+    in memory).
+    """
 
     workspace: Workspace
     settings: BaseModel
     secrets: Mapping[str, SecretStr]
-    db: sqlite_utils.Database
-    clock: Callable[[], datetime]
+    db: sqlite_utils.Database | None
+    clock: Clock | Callable[[], datetime]
     account: str = "default"
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.clock = as_clock(self.clock)
 
 
 class AdapterConfig(BaseModel):
@@ -194,20 +250,125 @@ class AdapterConfig(BaseModel):
     guardrails: dict[str, Any] = Field(default_factory=dict)
 
 
-class Adapter(ABC):
-    """Base class of every marketplace adapter. See the module docstring for the contract."""
+class ApiConfig(AdapterConfig):
+    """Base for the ``Config`` of a channel with an HTTP API: where the API is.
+
+    ``environment`` picks one of the roots the adapter declares (``HttpApi.base_urls``); an
+    http(s) URL there, or ``base_url``, points the adapter elsewhere (the sandbox, a loopback
+    test server). ``base_url`` wins over ``environment``.
+    """
+
+    environment: str = Field(default="production",
+                             description="'production', 'sandbox' or an http(s) URL")
+    base_url: str | None = Field(default=None, description="override of the API root")
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+
+@dataclass(frozen=True)
+class HttpApi:
+    """What the core needs to build an adapter's :class:`~feedsync.http.HttpClient`.
+
+    Declare it in the adapter's ``limits.py`` next to the operations it throttles:
+    ``base_urls`` (documented roots per environment), ``error_table`` (the channel's answers
+    → actions) and ``hints`` (hooks reading the channel's own rate-limit headers; Retry-After
+    and ``x-ratelimit-reset`` are always read). ``retry`` overrides the default policy.
+    """
+
+    base_urls: BaseUrls
+    error_table: ErrorTable = field(default_factory=ErrorTable)
+    hints: tuple[HintHook, ...] = ()
+    retry: RetryPolicy | None = None
+
+
+ConfigT = TypeVar("ConfigT", bound=AdapterConfig)
+
+
+class Adapter(ABC, Generic[ConfigT]):
+    """Base class of every marketplace adapter. See the module docstring for the contract.
+
+    Subclass it as ``class MyAdapter(Adapter[MyConfig])`` with ``Config = MyConfig``.
+    """
 
     name: ClassVar[str]
     Config: ClassVar[type[AdapterConfig]] = AdapterConfig
     capabilities: ClassVar[Capability] = Capability.NONE
     limits: ClassVar[Limits] = Limits(max_batch_items=1)
+    api: ClassVar[HttpApi | None] = None  # None: no HTTP API (file feeds only)
 
     def __init__(self, context: AdapterContext) -> None:
+        config_cls = type(self).Config
+        if not isinstance(context.settings, config_cls):
+            raise TypeError(f"{type(self).__name__} needs its settings validated as "
+                            f"{config_cls.__name__} (feedsync.sync.channels.open_adapter does "
+                            f"that), got {type(context.settings).__name__}")
         self.context = context
+        self.config: ConfigT = cast(ConfigT, context.settings)
+        self._http: HttpClient | None = None
+
+    # --- what the core builds -------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        """The run's clock (the HTTP layer waits on the same one)."""
+        return cast(Clock, self.context.clock)
+
+    def base_urls(self) -> BaseUrls:
+        """The API's documented roots; override when they depend on the config (a region)."""
+        if self.api is None:
+            raise ConfigError(f"{self.name}: this channel has no API (use a feed file)")
+        return self.api.base_urls
+
+    def base_url(self) -> str:
+        """The API root in use: ``base_url`` if set, else the configured environment's root."""
+        override = getattr(self.config, "base_url", None)
+        if override:
+            return str(override)
+        return self.base_urls().for_environment(
+            str(getattr(self.config, "environment", "production")))
+
+    def require_api_config(self) -> None:
+        """Raise ConfigError naming every setting an API call needs and the config lacks."""
+
+    def http_auth(self) -> HttpAuth | None:
+        """The auth for API calls, from ``self.context.secrets`` (ConfigError if missing)."""
+        return None
+
+    @property
+    def http(self) -> HttpClient:
+        """The channel account's HTTP client, built on first use (it may read secrets)."""
+        if self._http is None:
+            self._http = self._build_http()
+        return self._http
+
+    def _build_http(self) -> HttpClient:
+        api = self.api
+        if api is None:
+            raise ConfigError(f"{self.name}: this channel has no API (use a feed file)")
+        self.require_api_config()
+        db = self.context.db
+        store: StateStore = SqliteStateStore(db) if db is not None else MemoryStateStore()
+        return HttpClient(
+            self.name, base_url=self.base_url(), account=self.context.account,
+            auth=self.http_auth(), limits=self.limits.operations,
+            error_table=api.error_table, state_store=store, clock=self.clock,
+            retry=api.retry, hint_hooks=(*DEFAULT_HINT_HOOKS, *api.hints),
+        )
+
+    # --- what the adapter implements ------------------------------------------------------
 
     @abstractmethod
     def render_item(self, change: PlannedChange) -> RenderedItem:
-        """Pure: one change → the channel's payload for it. Same input, same bytes."""
+        """Pure: one change → the channel's payload for it. Same input, same bytes.
+
+        Raises :class:`RenderError` when the record's data cannot be rendered (reported for
+        that SKU); anything else it raises is treated as a bug in the adapter.
+        """
 
     @abstractmethod
     def submit(self, batch: Batch) -> Submission:

@@ -15,6 +15,7 @@ code the CLI turns it into (the CLI is the only place that maps errors to exit c
     │   └── BudgetExhausted (75)      a rate limit / daily budget is used up: deferred to next run
     └── ChannelError (1)              a marketplace said no
         ├── ItemRejected (1)          one SKU's data is wrong (reported per SKU)
+        │   └── RenderError (1)       an adapter cannot render one SKU's record (render_failed)
         ├── CircuitOpen (4)           the channel is switched off for this run after auth failed
         └── PaginationLoop (1)        a channel returned the same page token twice
 
@@ -133,6 +134,20 @@ class ItemRejected(ChannelError):
     def __init__(self, message: str, *, channel: str = "", sku: str = "") -> None:
         self.sku = sku
         super().__init__(message, channel=channel)
+
+
+class RenderError(ItemRejected):
+    """An adapter cannot turn one SKU's record into the channel's payload (bad data, not a bug).
+
+    The only exception ``render_item`` may raise for a data problem: the core reports it for
+    that SKU as ``render_failed`` and sends the others. Any other exception from rendering is
+    an adapter bug and stops the channel loudly. ``field`` names the record field at fault.
+    """
+
+    def __init__(self, message: str, *, channel: str = "", sku: str = "",
+                 field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message, channel=channel, sku=sku)
 
 
 class CircuitOpen(ChannelError):

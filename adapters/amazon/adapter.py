@@ -24,20 +24,25 @@ from feedsync.adapters.amazon import orders as amazon_orders
 from feedsync.adapters.amazon import render
 from feedsync.adapters.amazon.auth import lwa_auth
 from feedsync.adapters.amazon.client import AmazonClient
-from feedsync.adapters.amazon.config import AmazonConfig, load_credentials
+from feedsync.adapters.amazon.config import (
+    ENDPOINTS,
+    SANDBOX_ENDPOINTS,
+    AmazonConfig,
+    load_credentials,
+)
 from feedsync.adapters.amazon.feeds import PENDING_STATUSES, FeedFlow
-from feedsync.adapters.amazon.limits import LIMITS
+from feedsync.adapters.amazon.limits import API, LIMITS
 from feedsync.adapters.amazon.report import (
     feed_level_summary,
     outcomes,
     to_issue,
 )
 from feedsync.adapters.amazon.shipments import confirm_shipments
-from pydantic import BaseModel
 
 from feedsync.adapter import (
     Action,
     Adapter,
+    AdapterConfig,
     AdapterContext,
     Batch,
     Capability,
@@ -51,23 +56,11 @@ from feedsync.adapter import (
     SubmissionState,
 )
 from feedsync.errors import BudgetExhausted, CircuitOpen, ItemRejected, TransientError
-from feedsync.http.clock import Clock, SystemClock
+from feedsync.http import BaseUrls, HttpAuth
 from feedsync.mapping.record import FieldValue
 from feedsync.models import Issue, Order, Severity, Shipment
 
 _EMPTY: tuple[Any, ...] = (None, "", [])
-
-
-def coerce_config(settings: BaseModel | dict[str, Any]) -> AmazonConfig:
-    """The channel settings as :class:`AmazonConfig` (the core may hand generic settings)."""
-    if isinstance(settings, AmazonConfig):
-        return settings
-    data = settings.model_dump() if isinstance(settings, BaseModel) else dict(settings)
-    extra = getattr(settings, "model_extra", None) or {}
-    data.update(extra)
-    allowed = set(AmazonConfig.model_fields)
-    return AmazonConfig.model_validate({k: v for k, v in data.items() if k in allowed
-                                        or k in extra})
 
 
 def old_fields(change: PlannedChange) -> dict[str, FieldValue] | None:
@@ -83,20 +76,20 @@ def old_fields(change: PlannedChange) -> dict[str, FieldValue] | None:
     return previous
 
 
-class AmazonAdapter(Adapter):
+class AmazonAdapter(Adapter[AmazonConfig]):
     """Amazon Selling Partner API (see the module docstring for the submission paths)."""
 
     name: ClassVar[str] = "amazon"
-    Config: ClassVar[type[AmazonConfig]] = AmazonConfig
+    Config: ClassVar[type[AdapterConfig]] = AmazonConfig
     capabilities: ClassVar[Capability] = (
         Capability.API_PUSH | Capability.PRICE_QUANTITY | Capability.DELETE
         | Capability.ORDERS | Capability.SHIPMENTS
     )
     limits: ClassVar[Limits] = LIMITS
+    api = API
 
     def __init__(self, context: AdapterContext) -> None:
         super().__init__(context)
-        self.config = coerce_config(context.settings)
         workspace = getattr(context, "workspace", None)
         currency = workspace.settings.catalog.default_currency if workspace else None
         self.render_context = render.RenderContext(
@@ -107,45 +100,34 @@ class AmazonAdapter(Adapter):
         )
         self._client: AmazonClient | None = None
 
-    # --- I/O plumbing (lazy: rendering needs no credentials) --------------------------------
+    # --- wiring (the core builds ``self.http`` from these; rendering needs no credentials) ---
 
-    @property
-    def http_clock(self) -> Clock:
-        """The clock of the HTTP layer (``extras["http_clock"]`` in tests)."""
-        clock = self.context.extras.get("http_clock")
-        return clock if clock is not None else SystemClock()
+    def base_urls(self) -> BaseUrls:
+        """The configured region's SP-API hosts (production and sandbox)."""
+        region = self.config.region
+        return BaseUrls(production=ENDPOINTS[region], sandbox=SANDBOX_ENDPOINTS[region])
+
+    def require_api_config(self) -> None:
+        """ConfigError naming each missing key needed to call Amazon."""
+        self.config.require_account()
+
+    def http_auth(self) -> HttpAuth:
+        """Login with Amazon from the channel's secrets (ConfigError names missing ones)."""
+        return lwa_auth(load_credentials(self.context.secrets), self.config.lwa_token_url)
 
     @property
     def client(self) -> AmazonClient:
-        """The SP-API client, built on first use from config and secrets."""
+        """The SP-API operations, over the core-built HTTP client."""
         if self._client is None:
-            injected = self.context.extras.get("amazon_client")
-            if injected is not None:
-                self._client = injected
-                return injected
-            self.config.require_account()
-            credentials = load_credentials(self.context.secrets)
-            store = self.context.extras.get("http_state_store")
-            if store is None and self.context.db is not None:
-                from feedsync.http import SqliteStateStore
-
-                store = SqliteStateStore(self.context.db)
-            self._client = AmazonClient.create(
-                base_url=self.config.endpoint,
-                auth=lwa_auth(credentials, self.config.lwa_token_url),
-                seller_id=self.config.seller_id,
-                marketplace_ids=self.config.marketplace_ids,
-                account=self.context.account,
-                state_store=store,
-                clock=self.http_clock,
-                issue_locale=self.config.issue_locale,
-            )
+            self._client = AmazonClient(self.http, seller_id=self.config.seller_id,
+                                        marketplace_ids=self.config.marketplace_ids,
+                                        issue_locale=self.config.issue_locale)
         return self._client
 
     @property
     def feeds(self) -> FeedFlow:
         """The feed flow on this adapter's client."""
-        return FeedFlow(self.client, self.http_clock)
+        return FeedFlow(self.client, self.clock)
 
     # --- render -------------------------------------------------------------------------------
 

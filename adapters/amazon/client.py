@@ -24,9 +24,17 @@ from urllib.parse import quote
 
 import requests
 from feedsync.adapters.amazon import limits as ops
+from feedsync.adapters.amazon.limits import AMAZON_RULES, HINT_HOOKS
 
 from feedsync.errors import ChannelError
-from feedsync.http import Action, ErrorTable, HttpAuth, HttpClient, RetryPolicy, Rule, json_body
+from feedsync.http import (
+    DEFAULT_HINT_HOOKS,
+    ErrorTable,
+    HttpAuth,
+    HttpClient,
+    RetryPolicy,
+    json_body,
+)
 from feedsync.http.clock import Clock
 from feedsync.http.store import StateStore
 
@@ -39,25 +47,6 @@ JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 FEED_TYPE = "JSON_LISTINGS_FEED"
 # A presigned URL lives five minutes: its upload gets a short retry budget of its own.
 UPLOAD_RETRY = RetryPolicy(max_attempts=3, max_elapsed=60.0, base_delay=1.0, max_delay=10.0)
-
-
-def _token_expired(response: requests.Response) -> bool:
-    body = json_body(response)
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if not isinstance(errors, list):
-        return False
-    text = " ".join(str(e.get("details", "")) + " " + str(e.get("message", ""))
-                    for e in errors if isinstance(e, dict)).lower()
-    return "access token" in text and "expired" in text
-
-
-AMAZON_RULES: tuple[Rule, ...] = (
-    Rule(Action.REFRESH_AUTH, status=403, when=_token_expired,
-         reason="the access token expired"),
-    Rule(Action.FAIL_SYSTEM, status=404, reason="not found"),
-    Rule(Action.FAIL_SYSTEM, status=413, reason="request too large"),
-    Rule(Action.FAIL_SYSTEM, status=415, reason="unsupported media type"),
-)
 
 
 def csv(values: Iterable[str]) -> str:
@@ -86,10 +75,12 @@ class AmazonClient:
                state_store: StateStore | None = None, clock: Clock | None = None,
                issue_locale: str | None = None, retry: RetryPolicy | None = None
                ) -> AmazonClient:
-        """A client with Amazon's limits and error rules on a new HttpClient."""
+        """A client with Amazon's limits, error rules and rate hints on a new HttpClient
+        (scripts and tests; the adapter's client runs on the HttpClient the core builds)."""
         http = HttpClient(CHANNEL, base_url=base_url, account=account, auth=auth,
                           limits=ops.OPERATIONS,
                           error_table=ErrorTable().extend(AMAZON_RULES),
+                          hint_hooks=(*DEFAULT_HINT_HOOKS, *HINT_HOOKS),
                           state_store=state_store, clock=clock, retry=retry)
         return cls(http, seller_id=seller_id, marketplace_ids=marketplace_ids,
                    issue_locale=issue_locale)

@@ -22,6 +22,7 @@ from feedsync.adapters.amazon import render
 from feedsync.adapters.amazon.config import AmazonConfig
 from feedsync.adapters.amazon.limits import MAX_FEED_BYTES, MAX_FEED_MESSAGES
 
+from feedsync.adapter_factory import adapter_settings
 from feedsync.config import CONFIG_FILE, Workspace, load_workspace
 from feedsync.errors import ConfigError, ItemRejected
 from feedsync.feeds.base import FeedFormat, FeedInfo, FeedWriter
@@ -60,17 +61,22 @@ def _workspace_for(stream: Any) -> Workspace | None:
 
 
 def resolve_config(info: FeedInfo, stream: Any) -> tuple[AmazonConfig, str | None]:
-    """The Amazon settings and the catalog's default currency for this build."""
-    from feedsync.adapters.amazon.adapter import coerce_config
+    """The Amazon settings and the catalog's default currency for this build.
 
+    The feed builder hands the settings the core validated (``info.settings``); a stream
+    written outside it reads them from the workspace, validated the same way.
+    """
     given = getattr(info, "settings", None)
-    if given is not None:
-        return coerce_config(given), None
+    if isinstance(given, AmazonConfig):
+        return given, None
     workspace = _workspace_for(stream)
     if workspace is None:
         raise ConfigError("amazon feed: no workspace found to read [channels.amazon] from "
                           "(run from the workspace or set FEEDSYNC_WORKSPACE)")
-    config = coerce_config(workspace.channel("amazon"))
+    config = adapter_settings(workspace, "amazon")
+    if not isinstance(config, AmazonConfig):
+        raise ConfigError("amazon feed: [channels.amazon] is not configured for the amazon "
+                          "adapter")
     return config, workspace.settings.catalog.default_currency
 
 

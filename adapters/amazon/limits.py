@@ -8,7 +8,11 @@ and application, which is what (channel, account, operation) keys give us.
 
 from __future__ import annotations
 
-from feedsync.adapter import Limits
+import requests
+from feedsync.adapters.amazon.config import ENDPOINTS, SANDBOX_ENDPOINTS
+
+from feedsync.adapter import HttpApi, Limits
+from feedsync.http import Action, BaseUrls, ErrorTable, HintHook, Rule, json_body, rate_header_hint
 from feedsync.http.limits import OperationLimit
 
 # JSON_LISTINGS_FEED: at most 25,000 messages per feed (listings-feed-schema-v2.json maxItems)
@@ -66,4 +70,33 @@ LIMITS = Limits(
 # Orders API pagination tokens expire after 24 hours (SearchOrdersResponse.pagination).
 PAGINATION_TOKEN_TTL_SECONDS = 24 * 3600
 
-__all__ = ["LIMITS", "MAX_FEED_BYTES", "MAX_FEED_MESSAGES", "OPERATIONS"]
+# Every SP-API answer states the operation's current rate in ``x-amzn-RateLimit-Limit``
+# (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits): adopt it.
+HINT_HOOKS: tuple[HintHook, ...] = (rate_header_hint("x-amzn-RateLimit-Limit"),)
+
+
+def _token_expired(response: requests.Response) -> bool:
+    body = json_body(response)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
+        return False
+    text = " ".join(str(e.get("details", "")) + " " + str(e.get("message", ""))
+                    for e in errors if isinstance(e, dict)).lower()
+    return "access token" in text and "expired" in text
+
+
+AMAZON_RULES: tuple[Rule, ...] = (
+    Rule(Action.REFRESH_AUTH, status=403, when=_token_expired,
+         reason="the access token expired"),
+    Rule(Action.FAIL_SYSTEM, status=404, reason="not found"),
+    Rule(Action.FAIL_SYSTEM, status=413, reason="request too large"),
+    Rule(Action.FAIL_SYSTEM, status=415, reason="unsupported media type"),
+)
+
+
+# The roots depend on the region: AmazonAdapter.base_urls() picks the configured one.
+API = HttpApi(base_urls=BaseUrls(production=ENDPOINTS["NA"], sandbox=SANDBOX_ENDPOINTS["NA"]),
+              error_table=ErrorTable().extend(AMAZON_RULES), hints=HINT_HOOKS)
+
+__all__ = ["AMAZON_RULES", "API", "HINT_HOOKS", "LIMITS", "MAX_FEED_BYTES", "MAX_FEED_MESSAGES",
+           "OPERATIONS"]

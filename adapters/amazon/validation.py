@@ -4,14 +4,15 @@
 answers VALID or INVALID with issues, persisting nothing
 (https://developer-docs.amazon.com/sp-api/docs/preview-errors-before-creating-or-fully-updating-a-listing).
 It is throttled at one request per second, so it suits a handful of SKUs checked by hand
-(``feedsync validate amazon --remote SKU…``), not the catalog.
+(``feedsync validate amazon --remote SKU…``), not the catalog. The CLI looks up
+:func:`remote_verdicts` here; this module never prints.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedsync.adapters.amazon.client import AmazonClient
 from feedsync.adapters.amazon.render import RenderContext, build_attributes, require_product_type
@@ -20,6 +21,9 @@ from feedsync.adapters.amazon.report import to_issue
 from feedsync.errors import CircuitOpen, FeedsyncError
 from feedsync.mapping.record import MappedRecord
 from feedsync.models import Issue, Severity
+
+if TYPE_CHECKING:
+    from feedsync.adapters.amazon.adapter import AmazonAdapter
 
 MODE = "VALIDATION_PREVIEW"
 
@@ -83,62 +87,8 @@ def validate_remote(client: AmazonClient, records: Iterable[MappedRecord],
         yield verdict_from_response(record.sku, body)
 
 
-# --- `feedsync validate amazon --remote SKU…` -------------------------------------------------
-
-def _verdict_line(verdict: RemoteVerdict) -> str:
-    asin = f" · ASIN {verdict.asin}" if verdict.asin else ""
-    lines = [f"{verdict.sku}: Amazon says {verdict.status}{asin}"]
-    for issue in verdict.issues:
-        where = f"{issue.field}: " if issue.field else ""
-        lines.append(f"  {issue.severity!s:<7} {where}{issue.message} ({issue.code})")
-    return "\n".join(lines)
-
-
-def run_remote(app: Any, channel: str, skus: list[str]) -> None:
-    """The CLI's remote check: map ``skus``, ask Amazon, print its verdicts.
-
-    ``app`` is the CLI's AppContext (workspace, catalog, output mode). Raises UsageError for
-    unknown SKUs and ValidationFailed (exit 6) when Amazon reports an error for any SKU.
-    """
-    from datetime import UTC, datetime
-
-    import click
-    from feedsync.adapters.amazon.adapter import AmazonAdapter, coerce_config
-
-    from feedsync.adapter import AdapterContext
-    from feedsync.cli.context import dumps_json
-    from feedsync.errors import UsageError, ValidationFailed
-    from feedsync.mapping.engine import ChannelMapper
-
-    if not skus:
-        raise UsageError(f"name the SKUs to check: feedsync validate {channel} --remote SKU…")
-    workspace = app.workspace
-    settings = workspace.channel(channel)
-    mapper = ChannelMapper.for_workspace(workspace, channel)
-    records = {r.sku: r for r in mapper.map_catalog(app.catalog, skus=skus)}
-    unknown = [sku for sku in skus if sku not in records]
-    if unknown:
-        raise UsageError(f"not in the catalog: {', '.join(unknown)}")
-    adapter = AmazonAdapter(AdapterContext(
-        workspace=workspace, settings=coerce_config(settings), secrets=workspace.secrets(channel),
-        db=app.catalog.db, clock=lambda: datetime.now(UTC), account=settings.account))
-    excluded = [records[s] for s in skus if not records[s].included]
-    checked = [records[s] for s in skus if records[s].included]
-    verdicts = list(validate_remote(adapter.client, checked, adapter.render_context))
-    verdicts.extend(RemoteVerdict(sku=r.sku, status="NOT_SENT", issues=[Issue(
-        sku=r.sku, severity=Severity.WARNING, code="excluded",
-        message=f"not checked: {r.exclusion}", source="feedsync")]) for r in excluded)
-    failed = [v.sku for v in verdicts if any(i.severity is Severity.ERROR for i in v.issues)
-              or v.status in ("INVALID", "ERROR")]
-    if app.json_output:
-        click.echo(dumps_json({"channel": channel, "remote": True,
-                               "skus": [v.as_dict() for v in verdicts], "ok": not failed}))
-        if failed:  # the JSON object above is the whole output; only the exit code says more
-            click.get_current_context().exit(int(ValidationFailed.exit_code))
-        return
-    else:
-        for verdict in verdicts:
-            click.echo(_verdict_line(verdict))
-    if failed:
-        raise ValidationFailed(f"Amazon reported errors for {len(failed)} SKU(s): "
-                               f"{', '.join(failed)}")
+def remote_verdicts(adapter: AmazonAdapter, records: Iterable[MappedRecord]
+                    ) -> Iterator[RemoteVerdict]:
+    """``feedsync validate amazon --remote``: the adapter's verdict for each record (the CLI
+    maps the SKUs, opens the adapter and prints; see feedsync/cli/remote_validate.py)."""
+    return validate_remote(adapter.client, records, adapter.render_context)

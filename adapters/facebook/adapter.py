@@ -9,9 +9,10 @@ to SKUs through their retailer ids. ``errors`` is only a sample, so the poll als
 ``ids_of_invalid_requests``: every failed SKU is reported, with Meta's message when the sample
 has one.
 
-Authentication is a system-user access token (secret ``access_token``), sent as a bearer header;
-it does not expire on its own, so a Graph error 190 stops the channel for the run (a human must
-issue a new token) instead of retrying.
+Authentication is a system-user access token (secret ``access_token``), sent as a bearer header
+(:meth:`FacebookAdapter.http_auth`; the core builds the HTTP client from it and
+:data:`.limits.API`); it does not expire on its own, so a Graph error 190 stops the channel for
+the run (a human must issue a new token) instead of retrying.
 """
 
 from __future__ import annotations
@@ -37,18 +38,11 @@ from feedsync.adapter import (
     SubmissionState,
 )
 from feedsync.errors import ConfigError
-from feedsync.http import (
-    BaseUrls,
-    Clock,
-    HttpClient,
-    SqliteStateStore,
-    StaticBearerAuth,
-    SystemClock,
-)
+from feedsync.http import StaticBearerAuth
 from feedsync.models import Issue, Severity
 
-from .client import GRAPH_URL, CatalogClient
-from .limits import ERROR_TABLE, HINT_HOOKS, LIMITS
+from .client import CatalogClient
+from .limits import API, LIMITS
 from .render import (
     DEFAULT_PRICE_QUANTITY_FIELDS,
     batch_body,
@@ -66,6 +60,8 @@ FAILED_STATES = frozenset({"error", "failed", "canceled", "cancelled"})
 class FacebookConfig(AdapterConfig):
     """``[channels.facebook]``: common keys plus what ``delivery = "api"`` needs."""
 
+    # Checked for an enabled channel before any command runs (feedsync.config_channels).
+    REQUIRED_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {"api": ("catalog_id",)}
     catalog_id: str = Field(default="", description="the product catalog id (digits)")
     graph_version: str = Field(default="v26.0", pattern=r"^v\d+\.\d+$")
     environment: str = Field(default="production",
@@ -107,7 +103,7 @@ def _issues(sku: str, entries: Iterable[Any], severity: Severity, code: str) -> 
     return found
 
 
-class FacebookAdapter(Adapter):
+class FacebookAdapter(Adapter[FacebookConfig]):
     """Meta catalog batch push (items_batch + check_batch_request_status)."""
 
     name: ClassVar[str] = "facebook"
@@ -116,47 +112,38 @@ class FacebookAdapter(Adapter):
         Capability.FILE_FEED | Capability.API_PUSH | Capability.PRICE_QUANTITY
         | Capability.DELETE)
     limits: ClassVar[Limits] = LIMITS
+    api = API
 
     def __init__(self, context: AdapterContext) -> None:
         super().__init__(context)
-        settings = context.settings
-        self.config = (settings if isinstance(settings, FacebookConfig)
-                       else FacebookConfig.model_validate(settings.model_dump()))
         self.id_field, self.price_quantity_fields = _schema_info()
         self._client: CatalogClient | None = None
         if self.config.delivery == "api":
-            self._require_catalog()
+            self.require_api_config()
 
-    def _require_catalog(self) -> None:
+    # --- wiring (the core builds ``self.http`` from these) --------------------------------
+
+    def require_api_config(self) -> None:
+        """ConfigError unless the catalog id is set."""
         if not self.config.catalog_id:
             raise ConfigError("Meta catalog API is not fully configured: set "
                               "channels.facebook.catalog_id in feedsync.toml", [
                 "channels.facebook.catalog_id: required for delivery = 'api'"])
 
-    @property
-    def clock(self) -> Clock:
-        """The HTTP layer's clock (tests pass a FakeClock as ``extras["http_clock"]``)."""
-        clock = self.context.extras.get("http_clock")
-        return clock if isinstance(clock, Clock) else SystemClock()
+    def http_auth(self) -> StaticBearerAuth:
+        """The system-user access token (secret ``access_token``) as a bearer header."""
+        token = self.context.secrets.get("access_token")
+        if token is None or not token.get_secret_value():
+            raise ConfigError("facebook: delivery = 'api' needs the secret access_token "
+                              "(FEEDSYNC_FACEBOOK__ACCESS_TOKEN or [facebook] in "
+                              "secrets.toml): a system-user token with catalog_management")
+        return StaticBearerAuth(token)
 
     @property
     def client(self) -> CatalogClient:
-        """The Graph API client, built on first use (reads the access token)."""
+        """The Graph API batch calls, over the core-built HTTP client."""
         if self._client is None:
-            self._require_catalog()
-            token = self.context.secrets.get("access_token")
-            if token is None or not token.get_secret_value():
-                raise ConfigError("facebook: delivery = 'api' needs the secret access_token "
-                                  "(FEEDSYNC_FACEBOOK__ACCESS_TOKEN or [facebook] in "
-                                  "secrets.toml): a system-user token with catalog_management")
-            base = BaseUrls(production=GRAPH_URL).for_environment(self.config.environment)
-            http = HttpClient(
-                self.name, base_url=base, account=self.context.account,
-                auth=StaticBearerAuth(token), limits=LIMITS.operations,
-                error_table=ERROR_TABLE, hint_hooks=HINT_HOOKS,
-                state_store=SqliteStateStore(self.context.db), clock=self.clock,
-            )
-            self._client = CatalogClient(http, self.config.catalog_id,
+            self._client = CatalogClient(self.http, self.config.catalog_id,
                                          self.config.graph_version)
         return self._client
 

@@ -17,9 +17,9 @@ from typing import Any
 from feedsync.errors import ChannelError
 from feedsync.http import HttpClient, json_body
 
-from .limits import BATCH_STATUS, ITEMS_BATCH
+from .limits import BATCH_STATUS, GRAPH_URL, ITEMS_BATCH
 
-GRAPH_URL = "https://graph.facebook.com"
+__all__ = ["GRAPH_URL", "CatalogClient"]
 
 
 class CatalogClient:

@@ -23,11 +23,12 @@ from typing import Any
 
 import requests
 
-from feedsync.adapter import Limits
+from feedsync.adapter import HttpApi, Limits
 from feedsync.http import (
-    DEFAULT_HINT_HOOKS,
     Action,
+    BaseUrls,
     ErrorTable,
+    HintHook,
     OperationLimit,
     RateHint,
     Rule,
@@ -36,6 +37,9 @@ from feedsync.http import (
 )
 
 from .render import ENVELOPE_BYTES
+
+# https://developers.facebook.com/docs/graph-api/overview (no separate sandbox host).
+GRAPH_URL = "https://graph.facebook.com"
 
 ITEMS_BATCH = "items_batch"
 BATCH_STATUS = "check_batch_request_status"
@@ -112,4 +116,8 @@ def business_usage_hint(response: requests.Response, now: float) -> RateHint | N
     return RateHint(retry_after=minutes * 60, block_until=now + minutes * 60)
 
 
-HINT_HOOKS = (*DEFAULT_HINT_HOOKS, business_usage_hint)
+# Meta's own throttling header; Retry-After and x-ratelimit-reset are read for every channel.
+HINT_HOOKS: tuple[HintHook, ...] = (business_usage_hint,)
+
+API = HttpApi(base_urls=BaseUrls(production=GRAPH_URL), error_table=ERROR_TABLE,
+              hints=HINT_HOOKS)

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from feedsync.errors import ItemRejected
+from feedsync.errors import RenderError
 from feedsync.mapping.record import FieldValue
 
 CHANNEL = "facebook"
@@ -57,7 +57,7 @@ DEFAULT_PRICE_QUANTITY_FIELDS = frozenset({
 })
 
 
-class RenderError(ValueError):
+class FieldError(ValueError):
     """A field value Meta cannot take; ``field`` names it for the per-SKU report."""
 
     def __init__(self, field: str, message: str) -> None:
@@ -73,32 +73,32 @@ def _enum(field: str, value: str) -> str:
     spaced = text.replace("_", " ")  # "in_stock" (Google's spelling) → "in stock"
     if spaced in allowed:
         return spaced
-    raise RenderError(field, f"{value!r} is not one of: {', '.join(sorted(allowed))}")
+    raise FieldError(field, f"{value!r} is not one of: {', '.join(sorted(allowed))}")
 
 
 def check_price(field: str, text: str) -> str:
     """Meta prices are ``"<amount> <ISO 4217>"``, e.g. ``"12.99 USD"``; return it normalised."""
     parts = text.split()
     if len(parts) != 2 or len(parts[1]) != 3 or not parts[1].isalpha():
-        raise RenderError(field, f"{text!r} is not a price like '12.99 USD'")
+        raise FieldError(field, f"{text!r} is not a price like '12.99 USD'")
     try:
         amount = Decimal(parts[0])
     except InvalidOperation:
-        raise RenderError(field, f"{text!r}: {parts[0]!r} is not a number") from None
+        raise FieldError(field, f"{text!r}: {parts[0]!r} is not a number") from None
     if not amount.is_finite() or amount < 0:
-        raise RenderError(field, f"{text!r} is not a non-negative amount")
+        raise FieldError(field, f"{text!r} is not a non-negative amount")
     return f"{parts[0]} {parts[1].upper()}"
 
 
 def _value(field: str, value: FieldValue) -> str | int | list[str]:
     if isinstance(value, list):
         if field in ENUMS or field in PRICE_FIELDS or field in INT_FIELDS:
-            raise RenderError(field, f"takes one value, got {len(value)}")
+            raise FieldError(field, f"takes one value, got {len(value)}")
         return list(value)
     if field in INT_FIELDS:
         text = value.strip()
         if not text.isdigit():
-            raise RenderError(field, f"{value!r} is not a whole number of units")
+            raise FieldError(field, f"{value!r} is not a whole number of units")
         return int(text)
     if field in ENUMS:
         return _enum(field, value)
@@ -127,9 +127,9 @@ def item_data(sku: str, fields: Mapping[str, FieldValue], *, id_field: str = "id
             continue
         try:
             data[name] = _value(name, value)
-        except RenderError as exc:
-            raise ItemRejected(f"{sku}: field {exc.field}: {exc}", channel=CHANNEL,
-                               sku=sku) from None
+        except FieldError as exc:
+            raise RenderError(f"{sku}: field {exc.field}: {exc}", channel=CHANNEL,
+                              sku=sku, field=exc.field) from None
     for name in sorted(set(cleared)):
         if name != id_field and name not in data and (wanted is None or name in wanted):
             data[name] = ""

@@ -18,15 +18,16 @@ run, then one ``products.list`` walk for the rest: :mod:`.readback`) and maps
 ``productStatus`` (destinations, item-level issues) to the SKU's outcome. For a whole-account
 read-back, :meth:`read_status` walks ``products.list``.
 
-The file feed (``delivery = "file"``, :mod:`.feed`) needs none of this: the adapter only builds
-its HTTP client, and asks for the service account, when it first calls the API.
+The file feed (``delivery = "file"``, :mod:`.feed`) needs none of this: the core builds the
+HTTP client (from :data:`.limits.API`, :meth:`GoogleAdapter.http_auth` and
+:meth:`GoogleAdapter.require_api_config`), and reads the service account, only when the adapter
+first calls the API.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pydantic import Field, model_validator
@@ -36,6 +37,7 @@ from feedsync.adapter import (
     Adapter,
     AdapterConfig,
     AdapterContext,
+    ApiConfig,
     Batch,
     Capability,
     ItemOutcome,
@@ -46,13 +48,14 @@ from feedsync.adapter import (
     Submission,
     SubmissionState,
 )
+from feedsync.clock import from_timestamp, parse_iso
 from feedsync.errors import ConfigError, ItemRejected
-from feedsync.http import BaseUrls, Clock, HttpClient, SqliteStateStore, SystemClock
+from feedsync.http import HttpAuth
 from feedsync.models import Issue, Severity
 
 from .auth import service_account_auth
-from .client import BASE_URL, GoogleRejection, MerchantClient
-from .limits import ERROR_TABLE, LIMITS, UPDATES_PER_PRODUCT_PER_DAY, WRITE
+from .client import GoogleRejection, MerchantClient
+from .limits import API, LIMITS, UPDATES_PER_PRODUCT_PER_DAY, WRITE
 from .readback import StatusReader
 from .render import (
     Target,
@@ -73,9 +76,12 @@ DEFERRED = "deferred_daily_update_limit"
 CLOCK_SKEW = 60.0
 
 
-class GoogleConfig(AdapterConfig):
+class GoogleConfig(ApiConfig):
     """``[channels.google]``: file feed keys are common; these are for ``delivery = "api"``."""
 
+    # Checked for an enabled channel before any command runs (feedsync.config_channels).
+    REQUIRED_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "api": ("merchant_id", "data_source", "feed_label")}
     merchant_id: str = Field(default="", description="Merchant Center account id (digits)")
     data_source: str = Field(default="", description="API data source id, or its full name "
                              "accounts/{account}/dataSources/{datasource}")
@@ -83,8 +89,6 @@ class GoogleConfig(AdapterConfig):
     # "The maximum allowed characters are 20, and the supported characters are A-Z, 0-9,
     # hyphen, and underscore" (ProductInput.feedLabel).
     feed_label: str = Field(default="", pattern=r"^[A-Z0-9_-]{0,20}$")
-    environment: str = Field(default="production",
-                             description="'production' or an http(s) URL (tests, emulator)")
     settle_seconds: float = Field(default=300.0, ge=0,
                                   description="wait after an insert before reading its status")
     status_timeout_hours: float = Field(default=48.0, gt=0,
@@ -125,7 +129,7 @@ def _id_field() -> str:
     return SCHEMA.id_field
 
 
-class GoogleAdapter(Adapter):
+class GoogleAdapter(Adapter[GoogleConfig]):
     """Merchant API v1 push: insert/delete product inputs, read product status back."""
 
     name: ClassVar[str] = "google"
@@ -133,12 +137,10 @@ class GoogleAdapter(Adapter):
     capabilities: ClassVar[Capability] = (
         Capability.FILE_FEED | Capability.API_PUSH | Capability.DELETE | Capability.FETCH_LIVE)
     limits: ClassVar[Limits] = LIMITS
+    api = API
 
     def __init__(self, context: AdapterContext) -> None:
         super().__init__(context)
-        settings = context.settings
-        self.config = (settings if isinstance(settings, GoogleConfig)
-                       else GoogleConfig.model_validate(settings.model_dump()))
         self.id_field = _id_field()
         self._target: Target | None = None
         self._client: MerchantClient | None = None
@@ -147,7 +149,15 @@ class GoogleAdapter(Adapter):
             # A missing setting stops the channel here, not once per SKU while rendering.
             self._target = self.config.target()
 
-    # --- wiring ---------------------------------------------------------------------------
+    # --- wiring (the core builds ``self.http`` from these) --------------------------------
+
+    def require_api_config(self) -> None:
+        """ConfigError naming every key the Merchant API needs and the config lacks."""
+        self.config.target()
+
+    def http_auth(self) -> HttpAuth:
+        """The service account's OAuth token (secret ``service_account_file``)."""
+        return service_account_auth(self.context.secrets)
 
     @property
     def target(self) -> Target:
@@ -157,23 +167,10 @@ class GoogleAdapter(Adapter):
         return self._target
 
     @property
-    def clock(self) -> Clock:
-        """The HTTP layer's clock (tests pass a FakeClock as ``extras["http_clock"]``)."""
-        clock = self.context.extras.get("http_clock")
-        return clock if isinstance(clock, Clock) else SystemClock()
-
-    @property
     def client(self) -> MerchantClient:
-        """The Merchant API client, built on first use (reads the service account)."""
+        """The Merchant API calls, over the core-built HTTP client."""
         if self._client is None:
-            base = BaseUrls(production=BASE_URL).for_environment(self.config.environment)
-            http = HttpClient(
-                self.name, base_url=base, account=self.context.account,
-                auth=service_account_auth(self.context.secrets), limits=LIMITS.operations,
-                error_table=ERROR_TABLE, state_store=SqliteStateStore(self.context.db),
-                clock=self.clock,
-            )
-            self._client = MerchantClient(http, self.target)
+            self._client = MerchantClient(self.http, self.target)
         return self._client
 
     @property
@@ -213,8 +210,7 @@ class GoogleAdapter(Adapter):
     def _deferred(self, sku: str, key: str) -> ItemOutcome:
         budget = self.client.http.key_budget(WRITE)
         frees = budget.frees_at(key)
-        when = (f"; capacity frees up at {datetime.fromtimestamp(frees, UTC).isoformat()}"
-                if frees else "")
+        when = f"; capacity frees up at {from_timestamp(frees).isoformat()}" if frees else ""
         message = (f"not sent: Google allows {UPDATES_PER_PRODUCT_PER_DAY} updates per product "
                    f"a day and this product has used them{when}; the next run sends the "
                    f"latest data")
@@ -323,7 +319,7 @@ def _processed_after(product: Mapping[str, Any], sent_at: float) -> bool:
     if not stamp:
         return False
     try:
-        moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        moment = parse_iso(str(stamp))
     except ValueError:
         return False
     return moment.timestamp() >= sent_at - CLOCK_SKEW

@@ -21,10 +21,10 @@ import requests
 from feedsync.errors import ChannelError, ItemRejected
 from feedsync.http import HttpClient, TokenPaginator, json_body
 
-from .limits import PAGE_SIZE, READ, WRITE
+from .limits import BASE_URL, PAGE_SIZE, READ, WRITE
 from .render import Target, encode, resource_segment
 
-BASE_URL = "https://merchantapi.googleapis.com"
+__all__ = ["BASE_URL", "GoogleRejection", "MerchantClient"]
 
 
 class GoogleRejection(ItemRejected):

@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import requests
 
-from feedsync.adapter import Limits
-from feedsync.http import Action, ErrorTable, OperationLimit, Rule, json_body
+from feedsync.adapter import HttpApi, Limits
+from feedsync.http import Action, BaseUrls, ErrorTable, OperationLimit, Rule, json_body
+
+# https://developers.google.com/merchant/api/reference/rest (no sandbox: use a test account).
+BASE_URL = "https://merchantapi.googleapis.com"
 
 # Operation names used with HttpClient.request(operation=...).
 WRITE = "productInputs.write"  # insert and delete: both are "updates" of the product
@@ -69,3 +72,6 @@ GOOGLE_RULES: tuple[Rule, ...] = (
 )
 
 ERROR_TABLE = ErrorTable().extend(GOOGLE_RULES, code_of=google_error_code)
+
+# Google sends no rate-limit headers beyond Retry-After (read for every channel): no hints.
+API = HttpApi(base_urls=BaseUrls(production=BASE_URL), error_table=ERROR_TABLE)

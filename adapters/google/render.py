@@ -14,7 +14,7 @@ the Merchant API accepts for "any attribute of the data specification"; so a map
 field before this module learns its typed shape, and nothing the merchant mapped is dropped.
 
 A value that cannot be converted (an unknown enumeration value, a malformed price) raises
-:class:`~feedsync.errors.ItemRejected` naming the SKU, the field and the value: that SKU is
+:class:`~feedsync.errors.RenderError` naming the SKU, the field and the value: that SKU is
 reported and the others carry on.
 """
 
@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from feedsync.errors import ItemRejected
+from feedsync.errors import RenderError
 from feedsync.mapping.record import FieldValue
 
 CHANNEL = "google"
@@ -62,7 +62,7 @@ _ALIASES: dict[str, str] = {
 }
 
 
-class RenderError(ValueError):
+class FieldError(ValueError):
     """A field value the API cannot take; ``field`` names it for the per-SKU report."""
 
     def __init__(self, field: str, message: str) -> None:
@@ -76,7 +76,7 @@ Converter = Callable[[str, FieldValue], Any]
 def _one(field: str, value: FieldValue) -> str:
     if isinstance(value, list):
         if len(value) != 1:
-            raise RenderError(field, f"takes one value, got {len(value)}")
+            raise FieldError(field, f"takes one value, got {len(value)}")
         return value[0]
     return value
 
@@ -98,7 +98,7 @@ def _enum_value(field: str, raw: str, allowed: tuple[str, ...]) -> str:
     key = _ALIASES.get(key, key.replace(" ", "_").replace("-", "_"))
     if key not in allowed:
         choices = ", ".join(a.lower() for a in allowed)
-        raise RenderError(field, f"{raw!r} is not one of: {choices}")
+        raise FieldError(field, f"{raw!r} is not one of: {choices}")
     return key
 
 
@@ -118,14 +118,14 @@ def parse_price(field: str, text: str) -> dict[str, str]:
     """``"12.99 USD"`` → ``{"amountMicros": "12990000", "currencyCode": "USD"}`` (Decimal math)."""
     parts = text.split()
     if len(parts) != 2 or len(parts[1]) != 3 or not parts[1].isalpha():
-        raise RenderError(field, f"{text!r} is not a price like '12.99 USD'")
+        raise FieldError(field, f"{text!r} is not a price like '12.99 USD'")
     try:
         amount = Decimal(parts[0])
     except InvalidOperation:
-        raise RenderError(field, f"{text!r}: {parts[0]!r} is not a number") from None
+        raise FieldError(field, f"{text!r}: {parts[0]!r} is not a number") from None
     micros = amount * MICROS
     if not amount.is_finite() or amount < 0 or micros != micros.to_integral_value():
-        raise RenderError(field, f"{text!r} is not a non-negative amount in at most 6 decimals")
+        raise FieldError(field, f"{text!r} is not a non-negative amount in at most 6 decimals")
     return {"amountMicros": str(int(micros)), "currencyCode": parts[1].upper()}
 
 
@@ -139,7 +139,7 @@ def _bool(field: str, value: FieldValue) -> bool:
         return True
     if text in ("no", "false", "0"):
         return False
-    raise RenderError(field, f"{text!r} is not yes/no")
+    raise FieldError(field, f"{text!r} is not yes/no")
 
 
 def _int64(field: str, value: FieldValue) -> str:
@@ -147,7 +147,7 @@ def _int64(field: str, value: FieldValue) -> str:
     try:
         number = int(text)
     except ValueError:
-        raise RenderError(field, f"{text!r} is not a whole number") from None
+        raise FieldError(field, f"{text!r} is not a whole number") from None
     return str(number)  # int64 travels as a JSON string in Google APIs
 
 
@@ -156,7 +156,7 @@ def _float(field: str, value: FieldValue) -> float:
     try:
         return float(Decimal(text))
     except InvalidOperation:
-        raise RenderError(field, f"{text!r} is not a number") from None
+        raise FieldError(field, f"{text!r} is not a number") from None
 
 
 def rfc3339(field: str, text: str) -> str:
@@ -168,7 +168,7 @@ def rfc3339(field: str, text: str) -> str:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise RenderError(field, f"{text!r} is not an ISO 8601 date or date-time") from None
+        raise FieldError(field, f"{text!r} is not an ISO 8601 date or date-time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -182,7 +182,7 @@ def _interval(field: str, value: FieldValue) -> dict[str, str]:
     text = _one(field, value)
     start, sep, end = text.partition("/")
     if not sep or not start.strip() or not end.strip():
-        raise RenderError(field, f"{text!r} is not a 'start/end' date range")
+        raise FieldError(field, f"{text!r} is not a 'start/end' date range")
     return {"startTime": rfc3339(field, start), "endTime": rfc3339(field, end)}
 
 
@@ -191,10 +191,10 @@ def _measure(units: tuple[str, ...] | None) -> Converter:
         text = _one(field, value)
         parts = text.split()
         if len(parts) != 2:
-            raise RenderError(field, f"{text!r} is not a value with a unit, like '1.5 kg'")
+            raise FieldError(field, f"{text!r} is not a value with a unit, like '1.5 kg'")
         unit = parts[1].lower()
         if units is not None and unit not in units:
-            raise RenderError(field, f"{text!r}: unit must be one of {', '.join(units)}")
+            raise FieldError(field, f"{text!r}: unit must be one of {', '.join(units)}")
         return {"value": _float(field, parts[0]), "unit": unit}
     return convert
 
@@ -204,7 +204,7 @@ def _details(field: str, value: FieldValue) -> list[dict[str, str]]:
     for item in _many(value):
         section, attribute, detail = [*item.split(":", 2), "", ""][:3]
         if not attribute or not detail:
-            raise RenderError(field, f"{item!r} is not 'section:attribute:value'")
+            raise FieldError(field, f"{item!r} is not 'section:attribute:value'")
         entry = {"attributeName": attribute.strip(), "attributeValue": detail.strip()}
         if section.strip():
             entry["sectionName"] = section.strip()
@@ -327,7 +327,7 @@ def product_input(sku: str, fields: Mapping[str, FieldValue], target: Target,
                   id_field: str = "id") -> dict[str, Any]:
     """A record's fields → the ``ProductInput`` body of ``productInputs.insert``.
 
-    Raises :class:`ItemRejected` (channel ``google``, the SKU, the field in the message) when a
+    Raises :class:`RenderError` (channel ``google``, the SKU, the field in the message) when a
     value cannot be converted.
     """
     offer_id = fields.get(id_field) or sku
@@ -342,11 +342,16 @@ def product_input(sku: str, fields: Mapping[str, FieldValue], target: Target,
             continue
         try:
             attributes[attr.api] = attr.convert(name, value)
-        except RenderError as exc:
-            raise ItemRejected(f"{sku}: field {exc.field}: {exc}", channel=CHANNEL,
-                               sku=sku) from None
+        except FieldError as exc:
+            raise RenderError(f"{sku}: field {exc.field}: {exc}", channel=CHANNEL,
+                              sku=sku, field=exc.field) from None
+    try:
+        offer = _one(id_field, offer_id)
+    except FieldError as exc:
+        raise RenderError(f"{sku}: field {exc.field}: {exc}", channel=CHANNEL, sku=sku,
+                          field=exc.field) from None
     body: dict[str, Any] = {
-        "offerId": _one(id_field, offer_id),
+        "offerId": offer,
         "contentLanguage": target.content_language,
         "feedLabel": target.feed_label,
     }

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+from feedsync.adapter_factory import adapter_settings
 from feedsync.catalog import Catalog
 from feedsync.config import Workspace
 from feedsync.errors import ConfigError, UsageError
@@ -60,12 +61,12 @@ def default_target(workspace: Workspace, channel: str, fmt: FeedFormat, compress
 
 
 def feed_info(workspace: Workspace, channel: str) -> FeedInfo:
-    """Feed-level metadata: the workspace's name and the channel's settings; the link is taken
-    from the first item."""
+    """Feed-level metadata: the workspace's name and the channel's settings (validated once with
+    its adapter's ``Config``); the link is taken from the first item."""
     name = workspace.settings.workspace.name
     return FeedInfo(channel=channel, title=name,
                     description=f"{name}: product feed for {channel}",
-                    settings=workspace.channel(channel))
+                    settings=adapter_settings(workspace, channel))
 
 
 def build_channel_feed(

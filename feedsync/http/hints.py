@@ -3,7 +3,10 @@
 A hint hook reads one response and returns a :class:`RateHint`. The client applies the hints of
 every response: ``retry_after`` is how long to wait before retrying this request, ``block_until``
 holds back the operation's bucket, ``rate`` replaces the documented rate for the operation.
-Adapters add hooks for their own headers (e.g. Walmart's ``x-next-replenishment-time``).
+The standard headers (``Retry-After``, ``x-ratelimit-reset``) are read for every channel
+(:data:`DEFAULT_HINT_HOOKS`); a channel's own headers are read by hooks it declares in its
+``limits.py`` (``HttpApi(hints=...)``), e.g. Amazon's ``x-amzn-RateLimit-Limit`` or Walmart's
+``x-next-replenishment-time``.
 """
 
 from __future__ import annotations
@@ -86,27 +89,33 @@ def ratelimit_reset_hint(response: requests.Response, now: float) -> RateHint | 
     return RateHint(retry_after=until - now, block_until=until)
 
 
-def amazon_rate_limit_hint(response: requests.Response, now: float) -> RateHint | None:
-    """Amazon SP-API ``x-amzn-RateLimit-Limit``: the operation's rate in requests per second.
+def rate_header_hint(header: str) -> HintHook:
+    """A hook for a header that states the operation's rate in requests per second.
 
-    https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits
+    A channel declares it in its ``limits.py`` (Amazon: ``rate_header_hint(
+    "x-amzn-RateLimit-Limit")``); values that are not a positive finite number are ignored.
     """
-    value = response.headers.get("x-amzn-RateLimit-Limit")
-    if value is None:
-        return None
-    try:
-        rate = float(value)
-    except ValueError:
-        return None
-    if not (rate > 0 and math.isfinite(rate)):
-        return None
-    return RateHint(rate=rate)
+
+    def hint(response: requests.Response, now: float) -> RateHint | None:
+        value = response.headers.get(header)
+        if value is None:
+            return None
+        try:
+            rate = float(value)
+        except ValueError:
+            return None
+        if not (rate > 0 and math.isfinite(rate)):
+            return None
+        return RateHint(rate=rate)
+
+    hint.__name__ = f"rate_header_hint({header!r})"
+    return hint
 
 
+# Read on every channel's responses; a channel's own headers are hooks in its limits.py.
 DEFAULT_HINT_HOOKS: tuple[HintHook, ...] = (
     retry_after_hint,
     ratelimit_reset_hint,
-    amazon_rate_limit_hint,
 )
 
 

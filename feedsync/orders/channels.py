@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlite_utils
-from pydantic import ValidationError
 
-from feedsync.adapter import Adapter, AdapterContext, Capability
-from feedsync.config import CONFIG_FILE, Workspace
-from feedsync.errors import ConfigError, FeedsyncError
+from feedsync.adapter import Adapter, Capability
+from feedsync.adapter_factory import open_adapter as open_channel_adapter
+from feedsync.clock import utc_now as utcnow
+from feedsync.config import Workspace
+from feedsync.errors import FeedsyncError
 from feedsync.registry import adapter_class
 
+__all__ = ["AdapterFactory", "adapter_factory", "channel_capabilities", "channels_with",
+           "open_adapter", "utcnow"]
+
 AdapterFactory = Callable[[str], Adapter]
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC."""
-    return datetime.now(UTC)
 
 
 def channel_capabilities(workspace: Workspace, channel: str) -> Capability:
@@ -31,24 +30,10 @@ def open_adapter(workspace: Workspace, db: sqlite_utils.Database, channel: str,
                  clock: Callable[[], datetime] = utcnow) -> Adapter:
     """An adapter instance for ``channel`` configured from ``[channels.<channel>]``.
 
-    Raises ConfigError naming the file and key when the channel's settings do not validate.
+    Raises ConfigError naming the file and key when the channel's settings do not validate
+    (the core's :func:`feedsync.sync.channels.open_adapter` validates them once).
     """
-    settings = workspace.channel(channel)
-    cls = adapter_class(channel, settings.adapter)
-    try:
-        config = cls.Config.model_validate(settings.model_dump())
-    except ValidationError as exc:
-        problems = [
-            f"{workspace.root / CONFIG_FILE}: channels.{channel}."
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-            for err in exc.errors()
-        ]
-        raise ConfigError(f"channel {channel!r} is misconfigured", problems) from None
-    context = AdapterContext(
-        workspace=workspace, settings=config, secrets=workspace.secrets(channel), db=db,
-        clock=clock, account=settings.account,
-    )
-    return cls(context)
+    return open_channel_adapter(workspace, db, channel, clock=clock)
 
 
 def adapter_factory(workspace: Workspace, db: sqlite_utils.Database,

@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import ValidationError
-
-from feedsync.adapter import Adapter, AdapterConfig, AdapterContext, Capability
-from feedsync.errors import ConfigError
+from feedsync.adapter import Adapter, Capability
+from feedsync.adapter_factory import adapter_settings, open_adapter
+from feedsync.clock import utc_now
 from feedsync.mapping.record import MappedRecord
 from feedsync.mapping.schema import ChannelSchema
 from feedsync.registry import adapter_class
@@ -28,15 +27,11 @@ if TYPE_CHECKING:
     from feedsync.catalog import Catalog
     from feedsync.config import Workspace
 
+# What the sync engine calls for "now": a feedsync.clock.Clock or any Callable[[], datetime].
 Clock = Callable[[], datetime]
 
-# Keys of [channels.<name>] that belong to the core rather than to the adapter's Config.
-CORE_KEYS = ("guardrails",)
-
-
-def utc_now() -> datetime:
-    """The default clock: timezone-aware UTC now."""
-    return datetime.now(UTC)
+__all__ = ["ChannelBinding", "Mapper", "adapter_settings", "bind_channel", "load_mapper",
+           "open_adapter", "render_version", "utc_now"]
 
 
 class Mapper(Protocol):
@@ -112,31 +107,10 @@ class ChannelBinding:
             if self.adapter_cls is None:
                 self.adapter_cls = adapter_class(
                     self.name, self.workspace.channel(self.name).adapter)
-            self._adapter = self.adapter_cls(self._context(self.adapter_cls))
+            self._adapter = open_adapter(self.workspace, self.db, self.name,
+                                         cls=self.adapter_cls, clock=self.clock,
+                                         extras=self.extras)
         return self._adapter
-
-    def _context(self, cls: type[Adapter]) -> AdapterContext:
-        raw = self.workspace.channel(self.name).model_dump()
-        for key in CORE_KEYS:
-            raw.pop(key, None)
-        config_cls: type[AdapterConfig] = cls.Config
-        try:
-            settings = config_cls.model_validate(raw)
-        except ValidationError as exc:
-            source = self.workspace.config_path
-            problems = [
-                f"{source}: channels.{self.name}."
-                + ".".join(str(p) for p in err["loc"])
-                + (": unknown key" if err["type"] == "extra_forbidden" else f": {err['msg']}")
-                for err in exc.errors()
-            ]
-            raise ConfigError(f"{source}: invalid settings for channel {self.name!r}",
-                              problems) from None
-        return AdapterContext(
-            workspace=self.workspace, settings=settings,
-            secrets=self.workspace.secrets(self.name), db=self.db, clock=self.clock,
-            account=self.account, extras=dict(self.extras),
-        )
 
 
 def bind_channel(

@@ -40,6 +40,7 @@ from feedsync.errors import (
     ConfigError,
     FeedsyncError,
     ItemRejected,
+    RenderError,
     TransientError,
 )
 from feedsync.models import Issue, Severity
@@ -104,6 +105,9 @@ def push_channel(binding: ChannelBinding, catalog: Catalog, options: PushOptions
         pusher.stop(Outcome.PARTIAL, exc, "budget used up, the rest is deferred to the next run")
     except TransientError as exc:
         pusher.stop(Outcome.TRANSIENT, exc, "the next run continues")
+    except RenderBug as exc:  # not bad data: the adapter's code failed, say so loudly
+        log.info("%s: rendering SKU %s failed", binding.name, exc.sku, exc_info=exc.error)
+        pusher.stop(Outcome.ERROR, exc)
     except FeedsyncError as exc:
         pusher.stop(Outcome.ERROR, exc)
     except Exception as exc:  # a bug or a malformed answer: stop this channel, not the run
@@ -111,6 +115,18 @@ def push_channel(binding: ChannelBinding, catalog: Catalog, options: PushOptions
         pusher.stop(Outcome.ERROR, exc)
     pusher.finish()
     return result
+
+
+class RenderBug(FeedsyncError):
+    """``render_item`` raised something other than :class:`RenderError`: a bug in the adapter,
+    not a data problem of the SKU, so the channel stops (traceback in the log with -v)."""
+
+    def __init__(self, channel: str, sku: str, error: BaseException) -> None:
+        self.sku = sku
+        self.error = error
+        super().__init__(f"the {channel} adapter failed while rendering SKU {sku!r} "
+                         f"({type(error).__name__}: {error}); this is a bug in the adapter, "
+                         f"not a problem of the SKU's data: run with -v for the traceback")
 
 
 class _Pusher:
@@ -172,9 +188,13 @@ class _Pusher:
             except ItemTooLarge as exc:
                 self._reject_locally(row, "item_too_large", str(exc))
                 continue
-            except Exception as exc:  # one SKU that cannot be rendered never blocks the rest
-                self._reject_locally(row, "render_failed", f"could not render: {exc}")
+            except RenderError as exc:  # one SKU that cannot be rendered never blocks the rest
+                self._reject_locally(row, "render_failed", f"could not render: {exc.message}")
                 continue
+            except FeedsyncError:  # a deliberate error (config, auth …): handled as such
+                raise
+            except Exception as exc:
+                raise RenderBug(self.b.name, row.sku, exc) from exc
             yield from full
         yield from batcher.flush()
 

@@ -41,6 +41,7 @@ from typing import Any, ClassVar, Protocol
 
 from feedsync.adapter import Action, Adapter, AdapterConfig, Batch, Capability, PlannedChange
 from feedsync.catalog import Catalog, open_catalog
+from feedsync.clock import FakeClock
 from feedsync.config import Workspace, parse_settings
 from feedsync.mapping.record import MappedRecord
 from feedsync.mapping.schema import ChannelSchema
@@ -56,10 +57,15 @@ FIXED_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
 class ChannelDouble(Protocol):
-    """What a contract test needs from the stand-in for a marketplace."""
+    """What a contract test needs from the stand-in for a marketplace.
+
+    A double may also have a ``clock`` attribute (a :class:`feedsync.clock.FakeClock`): the
+    adapter then runs on it (its HTTP waits and its "now"); otherwise the suite gives it one
+    that starts at :data:`FIXED_NOW`.
+    """
 
     def context_extras(self) -> dict[str, Any]:
-        """Entries for ``AdapterContext.extras`` (a base URL, a fake clock, the fake itself)."""
+        """Entries for ``AdapterContext.extras`` (usually none; the fake itself for a fake)."""
         ...
 
     def reject(self, skus: Collection[str]) -> None:
@@ -112,9 +118,12 @@ class ContractEnv:
         return self.adapter_class.name
 
     def bind(self, adapter_class: type[Adapter] | None = None) -> ChannelBinding:
+        extras = dict(self.double.context_extras())
+        # "http_clock" in extras is how doubles handed their clock before feedsync.clock.
+        clock = getattr(self.double, "clock", None) or extras.pop("http_clock", None)
         return bind_channel(self.workspace, self.catalog.db, self.channel, mapper=self.mapper,
-                            adapter_cls=adapter_class or self.adapter_class,
-                            extras=self.double.context_extras(), clock=lambda: FIXED_NOW)
+                            adapter_cls=adapter_class or self.adapter_class, extras=extras,
+                            clock=clock or FakeClock(FIXED_NOW))
 
     def push(self, adapter_class: type[Adapter] | None = None, **options: Any) -> StepResult:
         opts = PushOptions(wait=self.wait, sleep=self.time.sleep,

@@ -8,14 +8,16 @@ EXPECTED = {
     "ANY_OPERATION", "DEFAULT_HINT_HOOKS", "DEFAULT_RULES", "IDEMPOTENT_METHODS", "NO_RETRY",
     "USER_AGENT", "Action", "ApiKeyAuth", "AuthChain", "BaseUrls", "CircuitBreaker",
     "ClientCredentialsAuth", "Clock", "CursorPaginator", "Deferral", "ErrorTable", "FakeClock",
-    "HttpAuth", "HttpClient", "JsonLinkPaginator", "LinkHeaderPaginator", "MemoryStateStore",
+    "HintHook", "HttpAuth", "HttpClient", "JsonLinkPaginator", "LinkHeaderPaginator",
+    "MemoryStateStore",
     "OAuth2GrantAuth", "OAuth2RefreshTokenAuth", "OffsetPaginator", "OperationLimit",
     "PageRequest", "Paginator",
     "RateHint", "RedactingFilter", "Resolution", "RetryPolicy", "RollingBudget", "Rule",
     "SqliteStateStore", "StateStore", "StaticBearerAuth", "SystemClock", "Timeouts",
-    "TokenBucket", "TokenPaginator", "amazon_rate_limit_hint", "build_session",
+    "TokenBucket", "TokenPaginator", "build_session",
     "default_error_code", "dig", "json_body", "never_sent", "parse_retry_after",
-    "ratelimit_reset_hint", "retry_after_hint", "rules_for_codes", "safe_headers", "safe_url",
+    "rate_header_hint", "ratelimit_reset_hint", "retry_after_hint", "rules_for_codes",
+    "safe_headers", "safe_url",
 }
 
 

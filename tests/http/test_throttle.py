@@ -12,12 +12,14 @@ from hypothesis import strategies as st
 
 from feedsync.errors import BudgetExhausted, TransientError
 from feedsync.http import (
+    DEFAULT_HINT_HOOKS,
     NO_RETRY,
     FakeClock,
     MemoryStateStore,
     OperationLimit,
     SqliteStateStore,
     TokenBucket,
+    rate_header_hint,
 )
 from feedsync.http.store import BucketKey
 
@@ -97,16 +99,29 @@ def test_bucket_state_is_in_the_database(db: sqlite_utils.Database,
     assert row["tokens"] == pytest.approx(19.0)
 
 
-def test_rate_learned_from_amazon_header(rsps: responses.RequestsMock, clock: FakeClock,
-                                         make_client: MakeClient) -> None:
+def test_rate_learned_from_a_declared_rate_header(rsps: responses.RequestsMock,
+                                                  clock: FakeClock,
+                                                  make_client: MakeClient) -> None:
     rsps.get(URL, json={}, headers={"x-amzn-RateLimit-Limit": "0.5"})
     limit = OperationLimit("getOrder", rate_per_second=0.0167, burst=1)
-    client = make_client(limits=[limit])
+    hooks = (*DEFAULT_HINT_HOOKS, rate_header_hint("x-amzn-RateLimit-Limit"))
+    client = make_client(limits=[limit], hint_hooks=hooks)
     client.get("/orders", operation="getOrder")
     client.get("/orders", operation="getOrder")
     assert clock.sleeps == [pytest.approx(2.0)]  # 1 / 0.5, not 1 / 0.0167
     bucket = client.throttle.bucket("getOrder")
     assert bucket is not None and bucket.rate == 0.5
+
+
+def test_channel_rate_headers_are_not_read_by_default(rsps: responses.RequestsMock,
+                                                      make_client: MakeClient) -> None:
+    """A channel's own header (Amazon's) is read only where that channel declares the hook."""
+    rsps.get(URL, json={}, headers={"x-amzn-RateLimit-Limit": "0.5"})
+    limit = OperationLimit("getOrder", rate_per_second=0.0167, burst=1)
+    client = make_client(limits=[limit])
+    client.get("/orders", operation="getOrder")
+    bucket = client.throttle.bucket("getOrder")
+    assert bucket is not None and bucket.rate == 0.0167
 
 
 def test_retry_after_holds_back_the_operation(rsps: responses.RequestsMock, clock: FakeClock,

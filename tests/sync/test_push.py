@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import pytest
 
 from feedsync.adapter import Action, Batch, PlannedChange, RenderedItem, Submission
-from feedsync.errors import ItemRejected
+from feedsync.errors import ItemRejected, RenderError
 from feedsync.sync.runs import Outcome
 from feedsync.sync.status import rejected_listings, workspace_status
 from feedsync.testing import FakeAdapter, FakeChannel, SimulatedCrash
@@ -142,7 +142,14 @@ def test_refused_credentials_need_a_human(env: SyncEnv) -> None:
 class _Fragile(FakeAdapter):
     def render_item(self, change: PlannedChange) -> RenderedItem:
         if change.sku == "SKU-001":
-            raise ValueError("price has no currency")
+            raise RenderError("price has no currency", channel="fake", sku=change.sku)
+        return super().render_item(change)
+
+
+class _Buggy(FakeAdapter):
+    def render_item(self, change: PlannedChange) -> RenderedItem:
+        if change.sku == "SKU-001":
+            return None + 1  # type: ignore[operator]  # a bug, not bad data
         return super().render_item(change)
 
 
@@ -155,6 +162,24 @@ def test_one_sku_that_cannot_be_rendered_never_blocks_the_others(env: SyncEnv) -
     assert issue["code"] == "render_failed" and "price has no currency" in issue["message"]
     env.adapter_cls = FakeAdapter
     assert env.push().counts["accepted"] == 1
+
+
+def test_a_render_bug_is_loud_and_never_reported_as_bad_data(
+        env: SyncEnv, caplog: pytest.LogCaptureFixture) -> None:
+    """Only RenderError is a SKU's data problem; a TypeError in an adapter stops the channel
+    with a one-line error naming the SKU, and the traceback is logged (shown with -v)."""
+    env.adapter_cls = _Buggy
+    env.add_many(3)
+    with caplog.at_level("INFO", logger="feedsync"):
+        result = env.push()
+    assert result.outcome is Outcome.ERROR
+    assert "SKU-001" in result.message and "TypeError" in result.message
+    assert "bug in the adapter" in result.message and "\n" not in result.message
+    assert any(r.exc_info and r.exc_info[0] is TypeError for r in caplog.records)
+    assert env.listing("SKU-001") is None or not any(
+        i["code"] == "render_failed" for i in env.listing("SKU-001")["issues"])
+    env.adapter_cls = FakeAdapter  # nothing was lost: the next run sends every SKU
+    assert env.push().counts["accepted"] == 3
 
 
 def test_dry_run_shows_the_batches_and_sends_nothing(env: SyncEnv) -> None:

@@ -68,9 +68,9 @@ class SellingPartnerDouble:
     # --- ChannelDouble ----------------------------------------------------------------------
 
     def context_extras(self) -> dict[str, Any]:
-        """The HTTP layer's clock: throttle and retry waits are instant and time stays
-        consistent across the pushes of one test."""
-        return {"http_clock": self.clock}
+        """Nothing: the adapter runs on ``self.clock`` (throttle and retry waits are instant
+        and time stays consistent across the pushes of one test)."""
+        return {}
 
     def reject(self, skus: Collection[str]) -> None:
         """From now on these SKUs get an ERROR issue (feeds) or status INVALID (patches)."""

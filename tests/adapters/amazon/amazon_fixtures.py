@@ -13,7 +13,7 @@ from feedsync.adapters.amazon.config import ENDPOINTS, LWA_TOKEN_URL, AmazonConf
 from pydantic import SecretStr
 
 from feedsync.adapter import AdapterContext
-from feedsync.http import FakeClock, MemoryStateStore
+from feedsync.http import FakeClock
 
 BASE = ENDPOINTS["NA"]
 SELLER = "A1SELLERID"
@@ -30,13 +30,12 @@ NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 def make_adapter(**overrides: Any) -> tuple[AmazonAdapter, FakeClock]:
     """An adapter with a fake HTTP clock and in-memory HTTP state."""
-    clock = FakeClock()
+    clock = FakeClock(start=NOW)
     settings = AmazonConfig(enabled=True, delivery="api", seller_id=SELLER,
                             marketplace_ids=[MARKETPLACE], **overrides)
+    # No database: the core keeps the HTTP state (buckets, tokens) in memory.
     context = AdapterContext(workspace=None, settings=settings, secrets=SECRETS,  # type: ignore[arg-type]
-                             db=None, clock=lambda: NOW,  # type: ignore[arg-type]
-                             extras={"http_clock": clock,
-                                     "http_state_store": MemoryStateStore()})
+                             db=None, clock=clock)
     return AmazonAdapter(context), clock
 
 

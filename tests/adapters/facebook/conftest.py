@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +52,7 @@ def make_adapter(tmp_path: Path, clock: FakeClock) -> Callable[..., FacebookAdap
             workspace=Workspace(root=tmp_path, settings=Settings()),
             settings=FacebookConfig.model_validate(values),
             secrets={"access_token": SecretStr(TOKEN)} if secrets is None else secrets,
-            db=db, clock=lambda: datetime.fromtimestamp(clock.time(), UTC),
-            extras={"http_clock": clock})
+            db=db, clock=clock)
         return FacebookAdapter(context)
 
     return build

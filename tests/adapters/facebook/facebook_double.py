@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 import responses
 
+from feedsync.clock import FakeClock
+
 HOST = "https://graph.facebook.com"
 
 Reply = tuple[int, dict[str, str], str]
@@ -40,14 +42,13 @@ class CatalogApiDouble:
         self.requests: list[tuple[str, str]] = []
         self.jobs: dict[str, dict[str, Any]] = {}
         self._mock: responses.RequestsMock | None = None
+        self.clock = FakeClock(start=1_800_000_000.0)
 
     # --- ChannelDouble ----------------------------------------------------------------------
 
     def context_extras(self) -> dict[str, Any]:
-        """A fake clock for the HTTP layer (sleeps are instant)."""
-        from feedsync.http import FakeClock
-
-        return {"http_clock": FakeClock(start=1_800_000_000.0)}
+        """Nothing: the adapter runs on ``self.clock`` (sleeps are instant)."""
+        return {}
 
     def reject(self, skus: Collection[str]) -> None:
         """Report these retailer ids as failed in the batch status."""

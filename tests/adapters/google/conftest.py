@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +78,7 @@ def make_adapter(tmp_path: Path, service_account: Path, clock: FakeClock
         context = AdapterContext(
             workspace=workspace, settings=config,
             secrets={"service_account_file": SecretStr(str(service_account))}, db=db,
-            clock=lambda: datetime.fromtimestamp(clock.time(), UTC),
-            extras={"http_clock": clock})
+            clock=clock)
         return GoogleAdapter(context)
 
     return build

@@ -58,8 +58,8 @@ class MerchantApiDouble:
     # --- ChannelDouble ----------------------------------------------------------------------
 
     def context_extras(self) -> dict[str, Any]:
-        """The adapter's HTTP clock (sleeps are instant)."""
-        return {"http_clock": self.clock}
+        """Nothing: the adapter runs on ``self.clock`` (sleeps are instant)."""
+        return {}
 
     def reject(self, skus: Collection[str]) -> None:
         """Refuse inserts of these offer ids with 400 INVALID_ARGUMENT."""
