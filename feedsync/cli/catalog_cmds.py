@@ -188,7 +188,13 @@ def _output(out: Path | None) -> Iterator[TextIO]:
               help="Write to this file (default: standard output).")
 @pass_app
 def export(app: AppContext, fmt: str, out: Path | None) -> None:
-    """Write the catalog in the native format; it imports back unchanged."""
+    """Write the catalog in the native format; it imports back unchanged.
+
+    With --json the catalog must go to a file (--out): standard output carries the one JSON
+    object describing the export."""
+    if out is None and app.json_output:
+        raise UsageError("with --json, standard output carries one JSON object: write the "
+                         "catalog to a file with --out FILE")
     with _output(out) as handle:
         result = write_export(app.catalog, handle, fmt)
     note = ""

@@ -11,11 +11,14 @@ from typing import Any
 import click
 
 from feedsync.cli.context import AppContext, dumps_json, pass_app
+from feedsync.cli.moments import FORMS, parse_moment
 from feedsync.errors import ExitCode, FeedsyncError, GuardrailError, UsageError
 from feedsync.feeds.build import FeedResult
 from feedsync.feeds.channel import build_channel_feed
 from feedsync.mapping.record import MappedRecord
+from feedsync.sync.feedruns import feed_error_step, feed_step
 from feedsync.sync.lock import WorkspaceLock, lock_path
+from feedsync.sync.runs import RunJournal
 
 
 @click.group()
@@ -24,13 +27,7 @@ def feed() -> None:
 
 
 def _parse_as_of(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--as-of {value!r} is not an ISO 8601 date or time") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime.now(UTC) if value is None else parse_moment(value, "--as-of")
 
 
 def _channels(app: AppContext, names: tuple[str, ...], all_channels: bool) -> list[str]:
@@ -86,8 +83,14 @@ def _describe(result: FeedResult) -> str:
         if result.gate.forced:
             line += f"\n  forced past the publish gate: {result.gate.reason}"
     else:
-        line = (f"{head}NOT published: {result.gate.reason}; {result.path} is unchanged "
-                f"({counts}). Check 'feedsync validate {result.channel}', then rerun with "
+        kept = result.gate.previous
+        if result.previous_source == "none":
+            keeps = "no file was written (none was published before)"
+        else:
+            keeps = f"{result.path} is unchanged" + (
+                f" and still holds {kept} items" if kept is not None else "")
+        line = (f"{head}NOT published: {result.gate.reason}; {keeps}. The new feed had "
+                f"{counts}. Check 'feedsync validate {result.channel}', then rerun with "
                 "--force if this is intended.")
     for kind, note in result.notes.as_dict().items():
         line += f"\n  note: {kind.replace('_', ' ')}: {note['count']} value(s)"
@@ -111,9 +114,8 @@ def _describe(result: FeedResult) -> str:
               help="Publish even when the publish gate refuses (an empty feed, or more items "
                    "gone than [channels.<name>.guardrails] max_feed_drop_share allows, "
                    "default 30 %).")
-@click.option("--as-of", metavar="DATETIME",
-              help="Evaluate sale dates at this ISO 8601 time instead of now (reproducible "
-                   "builds).")
+@click.option("--as-of", metavar="WHEN",
+              help=f"Evaluate sale dates at WHEN instead of now (reproducible builds): {FORMS}.")
 @click.option("--strict", is_flag=True,
               help="Exit 3 (partial) when any SKU was left out for errors.")
 @pass_app
@@ -136,6 +138,9 @@ def build(app: AppContext, channels: tuple[str, ...], all_channels: bool, out: P
     # The workspace's run lock: two cron jobs never build (or push) at once; a busy lock exits
     # 75 (try later). `feedsync sync` builds file feeds inside the lock it already holds.
     with WorkspaceLock(lock_path(app.workspace.db_path), "feed build"):
+        # Journaled like a push, so `feedsync status` tells what each file channel lists.
+        journal = RunJournal(app.catalog.db, "feed build")
+        account = {name: app.workspace.channel(name).account for name in names}
         for channel in names:
             try:  # one channel's broken mapping or settings never keeps the others' feeds back
                 result = build_channel_feed(
@@ -144,15 +149,18 @@ def build(app: AppContext, channels: tuple[str, ...], all_channels: bool, out: P
                     progress=_progress(app, channel),
                 )
             except FeedsyncError as exc:
+                journal.add(feed_error_step(channel, account[channel], exc))
                 failed.append((channel, exc))
                 if not app.json_output:
                     problems = list(getattr(exc, "problems", []) or [])
                     click.echo("\n".join([f"{channel}: error: {exc.message}",
                                           *(f"  - {p}" for p in problems)]), err=True)
                 continue
+            journal.add(feed_step(channel, account[channel], result))
             results.append(result)
             if not app.json_output:
                 click.echo(_describe(result))
+        journal.finish()
     refused = [r for r in results if not r.published]
     skipped = sum(r.skipped for r in results)
     code = (ExitCode.GUARDRAIL if refused else failed[0][1].exit_code if failed

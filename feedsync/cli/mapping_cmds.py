@@ -108,19 +108,12 @@ def validate(ctx: click.Context, app: AppContext, channels: tuple[str, ...], jso
     Exits 6 when any SKU has an error: such a SKU is never sent.
     """
     app.json_output = app.json_output or json_flag
-    if remote:  # the channel package's validation.run_remote does the work (Amazon has one)
-        import importlib
-
-        from feedsync.registry import channel_package
+    if remote:  # the channel package's validation.remote_verdicts asks (Amazon has one)
+        from feedsync.cli.remote_validate import run_remote
 
         if not channels:
             raise UsageError("--remote needs a channel and SKUs: validate amazon --remote SKU…")
-        package = channel_package(channels[0], app.workspace.channel(channels[0]).adapter)
-        try:
-            module = importlib.import_module(f"{package}.validation")
-        except ModuleNotFoundError:
-            raise UsageError(f"{channels[0]} has no remote validation") from None
-        module.run_remote(app, channels[0], list(channels[1:]))
+        run_remote(app, channels[0], list(channels[1:]))
         return
     names = list(channels) or app.workspace.enabled_channels()
     if not names:
@@ -155,9 +148,13 @@ def validate(ctx: click.Context, app: AppContext, channels: tuple[str, ...], jso
         else:
             out(summary.human())
     if app.json_output:
-        out(f'], "ok": {"false" if errors else "true"}, "skus_with_errors": {errors}}}')
+        code = int(ExitCode.VALIDATION) if errors else 0
+        failure = (', "error": ' + dumps_json(f"{errors} SKU(s) have errors and will not be sent")
+                   if errors else "")
+        out(f'], "ok": {"false" if errors else "true"}, "skus_with_errors": {errors}, '
+            f'"exit_code": {code}{failure}}}')
         if errors:
-            ctx.exit(int(ExitCode.VALIDATION))
+            ctx.exit(code)
         return
     if errors:
         raise ValidationFailed(f"{errors} SKU(s) have errors and will not be sent")

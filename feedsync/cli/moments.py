@@ -36,5 +36,7 @@ def parse_moment(value: str, option: str, *, now: datetime | None = None) -> dat
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise UsageError(f"{option} {value!r} is not understood: use {FORMS}") from None
+        raise UsageError(f"{option} {value!r} is not an ISO 8601 date or time (2026-12-05, "
+                         "2026-12-05T14:30Z), nor now, today, yesterday or <N>h / <N>d ago "
+                         "(24h, 7d)") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

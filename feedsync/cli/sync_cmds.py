@@ -97,7 +97,10 @@ def plan(app: AppContext, channels: tuple[str, ...], skus: tuple[str, ...], limi
             built.close()
     code = ExitCode.GUARDRAIL if refused else (failed[0].exit_code if failed else ExitCode.OK)
     if app.json_output:
-        click.echo(f'], "ok": {"false" if code else "true"}, "exit_code": {int(code)}}}')
+        error = "; ".join([*(f"{name}: the plan breaks a guardrail" for name in refused),
+                           *(exc.message for exc in failed)])
+        click.echo(f'], "ok": {"false" if code else "true"}, "exit_code": {int(code)}'
+                   + (', "error": ' + dumps_json(error) if code else "") + "}")
     elif refused:
         raise GuardrailError(f"the plan of {', '.join(refused)} breaks a guardrail: push "
                              "refuses it unless --force")
@@ -165,7 +168,11 @@ def _run(app: AppContext, command: str, steps: Any, channels: list[str] | None,
                     on_result=printer.result)
     if run.took_over:
         app.info("note: took over the lock of a run that died (its journal row is 'crashed')")
-    printer.finish(run.as_dict())
+    data = run.as_dict()
+    if run.exit_code != ExitCode.OK:
+        data["error"] = "; ".join(r.message for r in run.results
+                                  if r.outcome.value not in ("ok", "skipped")) or "failed"
+    printer.finish(data)
     if run.exit_code != ExitCode.OK:
         raise click.exceptions.Exit(int(run.exit_code))
 
@@ -213,7 +220,11 @@ def push(app: AppContext, channels: tuple[str, ...], dry_run: bool, force: bool,
 @pass_app
 def sync(app: AppContext, dry_run: bool, force: bool, wait: float, limit: int, full: bool,
          json_flag: bool) -> None:
-    """Run every step for every enabled channel: push API channels, build feed files."""
+    """The cron job, for every enabled channel: pull orders first and push the quantities
+    they changed to every channel that lists those SKUs, then push the planned changes of API
+    channels, then build the feed files of file channels (docs/sync.md).
+
+    Holds the workspace lock (a second run exits 75 at once). Exit codes as for push."""
     app.json_output = app.json_output or json_flag
     _run(app, "sync", SYNC_STEPS, None,
          PushOptions(dry_run=dry_run, force=force, wait=wait, full=full), limit)

@@ -139,8 +139,11 @@ def status_lines(rows: list[dict[str, Any]]) -> Iterator[str]:
         flags = ("enabled" if s["enabled"] else "disabled") + (
             f", {s['delivery']}" if s["delivery"] else "")
         yield f"{s['channel']} (account {s['account']}; {flags})"
-        yield (f"  listed {s['listed']}: live {s['live']}, pending {s['pending']}, "
-               f"rejected {s['rejected']}; deleted {s['deleted']}")
+        if s.get("delivery") == "file":
+            yield f"  listed {s['listed']} (items in the published feed)"
+        else:
+            yield (f"  listed {s['listed']}: live {s['live']}, pending {s['pending']}, "
+                   f"rejected {s['rejected']}; deleted {s['deleted']}")
         if s["top_rejection_codes"]:
             yield "  top rejection codes: " + ", ".join(
                 f"{code} ({n})" for code, n in s["top_rejection_codes"].items())
@@ -149,10 +152,28 @@ def status_lines(rows: list[dict[str, Any]]) -> Iterator[str]:
         if s["open_submissions"]:
             yield f"  submissions awaiting the channel: {s['open_submissions']}"
         yield from order_status_lines(s)  # feedsync/orders/step.py
-        last = s["last_run"]
-        if last is None:
-            yield "  last run: never"
+        yield from history_lines(s)
+
+
+def _when(step: dict[str, Any]) -> str:
+    dry = " (dry run)" if step["dry_run"] else ""
+    return (f"#{step['run']} {step['command']}{dry} at {step['finished_at']}: "
+            f"{step['outcome']} — {step['message']}")
+
+
+def history_lines(s: dict[str, Any]) -> Iterator[str]:
+    """The feed line of a file channel, then the last real run, a later dry run, and each
+    step still failing since its last success."""
+    feed = s.get("feed")
+    if feed is not None:
+        if not feed["exists"]:
+            yield f"  feed: not published yet ({feed['path']})"
         else:
-            dry = " (dry run)" if last["dry_run"] else ""
-            yield (f"  last run: #{last['run']} {last['command']}{dry} at {last['finished_at']}"
-                   f": {last['outcome']} — {last['message']}")
+            when = f", published {feed['published_at']}" if feed["published_at"] else ""
+            yield f"  feed: {feed['path']} holds {feed['items']} items ({feed['format']}{when})"
+    last = s["last_run"]
+    yield "  last run: never" if last is None else f"  last run: {_when(last)}"
+    if s.get("last_dry_run"):
+        yield f"  later dry run: {_when(s['last_dry_run'])}"
+    for failure in s.get("unresolved_failures", []):
+        yield f"  last {failure['step']} failed: {_when(failure)}"

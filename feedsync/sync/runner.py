@@ -98,6 +98,7 @@ def push_step(ctx: RunContext) -> Iterator[StepResult]:
 def feeds_step(ctx: RunContext) -> Iterator[StepResult]:
     """Build and publish the feed file of every file-delivery channel of the run."""
     from feedsync.feeds.channel import build_channel_feed
+    from feedsync.sync.feedruns import feed_error_step, feed_step
 
     for name in ctx.channel_names():
         settings = ctx.workspace.settings.channels.get(name)
@@ -113,22 +114,11 @@ def feeds_step(ctx: RunContext) -> Iterator[StepResult]:
         try:
             feed = build_channel_feed(ctx.workspace, ctx.catalog, name, now=utc_now(),
                                       force=ctx.options.force)
-        except ConfigError as exc:
-            result.outcome, result.message = Outcome.NEEDS_HUMAN, f"{name}: {exc.message}"
         except Exception as exc:  # one channel's feed never stops the others
             log.debug("feed %s failed", name, exc_info=True)
-            text = exc.message if isinstance(exc, FeedsyncError) else repr(exc)
-            result.outcome, result.message = Outcome.ERROR, f"{name}: {text}"
+            yield feed_error_step(name, settings.account, exc)
         else:
-            result.counts = {"items": feed.items, "skipped": feed.skipped,
-                             "excluded": feed.excluded}
-            if feed.published:
-                result.message = f"{name}: feed published to {feed.path} ({feed.items} items)"
-            else:
-                result.outcome = Outcome.REFUSED
-                result.message = (f"{name}: publish gate kept the previous feed: "
-                                  f"{feed.gate.reason} (use --force after checking)")
-        yield result
+            yield feed_step(name, settings.account, feed)
 
 
 # The steps of `feedsync sync`, in order.

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from feedsync.errors import FeedsyncError
 from feedsync.orders.step import add_order_counts
 from feedsync.sync.state import ensure_schema
 
@@ -35,11 +37,6 @@ def channel_status(db: sqlite_utils.Database, channel: str, account: str,
         "SELECT json_extract(j.value, '$.code') AS code, COUNT(*) FROM listings l,"
         " json_each(l.issues) j WHERE l.channel = ? AND l.account = ? AND l.status = 'rejected'"
         " GROUP BY code ORDER BY 2 DESC, 1 LIMIT ?", [*key, TOP_CODES]).fetchall()
-    last = db.execute(
-        "SELECT r.id, r.command, r.dry_run, s.outcome, s.message, s.finished_at"
-        " FROM sync_run_steps s JOIN sync_runs r ON r.id = s.run_id"
-        " WHERE s.channel = ? AND (s.account = ? OR s.account IS NULL)"
-        " ORDER BY s.id DESC LIMIT 1", key).fetchone()
     return {
         "channel": channel,
         "account": account,
@@ -53,11 +50,79 @@ def channel_status(db: sqlite_utils.Database, channel: str, account: str,
         "open_submissions": int(open_subs),
         "held_invalid": int(held),
         "top_rejection_codes": {code: n for code, n in codes},
-        "last_run": None if last is None else {
-            "run": last[0], "command": last[1], "dry_run": bool(last[2]),
-            "outcome": last[3], "message": last[4], "finished_at": last[5],
-        },
+        **run_history(db, channel, account),
     }
+
+
+_STEP_COLUMNS = ("SELECT s.id, r.id, r.command, r.dry_run, s.step, s.outcome, s.message,"
+                 " s.counts, s.finished_at FROM sync_run_steps s JOIN sync_runs r"
+                 " ON r.id = s.run_id WHERE s.channel = ? AND (s.account = ? OR s.account IS NULL)")
+
+
+def _step(row: Sequence[Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"run": row[1], "command": row[2], "dry_run": bool(row[3]), "step": row[4],
+            "outcome": row[5], "message": row[6], "counts": json.loads(row[7] or "{}"),
+            "finished_at": row[8], "_id": row[0]}
+
+
+def run_history(db: sqlite_utils.Database, channel: str, account: str) -> dict[str, Any]:
+    """The channel's last real run, a later dry run, and each kind of step (push, feed,
+    orders …) whose latest real run did not succeed: a dry run or a skipped step never hides
+    a real outcome, and a failure stays shown until that step succeeds again."""
+    key = [channel, account]
+    real = " AND r.dry_run = 0 AND s.outcome != 'skipped'"
+    last = _step(db.execute(_STEP_COLUMNS + real + " ORDER BY s.id DESC LIMIT 1", key)
+                 .fetchone())
+    dry = _step(db.execute(_STEP_COLUMNS + " AND r.dry_run = 1 ORDER BY s.id DESC LIMIT 1", key)
+                .fetchone())
+    if dry is not None and last is not None and dry["_id"] < last["_id"]:
+        dry = None
+    latest_ids = [row[0] for row in db.execute(
+        "SELECT MAX(s.id) FROM sync_run_steps s JOIN sync_runs r ON r.id = s.run_id"
+        " WHERE s.channel = ? AND (s.account = ? OR s.account IS NULL)" + real
+        + " GROUP BY s.step", key).fetchall()]
+    failures = []
+    for step_id in sorted(latest_ids, reverse=True):
+        step = _step(db.execute(_STEP_COLUMNS + " AND s.id = ?", [*key, step_id]).fetchone())
+        if step is not None and step["outcome"] != "ok" and step["_id"] != (last or {}).get("_id"):
+            failures.append(step)
+    for item in (last, dry, *failures):
+        if item is not None:
+            del item["_id"]
+    return {"last_run": last, "last_dry_run": dry, "unresolved_failures": failures}
+
+
+def feed_status(workspace: Workspace, db: sqlite_utils.Database,
+                channel: str) -> dict[str, Any] | None:
+    """What the channel's published feed file holds now: the file of its last successful feed
+    build (journaled), else the default target; its item count from the publish gate's state
+    when that still describes the file on disk, else counted."""
+    from feedsync.feeds.channel import default_target, feed_format
+    from feedsync.feeds.gate import previous_feed, read_state
+
+    row = db.execute(
+        "SELECT s.counts FROM sync_run_steps s JOIN sync_runs r ON r.id = s.run_id"
+        " WHERE s.channel = ? AND s.step = 'feed' AND s.outcome = 'ok' AND r.dry_run = 0"
+        " AND json_extract(s.counts, '$.path') IS NOT NULL ORDER BY s.id DESC LIMIT 1",
+        [channel]).fetchone()
+    counts = json.loads(row[0]) if row else {}
+    try:
+        fmt = feed_format(workspace, channel, counts.get("format"))
+    except FeedsyncError:
+        return None
+    target = Path(counts["path"]) if counts.get("path") else default_target(
+        workspace, channel, fmt, False)
+    if not target.exists():
+        return {"path": str(target), "exists": False, "items": 0, "format": fmt.name,
+                "published_at": None}
+    state = read_state(target)
+    previous = previous_feed(target, fmt)
+    return {"path": str(target), "exists": True, "items": previous.items or 0,
+            "format": fmt.name,
+            "published_at": state.built_at if state is not None and previous.source == "state"
+            else None}
 
 
 def workspace_status(workspace: Workspace, db: sqlite_utils.Database,
@@ -73,8 +138,16 @@ def workspace_status(workspace: Workspace, db: sqlite_utils.Database,
                 "SELECT DISTINCT channel, account FROM listings ORDER BY 1, 2").fetchall():
             if (name, account) not in wanted:
                 wanted.append((name, account))
-    rows = [channel_status(db, name, account, workspace.settings.channels.get(name))
-            for name, account in wanted]
+    rows = []
+    for name, account in wanted:
+        settings = workspace.settings.channels.get(name)
+        row = channel_status(db, name, account, settings)
+        if settings is not None and settings.delivery == "file":
+            # A file channel lists what its published feed holds (issue #17).
+            feed = feed_status(workspace, db, name)
+            row["feed"] = feed
+            row["listed"] = feed["items"] if feed else 0
+        rows.append(row)
     add_order_counts(db, rows)  # unacknowledged / unshipped orders (feedsync/orders/step.py)
     return rows
 
