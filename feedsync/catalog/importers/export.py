@@ -19,6 +19,7 @@ from feedsync.catalog.importers.values import join_escaped
 from feedsync.catalog.rows import decimal_text
 from feedsync.catalog.store import Catalog
 from feedsync.models import InventoryLevel, Product
+from feedsync.spreadsheet import neutralise_row
 
 EXPORT_FORMATS = ("csv", "jsonl")
 
@@ -38,7 +39,8 @@ def export_catalog(catalog: Catalog, out: TextIO, fmt: str = "csv") -> ExportRes
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(NATIVE_COLUMNS)
         for product, levels in _with_stock(catalog):
-            writer.writerow(_csv_cells(product, _stock(levels, result)))
+            # Meant for spreadsheets: formula-like cells get a leading ' (feedsync.spreadsheet).
+            writer.writerow(neutralise_row(_csv_cells(product, _stock(levels, result))))
             result.products += 1
     elif fmt == "jsonl":
         for product, levels in _with_stock(catalog):
@@ -101,6 +103,10 @@ def _json_object(product: Product, stock: tuple[int | None, str | None]) -> dict
             value = stock[0]
         elif column == "location":
             value = stock[1]
+        elif column == "cost":  # its own column on the way out, as on the way in
+            value = product.attributes.get("cost")
+        elif column == "attributes":
+            value = {k: v for k, v in product.attributes.items() if k != "cost"}
         else:
             value = getattr(product, column)
         if column in ("price", "sale_price", "weight", "length", "width", "height"):

@@ -15,6 +15,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
+from feedsync import spreadsheet
 from feedsync.catalog.importers import bounded_json, values
 from feedsync.catalog.importers.base import (
     CONDITIONS,
@@ -39,7 +40,10 @@ PRODUCT_COLUMNS: tuple[str, ...] = (
     "variant_axes", "attributes",
 )
 STOCK_COLUMNS: tuple[str, ...] = ("quantity", "location")
-NATIVE_COLUMNS: tuple[str, ...] = PRODUCT_COLUMNS + STOCK_COLUMNS
+# The product's cost (what one unit costs the merchant, in the product's currency): kept as
+# ``attributes.cost`` for the channel report's margin (docs/report.md).
+COST_COLUMNS: tuple[str, ...] = ("cost",)
+NATIVE_COLUMNS: tuple[str, ...] = PRODUCT_COLUMNS + STOCK_COLUMNS + COST_COLUMNS
 REQUIRED_COLUMNS: tuple[str, ...] = ("sku", "title", "price")
 IMAGE_SEPARATOR = "|"
 _STATUSES = tuple(str(s) for s in ProductStatus)
@@ -57,7 +61,7 @@ def parse_csv(source: Source, options: ParseOptions) -> Iterator[Parsed]:
     pick = itemgetter(*(positions.get(name, width) for name in NATIVE_COLUMNS))
     parser = NativeRowParser(options)
     for record in table:
-        cells = record.cells
+        cells = spreadsheet.restore(record.cells)  # undo the export's formula neutralising
         if len(cells) != width:
             sku_at = positions["sku"]
             sku = cells[sku_at].strip() if sku_at < len(cells) else ""
@@ -198,7 +202,7 @@ class NativeRowParser:
         (sku, group, title, description, brand, gtin, mpn, condition, category, product_type,
          price_text, sale_text, start_text, end_text, currency, weight, weight_unit, length,
          width, height, dimension_unit, link, images, tags, status, color, size, material,
-         pattern, gender, age_group, axes, attributes, quantity, location) = row
+         pattern, gender, age_group, axes, attributes, quantity, location, cost) = row
         sku = sku.strip()
         check = RowCheck(line, sku or None)
         if problems:
@@ -256,6 +260,10 @@ class NativeRowParser:
             self._attributes(check, attributes) if attributes else {},
         )
         stock = check.quantity("quantity", quantity) if quantity else None
+        if cost:
+            unit_cost = check.money("cost", cost)
+            if unit_cost is not None:
+                product.attributes["cost"] = format(unit_cost, "f")
         check_product(check, product)
         if check.problems:
             return Parsed(line, check.sku, None, check.problems)
