@@ -11,6 +11,7 @@ import sqlite_utils
 
 from feedsync.db import migrate
 from feedsync.orders import schema
+from feedsync.spreadsheet import neutralise_row
 
 ORDER_COLUMNS: tuple[str, ...] = (
     "channel", "account", "order_id", "status", "created_at", "updated_at", "total", "currency",
@@ -134,7 +135,8 @@ def write_csv(orders: Iterator[dict[str, Any]], out: IO[str]) -> int:
         flags = "; ".join(f"{f['code']}" + (f"@{f['line_id']}" if f["line_id"] else "")
                           for f in order["flags"])
         for line in order["lines"] or [dict.fromkeys(LINE_COLUMNS)]:
-            writer.writerow([*head, *(line[c] for c in LINE_COLUMNS), flags])
+            # Buyer names and addresses come from strangers: no formula reaches a spreadsheet.
+            writer.writerow(neutralise_row([*head, *(line[c] for c in LINE_COLUMNS), flags]))
         count += 1
     return count
 

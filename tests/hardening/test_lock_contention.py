@@ -40,18 +40,17 @@ def hold_lock(workspace: Path, seconds: float) -> subprocess.Popen[str]:
 
 
 @pytest.mark.slow
-def test_import_waits_for_a_running_sync_then_imports(workspace: Path, tmp_path: Path) -> None:
+def test_import_waits_for_a_running_sync_then_imports(workspace: Path, tmp_path: Path,
+                                                      runner: CliRunner) -> None:
     (tmp_path / "c.csv").write_text(CSV, encoding="utf-8")
     holder = hold_lock(workspace, 1.5)
     try:
         started = time.monotonic()
-        result = subprocess.run(
-            [sys.executable, "-m", "feedsync", "-w", str(workspace), "catalog", "import",
-             str(tmp_path / "c.csv"), "--wait", "30"], capture_output=True, text=True,
-            timeout=60)
+        result = runner.invoke(cli, ["-w", str(workspace), "catalog", "import",
+                                     str(tmp_path / "c.csv"), "--wait", "30"])
     finally:
         holder.wait(timeout=30)
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.output
     assert "waiting up to 30 s for the workspace lock" in result.stderr
     assert "`feedsync sync`" in result.stderr
     assert time.monotonic() - started >= 1.0
