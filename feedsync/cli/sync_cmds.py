@@ -6,6 +6,7 @@ read, also in ``--json`` mode (one JSON object, written piece by piece).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,7 +15,7 @@ from feedsync.cli.context import AppContext, dumps_json, pass_app
 from feedsync.errors import ExitCode, FeedsyncError, GuardrailError, UsageError
 from feedsync.sync import report
 from feedsync.sync.batching import Outgoing
-from feedsync.sync.channels import bind_channel
+from feedsync.sync.channels import ChannelBinding, bind_channel
 from feedsync.sync.plan import PlanRow, build_plan
 from feedsync.sync.push import PushOptions
 from feedsync.sync.runner import SYNC_STEPS, push_step, run_steps
@@ -72,8 +73,9 @@ def plan(app: AppContext, channels: tuple[str, ...], skus: tuple[str, ...], limi
             _say(app, sep, {"channel": name, "skipped": note}, note)
             continue
         try:  # one channel's broken mapping or settings never hides the others' plans
-            built = build_plan(bind_channel(app.workspace, catalog.db, name), catalog,
-                               skus=list(skus) or None, full=full)
+            binding = bind_channel(app.workspace, catalog.db, name)
+            binding.mapper = app.progress_mapper(binding.mapper, f"plan {name}")
+            built = build_plan(binding, catalog, skus=list(skus) or None, full=full)
         except FeedsyncError as exc:
             failed.append(exc)
             problems = list(getattr(exc, "problems", []) or [])
@@ -161,20 +163,42 @@ class _Printer:
 
 
 def _run(app: AppContext, command: str, steps: Any, channels: list[str] | None,
-         options: PushOptions, limit: int) -> None:
+         options: PushOptions, limit: int, report_path: Path | None = None) -> None:
     printer = _Printer(app, limit)
     options.on_batch = printer.batch
+    def bind(name: str) -> ChannelBinding:  # progress on a terminal while each maps
+        binding = bind_channel(app.workspace, app.catalog.db, name)
+        binding.mapper = app.progress_mapper(binding.mapper, f"{command} {name}")
+        return binding
+
     run = run_steps(app.workspace, app.catalog, command, steps, options, channels=channels,
-                    on_result=printer.result)
+                    on_result=printer.result, binder=bind if app.show_progress() else None)
     if run.took_over:
         app.info("note: took over the lock of a run that died (its journal row is 'crashed')")
     data = run.as_dict()
     if run.exit_code != ExitCode.OK:
         data["error"] = "; ".join(r.message for r in run.results
                                   if r.outcome.value not in ("ok", "skipped")) or "failed"
+    if report_path is not None:
+        data["report"] = _refresh_report(app, report_path)
     printer.finish(data)
     if run.exit_code != ExitCode.OK:
         raise click.exceptions.Exit(int(run.exit_code))
+
+
+def _refresh_report(app: AppContext, path: Path) -> dict[str, Any]:
+    """``sync --report FILE``: rewrite the channel report after the run; a report that cannot
+    be written is said, and never changes the run's own exit code."""
+    from feedsync.report import write_report
+
+    target = path if path.is_absolute() else Path.cwd() / path
+    try:
+        write_report(app.workspace, app.catalog.db, target)
+    except (FeedsyncError, OSError) as exc:
+        app.info(f"warning: the report {target} was not written: {exc}")
+        return {"out": str(target), "ok": False, "error": str(exc)}
+    app.info(f"report written to {target}")
+    return {"out": str(target), "ok": True}
 
 
 _push_options = [
@@ -217,9 +241,12 @@ def push(app: AppContext, channels: tuple[str, ...], dry_run: bool, force: bool,
 
 @click.command("sync")
 @_with_push_options
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, metavar="FILE",
+              help="Rewrite the HTML channel report (feedsync report) after the run.")
 @pass_app
 def sync(app: AppContext, dry_run: bool, force: bool, wait: float, limit: int, full: bool,
-         json_flag: bool) -> None:
+         json_flag: bool, report_path: Path | None) -> None:
     """The cron job, for every enabled channel: pull orders first and push the quantities
     they changed to every channel that lists those SKUs, then push the planned changes of API
     channels, then build the feed files of file channels (docs/sync.md).
@@ -227,7 +254,7 @@ def sync(app: AppContext, dry_run: bool, force: bool, wait: float, limit: int, f
     Holds the workspace lock (a second run exits 75 at once). Exit codes as for push."""
     app.json_output = app.json_output or json_flag
     _run(app, "sync", SYNC_STEPS, None,
-         PushOptions(dry_run=dry_run, force=force, wait=wait, full=full), limit)
+         PushOptions(dry_run=dry_run, force=force, wait=wait, full=full), limit, report_path)
 
 
 @click.command("status")
