@@ -12,10 +12,11 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
+
+from feedsync.clock import iso_z, utc_now
 
 MigrationStep = str | Callable[[sqlite_utils.Database], None]
 
@@ -117,4 +118,4 @@ def _split_sql(script: str) -> list[str]:
 
 def utcnow_iso() -> str:
     """The current UTC time as an ISO 8601 string with seconds precision and a Z suffix."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return iso_z(utc_now())

@@ -15,11 +15,12 @@ read. Re-reading an order is harmless: the core upserts idempotently.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from feedsync.adapter import OrderPage
+from feedsync.clock import iso_z, parse_iso
 from feedsync.errors import ChannelError
 from feedsync.models import Order, OrderLine, OrderStatus
 
@@ -48,20 +49,15 @@ PERSONAL_KEYS = ("buyer", "recipient")
 def parse_time(value: str, *, order_id: str, field: str) -> datetime:
     """An ISO 8601 timestamp as an aware UTC datetime."""
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_iso(value)
     except (AttributeError, ValueError):
         raise ChannelError(f"Amazon order {order_id}: {field} {value!r} is not ISO 8601",
                            channel=CHANNEL) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def format_time(value: datetime) -> str:
     """A datetime as the ISO 8601 UTC text Amazon's query parameters take."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_z(value)
 
 
 def _money(money: Any, *, order_id: str, field: str) -> tuple[Decimal, str] | None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from feedsync.adapters.amazon.client import AmazonClient
 
 from feedsync.adapter import ItemOutcome, ItemStatus
+from feedsync.clock import iso_z, utc_now
 from feedsync.errors import CircuitOpen, FeedsyncError, TransientError
 from feedsync.models import Issue, Severity, Shipment
 
@@ -39,14 +39,12 @@ def package_reference_id(shipment: Shipment) -> str:
 def confirm_shipment_body(shipment: Shipment, marketplace_id: str) -> dict[str, Any]:
     """The ConfirmShipmentRequest for one shipment."""
     code = CARRIER_CODES.get(shipment.carrier.strip().lower())
-    shipped = shipment.shipped_at or datetime.now(UTC)
-    if shipped.tzinfo is None:
-        shipped = shipped.replace(tzinfo=UTC)
+    shipped = shipment.shipped_at or utc_now()
     package: dict[str, Any] = {
         "packageReferenceId": package_reference_id(shipment),
         "carrierCode": code or "Other",
         "trackingNumber": shipment.tracking_number,
-        "shipDate": shipped.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "shipDate": iso_z(shipped),
         "orderItems": [{"orderItemId": line.line_id, "quantity": line.quantity}
                        for line in shipment.lines],
     }

@@ -24,10 +24,11 @@ import base64
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from feedsync.clock import iso_z
 from feedsync.errors import RenderError
 from feedsync.mapping.record import FieldValue
 
@@ -169,9 +170,7 @@ def rfc3339(field: str, text: str) -> str:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise FieldError(field, f"{text!r} is not an ISO 8601 date or date-time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return iso_z(moment, timespec="auto")
 
 
 def _datetime(field: str, value: FieldValue) -> str:

@@ -23,8 +23,8 @@ import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from feedsync.clock import from_timestamp, iso_z
 from feedsync.errors import BudgetExhausted, redact
 from feedsync.http.clock import Clock
 from feedsync.http.limits import ANY_OPERATION, DAY_SECONDS, OperationLimit
@@ -34,9 +34,7 @@ SLOT_SECONDS = 3600.0
 
 
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).replace(microsecond=0).isoformat().replace(
-        "+00:00", "Z"
-    )
+    return iso_z(from_timestamp(ts))
 
 
 @dataclass(frozen=True)

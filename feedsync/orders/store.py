@@ -22,6 +22,7 @@ from typing import Any
 import sqlite_utils
 
 from feedsync.catalog.rows import decimal_text
+from feedsync.clock import iso_z, parse_iso
 from feedsync.db import migrate, utcnow_iso
 from feedsync.models import Order, OrderLine, OrderStatus
 from feedsync.orders import schema
@@ -33,16 +34,7 @@ MARKETPLACE_FULFILLED = "marketplace"
 
 def iso(value: datetime) -> str:
     """Canonical UTC text of a timestamp (naive values are taken as UTC)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    text = value.astimezone(UTC).isoformat()
-    return text.replace("+00:00", "Z")
-
-
-def parse_iso(text: str) -> datetime:
-    """Inverse of :func:`iso` (always timezone-aware)."""
-    value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return iso_z(value, timespec="auto")
 
 
 @contextmanager
