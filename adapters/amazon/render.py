@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from feedsync.errors import ItemRejected
+from feedsync.errors import RenderError
 from feedsync.mapping.record import FieldValue
 
 FEED_VERSION = "2.0"
@@ -68,13 +68,13 @@ def number(text: str, *, sku: str, field: str) -> int | float:
     try:
         value = Decimal(text)
     except (InvalidOperation, ValueError):
-        raise ItemRejected(f"{sku}: {field} {text!r} is not a number", channel="amazon",
+        raise RenderError(f"{sku}: {field} {text!r} is not a number", channel="amazon",
                            sku=sku) from None
     if value == value.to_integral_value() and abs(value) < 2**53:
         return int(value)
     as_float = float(value)
     if Decimal(repr(as_float)) != value.normalize():
-        raise ItemRejected(f"{sku}: {field} {text!r} has too many digits for JSON",
+        raise RenderError(f"{sku}: {field} {text!r} has too many digits for JSON",
                            channel="amazon", sku=sku)
     return as_float
 
@@ -111,7 +111,7 @@ def offer_value(sku: str, fields: Mapping[str, FieldValue], ctx: RenderContext
         return None
     currency = _one(fields, "currency") or ctx.default_currency
     if not currency:
-        raise ItemRejected(f"{sku}: our_price needs a currency", channel="amazon", sku=sku)
+        raise RenderError(f"{sku}: our_price needs a currency", channel="amazon", sku=sku)
     offer: dict[str, Any] = {
         "marketplace_id": ctx.marketplace_id,
         "currency": currency,
@@ -139,7 +139,7 @@ def quantity_value(sku: str, fields: Mapping[str, FieldValue], ctx: RenderContex
     if quantity is None:
         return None
     if not quantity.isdigit():
-        raise ItemRejected(f"{sku}: quantity {quantity!r} is not a whole number",
+        raise RenderError(f"{sku}: quantity {quantity!r} is not a whole number",
                            channel="amazon", sku=sku)
     value: dict[str, Any] = {
         "fulfillment_channel_code": ctx.fulfillment_channel_code,
@@ -182,7 +182,7 @@ def build_attributes(sku: str, fields: Mapping[str, FieldValue], ctx: RenderCont
     if (list_price := _one(fields, "list_price")) is not None:
         currency = _one(fields, "currency") or ctx.default_currency
         if not currency:
-            raise ItemRejected(f"{sku}: list_price needs a currency", channel="amazon", sku=sku)
+            raise RenderError(f"{sku}: list_price needs a currency", channel="amazon", sku=sku)
         attrs["list_price"] = [{"marketplace_id": mid, "currency": currency,
                                 "value_with_tax": number(list_price, sku=sku,
                                                          field="list_price")}]
@@ -196,7 +196,7 @@ def build_attributes(sku: str, fields: Mapping[str, FieldValue], ctx: RenderCont
     if (weight := _one(fields, "item_package_weight")) is not None:
         unit = _one(fields, "item_package_weight_unit")
         if not unit:
-            raise ItemRejected(f"{sku}: item_package_weight needs item_package_weight_unit",
+            raise RenderError(f"{sku}: item_package_weight needs item_package_weight_unit",
                                channel="amazon", sku=sku)
         attrs["item_package_weight"] = [{
             "value": number(weight, sku=sku, field="item_package_weight"), "unit": unit,
@@ -220,17 +220,17 @@ def _extra_attributes(sku: str, fields: Mapping[str, FieldValue],
     try:
         extra = json.loads(raw)
     except ValueError as exc:
-        raise ItemRejected(f"{sku}: extra_attributes is not valid JSON ({exc})",
+        raise RenderError(f"{sku}: extra_attributes is not valid JSON ({exc})",
                            channel="amazon", sku=sku) from None
     if not isinstance(extra, dict):
-        raise ItemRejected(f"{sku}: extra_attributes must be a JSON object",
+        raise RenderError(f"{sku}: extra_attributes must be a JSON object",
                            channel="amazon", sku=sku)
     for name, value in extra.items():
         if name in managed:
-            raise ItemRejected(f"{sku}: extra_attributes.{name} is set by the mapping; set it "
+            raise RenderError(f"{sku}: extra_attributes.{name} is set by the mapping; set it "
                                "there instead", channel="amazon", sku=sku)
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise ItemRejected(f"{sku}: extra_attributes.{name} must be a list of objects",
+            raise RenderError(f"{sku}: extra_attributes.{name} must be a list of objects",
                                channel="amazon", sku=sku)
     return extra
 
@@ -238,10 +238,10 @@ def _extra_attributes(sku: str, fields: Mapping[str, FieldValue],
 # --- messages (without messageId: the feed writer numbers them) ---------------------------------
 
 def require_product_type(sku: str, fields: Mapping[str, FieldValue]) -> str:
-    """The record's product type, or ItemRejected (every non-delete message needs one)."""
+    """The record's product type, or RenderError (every non-delete message needs one)."""
     product_type = _one(fields, "product_type")
     if not product_type:
-        raise ItemRejected(f"{sku}: product_type is required", channel="amazon", sku=sku)
+        raise RenderError(f"{sku}: product_type is required", channel="amazon", sku=sku)
     return product_type
 
 
@@ -302,7 +302,7 @@ def price_quantity_patches(sku: str, fields: Mapping[str, FieldValue], ctx: Rend
             patches.append({"op": "replace", "path": "/attributes/fulfillment_availability",
                             "value": [availability]})
     if not patches:
-        raise ItemRejected(f"{sku}: a price/quantity update needs our_price or quantity",
+        raise RenderError(f"{sku}: a price/quantity update needs our_price or quantity",
                            channel="amazon", sku=sku)
     return patches
 
