@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from feedsync.adapter import AdapterConfig
+from feedsync.adapter import ApiConfig
 from feedsync.errors import ConfigError
 
-API_BASE = "https://api.etsy.com"
 TOKEN_URL = "https://api.etsy.com/v3/public/oauth/token"
 AUTHORIZE_URL = "https://www.etsy.com/oauth/connect"
 # Scopes feedsync needs: listings (read, write, delete), receipts (read, update = tracking),
@@ -36,13 +35,22 @@ WhenMade = Literal["made_to_order", "2020_2025", "2010_2019", "2006_2009", "befo
 SECRET_KEYS: tuple[str, ...] = ("keystring", "refresh_token")
 
 
-class EtsyConfig(AdapterConfig):
-    """Keys of ``[channels.etsy]``; unknown keys are errors."""
+class EtsyConfig(ApiConfig):
+    """Keys of ``[channels.etsy]``; unknown keys are errors. ``base_url`` (from ApiConfig)
+    points the adapter at a loopback server; Etsy has no sandbox environment."""
 
-    shop_id: int | None = Field(default=None, ge=1, description="numeric Etsy shop id")
+    REQUIRED_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "api": ("shop_id", "shipping_profile_id")}
+
+    delivery: str = "api"  # Etsy has no feed files: listings are pushed through the API
+    shop_id: int | None = Field(default=None, ge=1,
+                                description="your numeric Etsy shop id (`feedsync auth etsy` "
+                                            "prints it)")
     # Defaults for createDraftListing; a record's own value wins (mapping / attributes).
     taxonomy_id: int | None = Field(default=None, ge=1)
-    shipping_profile_id: int | None = Field(default=None, ge=1)
+    shipping_profile_id: int | None = Field(
+        default=None, ge=1, description="the shipping profile new listings use (Etsy: required "
+                                        "for physical listings)")
     return_policy_id: int | None = Field(default=None, ge=1)
     shop_section_id: int | None = Field(default=None, ge=1)
     who_made: WhoMade = "i_did"
@@ -63,13 +71,12 @@ class EtsyConfig(AdapterConfig):
     # today only prices and quantities go out, below ``price_reserve`` only quantities.
     content_reserve: int = Field(default=1000, ge=0)
     price_reserve: int = Field(default=200, ge=0)
-    base_url: str | None = Field(default=None, description="override for loopback tests")
     token_url: str = TOKEN_URL
     authorize_url: str = AUTHORIZE_URL
     redirect_uri: str = "http://localhost:3003/oauth/redirect"
     scopes: list[str] = Field(default_factory=lambda: list(DEFAULT_SCOPES))
 
-    @field_validator("base_url", "token_url", "authorize_url", "redirect_uri")
+    @field_validator("token_url", "authorize_url", "redirect_uri")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -83,11 +90,6 @@ class EtsyConfig(AdapterConfig):
             if pid < 1:
                 raise ValueError(f"property_ids.{axis}: {pid} is not an Etsy property id")
         return {axis.lower(): pid for axis, pid in value.items()}
-
-    @property
-    def endpoint(self) -> str:
-        """Base URL of the API (the override, else api.etsy.com)."""
-        return self.base_url or API_BASE
 
     def require_shop(self) -> int:
         """The shop id, or ConfigError naming the key."""

@@ -18,14 +18,19 @@ so a batch is one listing (one catalog family).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import requests
 
-from feedsync.adapter import Limits
+from feedsync.adapter import HttpApi, Limits
+from feedsync.http import BaseUrls, ErrorTable, HintHook, rate_header_hint
 from feedsync.http.hints import RateHint
 from feedsync.http.limits import ANY_OPERATION, OperationLimit
+
+# https://developers.etsy.com/documentation/essentials/requests: every v3 call goes to
+# https://api.etsy.com/v3/application/…; Etsy offers no sandbox environment (point base_url at
+# a loopback server, e.g. `feedsync sandbox`, to try things offline).
+API_BASE = "https://api.etsy.com"
 
 DEFAULT_PER_SECOND = 10  # https://developers.etsy.com/documentation/essentials/rate-limits
 DEFAULT_PER_DAY = 10_000  # same page: "10,000 requests per 24 hours" (sliding window)
@@ -82,12 +87,11 @@ def _int(response: requests.Response, name: str) -> int | None:
 
 @dataclass
 class BudgetWatch:
-    """A hint hook that reads Etsy's limit headers (see the module docstring).
+    """A hint hook (one per client: it keeps state) that remembers Etsy's day budget.
 
     ``remaining_today`` is the last ``x-remaining-today`` seen (None before any answer);
-    ``limit_per_day`` the last ``x-limit-per-day``. The per-second limit becomes the rate of
-    the app-wide bucket; a day budget at zero blocks the bucket for ``retry-after`` seconds
-    when Etsy says how long, else the HTTP layer's own daily budget decides.
+    ``limit_per_day`` the last ``x-limit-per-day``. It returns no hint: the per-second rate is
+    read by :data:`HINT_HOOKS`, a 429's ``retry-after`` by the HTTP layer.
     """
 
     remaining_today: int | None = None
@@ -95,17 +99,22 @@ class BudgetWatch:
 
     def __call__(self, response: requests.Response, now: float) -> RateHint | None:
         """Read one response's headers."""
-        per_second = _int(response, LIMIT_PER_SECOND)
         remaining = _int(response, REMAINING_TODAY)
         per_day = _int(response, LIMIT_PER_DAY)
         if remaining is not None:
             self.remaining_today = remaining
         if per_day is not None:
             self.limit_per_day = per_day
-        # A 429's retry-after is read by the HTTP layer's default hook.
-        if per_second and math.isfinite(per_second):
-            return RateHint(rate=float(per_second))
         return None
 
 
-__all__ = ["LIMITS", "OPERATIONS", "BudgetWatch"]
+# The per-second limit Etsy states on every answer becomes the app-wide bucket's rate.
+HINT_HOOKS: tuple[HintHook, ...] = (rate_header_hint(LIMIT_PER_SECOND),)
+
+# Etsy's error body is {"error": "…"} (ErrorSchema), which the default table reads; its 401
+# (expired token) refreshes, 403 needs a human, 400/409 reject the item.
+ERROR_TABLE = ErrorTable()
+API = HttpApi(base_urls=BaseUrls(production=API_BASE), error_table=ERROR_TABLE,
+              hints=HINT_HOOKS)
+
+__all__ = ["API", "ERROR_TABLE", "HINT_HOOKS", "LIMITS", "OPERATIONS", "BudgetWatch"]

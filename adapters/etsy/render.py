@@ -193,6 +193,22 @@ def draft_form(fields: Mapping[str, FieldValue], variants: Sequence[Variant],
             *_content(fields, config, sku)]
 
 
+def draft_form_from_content(content: Sequence[Sequence[str]], variants: Sequence[Variant]
+                            ) -> Form:
+    """createDraftListing body from a pre-rendered content form (:func:`update_form`) and the
+    family's variants (see :func:`draft_form` for price and quantity)."""
+    pairs = [(str(k), str(v)) for k, v in content]
+    sku = variants[0].sku if variants else ""
+    if not variants:
+        raise RenderError("a listing needs at least one variant", channel=CHANNEL)
+    if not any(k == "shipping_profile_id" for k, _ in pairs):
+        raise RenderError(f"{sku}: physical listings need a shipping profile: set "
+                          "channels.etsy.shipping_profile_id", channel=CHANNEL, sku=sku)
+    total = sum(v.quantity for v in variants)
+    price = min(v.price for v in variants)
+    return [("quantity", str(max(total, 1))), ("price", str(price)), *pairs]
+
+
 def update_form(fields: Mapping[str, FieldValue], config: EtsyConfig, sku: str) -> Form:
     """updateListing body for a content change (no state: activation is its own step)."""
     return _content(fields, config, sku)
