@@ -84,20 +84,17 @@ def stats(app: AppContext) -> None:
 
 @contextmanager
 def _progress(app: AppContext, path: Path) -> Iterator[Callable[[int], None] | None]:
-    """A byte-based progress bar on stderr, on an interactive terminal only."""
-    if not app.show_progress():
+    """A byte-based progress line on stderr (throttled), on an interactive terminal only."""
+    progress = app.progress(f"importing {path.name}", total=max(path.stat().st_size, 1),
+                            unit="bytes")
+    if progress is None:
         yield None
         return
-    with click.progressbar(length=max(path.stat().st_size, 1), label=f"importing {path.name}",
-                           file=sys.stderr) as bar:
-        done = 0
-
-        def advance(position: int) -> None:
-            nonlocal done
-            bar.update(position - done)
-            done = position
-
+    try:
+        advance = progress.set
         yield advance
+    finally:
+        progress.close()
 
 
 def _summary_text(result: ImportResult) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from feedsync.catalog import Catalog, open_catalog
+from feedsync.cli.progress import Progress, ProgressMapper
 from feedsync.config import Workspace, load_workspace
 
 
@@ -72,6 +73,21 @@ class AppContext:
     def show_progress(self) -> bool:
         """Progress bars only on an interactive terminal, never in --json or quiet mode."""
         return sys.stderr.isatty() and not self.json_output and self.verbosity >= 0
+
+    def progress(self, label: str, *, total: int | None = None,
+                 unit: str = "items") -> Progress | None:
+        """A throttled progress line on stderr, or None when it must not be shown."""
+        if not self.show_progress():
+            return None
+        return Progress(label, sys.stderr, total=total, unit=unit)
+
+    def progress_mapper(self, mapper: Any, label: str) -> Any:
+        """``mapper`` counting what it maps on the terminal (as is when nothing is shown)."""
+        if not self.show_progress():
+            return mapper
+        total = self.catalog.count()
+        return ProgressMapper(mapper, lambda: Progress(f"{label}: mapping", sys.stderr,
+                                                       total=total))
 
 
 def _default(value: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,19 +48,9 @@ Wrapper = Callable[[Iterable[MappedRecord]], Iterator[MappedRecord]]
 
 
 def _progress(app: AppContext, channel: str) -> Wrapper | None:
-    """A progress bar on stderr around the record stream, on an interactive terminal only."""
-    if not app.show_progress():
-        return None
-    total = app.catalog.count()
-
-    def wrap(records: Iterable[MappedRecord]) -> Iterator[MappedRecord]:
-        with click.progressbar(length=total, label=channel, file=sys.stderr,
-                               show_pos=True) as bar:
-            for record in records:
-                bar.update(1)
-                yield record
-
-    return wrap
+    """A throttled progress line on stderr around the record stream, on a terminal only."""
+    progress = app.progress(channel, total=app.catalog.count())
+    return None if progress is None else progress.wrap
 
 
 def _describe(result: FeedResult) -> str:

@@ -132,7 +132,9 @@ def validate(ctx: click.Context, app: AppContext, channels: tuple[str, ...], jso
         else:
             out(f"== {mapper.channel} ({app.workspace.mapping_path(mapper.channel)})")
         listed = 0
-        for record in mapper.map_catalog(catalog):
+        records = mapper.map_catalog(catalog)
+        progress = app.progress(f"validate {mapper.channel}", total=catalog.count())
+        for record in records if progress is None else progress.wrap(records):
             summary.add(record)
             shown = _listed(record, show_excluded, warnings)
             if not shown:
