@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
-from feedsync.adapter import AdapterConfig
+from feedsync.adapter import ApiConfig
 from feedsync.errors import ConfigError
 
-Environment = Literal["production", "sandbox"]
 ShipNodeType = Literal["SellerFulfilled", "WFSFulfilled", "3PLFulfilled"]
 
 HOSTS: dict[str, str] = {
@@ -49,18 +48,22 @@ def _seller_fulfilled() -> list[ShipNodeType]:
     return ["SellerFulfilled"]
 
 
-class WalmartConfig(AdapterConfig):
-    """Keys of ``[channels.walmart]``; unknown keys are errors."""
+class WalmartConfig(ApiConfig):
+    """Keys of ``[channels.walmart]`` (``environment``: production or sandbox, ``base_url``: an
+    override, from :class:`ApiConfig`); unknown keys are errors."""
 
-    environment: Environment = "production"
-    base_url: str | None = Field(default=None, description="override (loopback sandbox, tests)")
+    # Quantities go to a ship node; an enabled API channel cannot work without one.
+    REQUIRED_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {"api": ("ship_node",)}
+
     # WM_SVC.NAME, sent with every call: "Walmart Service Name" in every operation's headers.
     service_name: str = Field(default="Walmart Marketplace", min_length=1, max_length=100)
     # WM_CONSUMER.CHANNEL.TYPE: only for solution providers that received one at onboarding.
     consumer_channel_type: str | None = None
     # The ship node (fulfilment centre id, Seller Center → Settings → Shipping) inventory goes
     # to; MP_INVENTORY feeds require one per SKU.
-    ship_node: str | None = Field(default=None, pattern=r"^[0-9A-Za-z_-]{1,64}$")
+    ship_node: str | None = Field(default=None, pattern=r"^[0-9A-Za-z_-]{1,64}$",
+                                  description="your ship node (fulfilment centre) id, Seller "
+                                              "Center → Settings → Shipping")
     item_spec_version: str = Field(default=DEFAULT_ITEM_SPEC_VERSION, pattern=r"^4\.\d{1,2}$")
     inventory_spec_version: str = Field(default=DEFAULT_INVENTORY_SPEC_VERSION,
                                         pattern=r"^1\.\d{1,2}$")
@@ -82,18 +85,6 @@ class WalmartConfig(AdapterConfig):
     # WFSFulfilled orders are Walmart's to ship and are stored as fulfilled by the marketplace).
     order_ship_node_types: list[ShipNodeType] = Field(default_factory=_seller_fulfilled,
                                                       min_length=1)
-
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("base_url must start with http:// or https://")
-        return value.rstrip("/") if value else value
-
-    @property
-    def endpoint(self) -> str:
-        """The API base URL: the override, else the environment's host."""
-        return self.base_url or HOSTS[self.environment]
 
     def require_ship_node(self) -> str:
         """The configured ship node, or a ConfigError naming the key."""

@@ -13,9 +13,11 @@ from __future__ import annotations
 import math
 
 import requests
+from feedsync.adapters.walmart.config import HOSTS
+from feedsync.adapters.walmart.errors import ERROR_TABLE
 
-from feedsync.adapter import Limits
-from feedsync.http import RateHint
+from feedsync.adapter import HttpApi, Limits
+from feedsync.http import BaseUrls, HintHook, RateHint
 from feedsync.http.limits import OperationLimit
 
 HOUR = 3600.0
@@ -58,6 +60,7 @@ GET_ALL_ITEMS = "getAllItems"
 RETIRE_AN_ITEM = "retireAnItem"
 UPDATE_INVENTORY = "updateInventoryForAnItem"
 GET_INVENTORY = "getInventory"
+GET_MULTI_NODE_INVENTORIES = "getMultiNodeInventoryForAllSkuAndAllShipNodes"
 GET_ALL_ORDERS = "getAllOrders"
 GET_AN_ORDER = "getAnOrder"
 ACKNOWLEDGE = "acknowledgeOrders"
@@ -109,6 +112,7 @@ OPERATIONS: tuple[OperationLimit, ...] = (
     per_minute(100, GET_ALL_ITEMS),
     per_minute(100, UPDATE_INVENTORY),
     per_minute(100, GET_INVENTORY),
+    per_minute(100, GET_MULTI_NODE_INVENTORIES),
     per_minute(100, GET_ALL_ORDERS),
     per_minute(100, GET_AN_ORDER),
     per_minute(100, ACKNOWLEDGE),
@@ -135,9 +139,6 @@ ITEMS_PAGE_LIMIT = 50
 # Access tokens live 900 s (tokenAPI example: "expires_in": 900); refreshed this many seconds
 # before they expire, so a token never runs out between the check and a feed upload.
 TOKEN_MARGIN_SECONDS = 120.0
-# Longest bucket wait the client sleeps through; a feed type whose hour is spent waits minutes,
-# so it is deferred to a later run with a note instead.
-MAX_THROTTLE_WAIT = 60.0
 
 
 def replenishment_hint(response: requests.Response, now: float) -> RateHint | None:
@@ -159,5 +160,10 @@ def replenishment_hint(response: requests.Response, now: float) -> RateHint | No
     return RateHint(block_until=until)
 
 
-__all__ = ["FEED_QUOTAS", "LIMITS", "MAX_FEED_ITEMS", "OPERATIONS", "feed_operation",
-           "replenishment_hint"]
+HINT_HOOKS: tuple[HintHook, ...] = (replenishment_hint,)
+# What the core builds the HTTP client from: hosts, Walmart's error shapes, its bucket headers.
+API = HttpApi(base_urls=BaseUrls(production=HOSTS["production"], sandbox=HOSTS["sandbox"]),
+              error_table=ERROR_TABLE, hints=HINT_HOOKS)
+
+__all__ = ["API", "ERROR_TABLE", "FEED_QUOTAS", "HINT_HOOKS", "LIMITS", "MAX_FEED_ITEMS",
+           "OPERATIONS", "feed_operation", "replenishment_hint"]

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from feedsync.errors import ItemRejected
+from feedsync.errors import RenderError
 from feedsync.mapping.record import FieldValue
 
 CHANNEL = "walmart"
@@ -74,9 +74,9 @@ _TYPE_BY_LENGTH = {8: "GTIN", 12: "UPC", 13: "EAN", 14: "GTIN"}
 _LENGTHS = {"GTIN": (8, 12, 13, 14), "UPC": (12,), "EAN": (13,), "ISBN": (10, 13)}
 
 
-def reject(sku: str, field: str, message: str) -> ItemRejected:
+def reject(sku: str, field: str, message: str) -> RenderError:
     """The error for a record Walmart would refuse, naming the SKU and the mapping field."""
-    return ItemRejected(f"{sku}: {field}: {message}", channel=CHANNEL, sku=sku)
+    return RenderError(f"{sku}: {field}: {message}", channel=CHANNEL, sku=sku, field=field)
 
 
 def one(fields: Mapping[str, FieldValue], name: str) -> str | None:

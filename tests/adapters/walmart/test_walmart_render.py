@@ -14,7 +14,7 @@ from feedsync.adapters.walmart import render
 from feedsync.adapters.walmart.schema import SCHEMA
 from walmart_oracle import errors, example, validator
 
-from feedsync.errors import ItemRejected
+from feedsync.errors import RenderError
 from feedsync.mapping.engine import ChannelMapper
 from tests.conftest import REPO_ROOT, make_product
 
@@ -99,7 +99,7 @@ def test_product_identifiers(code: str, kind: str | None, sent: tuple[str, str])
 
 
 def test_an_identifier_of_the_wrong_length_for_its_type_names_the_field() -> None:
-    with pytest.raises(ItemRejected) as caught:
+    with pytest.raises(RenderError) as caught:
         render.product_identifier("S-1", {"product_id": "4006381333931", "product_id_type": "UPC"})
     assert caught.value.sku == "S-1"
     assert "product_id" in caught.value.message and "UPC" in caught.value.message
@@ -119,7 +119,7 @@ def test_variant_group_from_a_family() -> None:
 
 
 def test_a_variant_without_attribute_names_is_refused_naming_the_field() -> None:
-    with pytest.raises(ItemRejected, match="variant_attribute_names"):
+    with pytest.raises(RenderError, match="variant_attribute_names"):
         render.mp_item("S", dict(EXAMPLE_ITEM, variant_group_id="G"))
 
 
@@ -138,9 +138,9 @@ def test_extra_attributes_merge_and_may_not_override_mapped_ones() -> None:
     item = render.mp_item("S", fields)
     assert item["Orderable"]["electronicsIndicator"] == "No"
     assert item["Visible"]["Home Decor, Kitchen, & Other"]["ageGroup"] == ["Adult"]
-    with pytest.raises(ItemRejected, match=r"visible_attributes.*shortDescription"):
+    with pytest.raises(RenderError, match=r"visible_attributes.*shortDescription"):
         render.mp_item("S", dict(EXAMPLE_ITEM, visible_attributes='{"shortDescription": "x"}'))
-    with pytest.raises(ItemRejected, match=r"orderable_attributes.*JSON"):
+    with pytest.raises(RenderError, match=r"orderable_attributes.*JSON"):
         render.mp_item("S", dict(EXAMPLE_ITEM, orderable_attributes="{nope"))
 
 
@@ -153,7 +153,7 @@ def test_amounts_are_exact_json_numbers(text: str, number: float) -> None:
 
 @pytest.mark.parametrize("text", ["-1", "abc", "NaN", "0.12345678901234567890"])
 def test_bad_amounts_are_refused_naming_the_field(text: str) -> None:
-    with pytest.raises(ItemRejected, match="price"):
+    with pytest.raises(RenderError, match="price"):
         render.number(text, sku="S", field="price")
 
 
