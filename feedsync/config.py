@@ -94,6 +94,17 @@ class LocalInventorySettings(_Strict):
 
     store_codes: dict[str, str] = Field(default_factory=dict)  # catalog location → store code
 
+    @field_validator("store_codes")
+    @classmethod
+    def _plain_codes(cls, codes: dict[str, str]) -> dict[str, str]:
+        # Business Profile store codes: 1-64 printable characters; they go in a TSV cell and a
+        # URL path segment, so no whitespace other than spaces and no slash.
+        for location, code in codes.items():
+            if not code or len(code) > 64 or any(c in code for c in "\t\r\n/"):
+                raise ValueError(f"store code {code!r} of location {location!r} must be 1-64 "
+                                 "characters without tabs, line breaks or '/'")
+        return codes
+
 
 class ChannelSettings(BaseModel):
     """[channels.<name>]: common keys; adapter-specific keys are validated by the adapter."""

@@ -29,12 +29,16 @@ BASE_URL = "https://merchantapi.googleapis.com"
 # Operation names used with HttpClient.request(operation=...).
 WRITE = "productInputs.write"  # insert and delete: both are "updates" of the product
 READ = "products.read"  # products.get and products.list
+# localInventories.insert / delete (feedsync local-inventory push). Google publishes no
+# per-product limit for local inventory updates; the same conservative pace as product writes.
+LOCAL_WRITE = "localInventories.write"
 UPDATES_PER_PRODUCT_PER_DAY = 2
 
 OPERATIONS: tuple[OperationLimit, ...] = (
     OperationLimit(WRITE, rate_per_second=5.0, burst=10,
                    per_key_daily_budget=UPDATES_PER_PRODUCT_PER_DAY),
     OperationLimit(READ, rate_per_second=5.0, burst=10),
+    OperationLimit(LOCAL_WRITE, rate_per_second=5.0, burst=10),
 )
 
 LIMITS = Limits(max_batch_items=1, max_batch_bytes=None, operations=OPERATIONS)

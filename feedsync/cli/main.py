@@ -159,6 +159,10 @@ def _register_commands() -> None:
         cli.add_command(command)
     from feedsync.cli import report_cmd  # report (feedsync/report)
     cli.add_command(report_cmd.report)
+    from feedsync.cli import sandbox_cmds  # sandbox serve/stop/orders/stats (feedsync/sandbox)
+    cli.add_command(sandbox_cmds.sandbox)
+    from feedsync.cli import local_cmds  # local-inventory build / push (Google local)
+    cli.add_command(local_cmds.local_inventory)
 
 
 _register_commands()
