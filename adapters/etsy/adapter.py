@@ -98,7 +98,9 @@ class EtsyAdapter(Adapter[EtsyConfig]):
     def client(self) -> EtsyClient:
         """The Etsy operations over the core-built HTTP client."""
         if self._client is None:
-            self._client = EtsyClient(self.http, shop_id=self.config.require_shop())
+            self._client = EtsyClient(
+                self.http, shop_id=self.config.require_shop(),
+                known_remaining=self.steps.last_remaining(self.clock.time()))
         return self._client
 
     @property
@@ -162,6 +164,10 @@ class EtsyAdapter(Adapter[EtsyConfig]):
                 outcomes += [self._deferred(i, "the day's budget ran out mid-listing; the "
                                                "next run resumes at the missing step")
                              for i in go]
+            finally:
+                seen = self.client.budget.remaining_today
+                if seen is not None:
+                    self.steps.note_remaining(seen, self.clock.time())
         return self._done(batch, outcomes)
 
     def _resolve_family(self, items: list[RenderedItem]) -> list[RenderedItem]:

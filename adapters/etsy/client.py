@@ -47,9 +47,12 @@ class EtsyClient:
     """One shop's Etsy access for one run."""
 
     def __init__(self, http: HttpClient, *, shop_id: int,
-                 downloads: HttpClient | None = None) -> None:
+                 downloads: HttpClient | None = None, known_remaining: int | None = None
+                 ) -> None:
         self.http = http
         self.shop_id = shop_id
+        # What Etsy said in an earlier run (adapters.etsy.steps), until it answers this one.
+        self.known_remaining = known_remaining
         # Etsy's day budget as its answers report it: a hook of this client only.
         self.budget = ops.BudgetWatch()
         http.hint_hooks = (*http.hint_hooks, self.budget)
@@ -70,8 +73,11 @@ class EtsyClient:
     def remaining_today(self) -> int | None:
         """Calls left today: the lower of Etsy's last ``x-remaining-today`` and feedsync's
         own count of the declared daily budget (None when neither is known)."""
-        known = [v for v in (self.budget.remaining_today,
-                             self.http.budget_remaining(ops.CREATE_DRAFT_LISTING)) if v is not None]
+        etsy = self.budget.remaining_today
+        if etsy is None:
+            etsy = self.known_remaining
+        known = [v for v in (etsy, self.http.budget_remaining(ops.CREATE_DRAFT_LISTING))
+                 if v is not None]
         return min(known) if known else None
 
     def _shop(self, tail: str = "") -> str:

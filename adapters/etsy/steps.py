@@ -9,7 +9,9 @@ one that call made instead of creating a second (``adapters.etsy.listing``). Eve
 commits at once (the database runs in autocommit), so a step that Etsy confirmed is never
 forgotten; the per-SKU listing state (status, hashes, remote id = listing id) stays the core's.
 
-``etsy_refresh_marks`` records a token refresh in flight (``adapters.etsy.auth``).
+``etsy_refresh_marks`` records a token refresh in flight (``adapters.etsy.auth``);
+``etsy_budget`` the last ``x-remaining-today`` Etsy reported, so a run knows how low the day's
+budget is before its first call (``adapters.etsy.budget``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,13 @@ MIGRATIONS: list[str] = [
     CREATE TABLE etsy_refresh_marks (
         account TEXT PRIMARY KEY,
         started_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE etsy_budget (
+        account TEXT PRIMARY KEY,
+        remaining INTEGER NOT NULL,
+        seen_at REAL NOT NULL
     )
     """,
 ]
@@ -97,6 +106,23 @@ class StepStore:
         row = self.db.execute("SELECT listing_key FROM etsy_listings WHERE account = ? AND "
                               "listing_id = ?", [self.account, listing_id]).fetchone()
         return row[0] if row else None
+
+    def last_remaining(self, now: float) -> int | None:
+        """The calls Etsy said were left today, if it said so in the last hour (None else).
+
+        Etsy's day window slides, so the count has only grown since it was seen; after an
+        hour it is too pessimistic to steer by (a run that hit zero would wait a whole day),
+        and the first answer of the run gives the real figure anyway."""
+        row = self.db.execute("SELECT remaining, seen_at FROM etsy_budget WHERE account = ?",
+                              [self.account]).fetchone()
+        if row is None or now - float(row[1]) >= 3600:
+            return None
+        return int(row[0])
+
+    def note_remaining(self, remaining: int, now: float) -> None:
+        """Remember Etsy's last ``x-remaining-today``."""
+        self.db.execute("INSERT OR REPLACE INTO etsy_budget (account, remaining, seen_at) "
+                        "VALUES (?, ?, ?)", [self.account, remaining, now])
 
     def claimed(self, listing_id: int) -> bool:
         """True when another listing key already owns this Etsy listing id."""
