@@ -88,4 +88,24 @@ CREATE VIEW stock AS
     GROUP BY p.sku
 """
 
-MIGRATIONS: list[MigrationStep] = [_V1]
+# V2 (issue #10): stock that the store does not count. Shopify variants without an inventory
+# tracker and WooCommerce products without "manage stock" are sellable without a number: they
+# are neither 0 nor any count, so `stock.available` is NULL for them and channels are sent the
+# mapping's `[quantity] untracked_quantity`. Orders never reserve such stock.
+_V2 = """
+ALTER TABLE products ADD COLUMN stock_tracked INTEGER NOT NULL DEFAULT 1
+    CHECK (stock_tracked IN (0, 1));
+CREATE INDEX products_untracked ON products (sku) WHERE stock_tracked = 0;
+DROP VIEW stock;
+CREATE VIEW stock AS
+    SELECT p.sku AS sku,
+           CASE WHEN p.stock_tracked = 1 THEN COALESCE(SUM(i.on_hand - i.reserved), 0)
+           END AS available,
+           COALESCE(SUM(i.on_hand), 0) AS on_hand,
+           COALESCE(SUM(i.reserved), 0) AS reserved,
+           p.stock_tracked AS tracked
+    FROM products p LEFT JOIN inventory i ON i.sku = p.sku
+    GROUP BY p.sku
+"""
+
+MIGRATIONS: list[MigrationStep] = [_V1, _V2]

@@ -26,7 +26,12 @@ _PLACEHOLDER_LIMIT = 900  # stay under SQLite's default 999 host parameters per 
 
 @dataclass
 class UpsertSummary:
-    """What an import did: counts, plus the SKUs it skipped or removed (for reports)."""
+    """What an import did: counts, plus the SKUs it skipped or removed (for reports).
+
+    Every row of an imported file lands in exactly one of ``created``, ``updated``,
+    ``unchanged``, ``skipped`` (with its reason in ``skipped_reasons``) or ``not_products`` (rows
+    that carry no SKU of their own: variable parents, grouped products, image-only rows).
+    """
 
     created: int = 0
     updated: int = 0
@@ -35,6 +40,16 @@ class UpsertSummary:
     removed: int = 0
     inventory_rows: int = 0
     problems: list[str] = field(default_factory=list)
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+    not_products: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    warning_count: int = 0
+    warning_reasons: dict[str, int] = field(default_factory=dict)
+    derived_skus: int = 0
+    derived_sku_examples: list[str] = field(default_factory=list)
+    stock_not_tracked: int = 0
+    without_stock_count: int = 0  # tracked SKUs the file gives no count for
+    without_brand: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly view for ``--json`` output."""
@@ -46,6 +61,16 @@ class UpsertSummary:
             "removed": self.removed,
             "inventory_rows": self.inventory_rows,
             "problems": list(self.problems),
+            "skipped_reasons": dict(self.skipped_reasons),
+            "not_products": dict(self.not_products),
+            "warning_count": self.warning_count,
+            "warning_reasons": dict(self.warning_reasons),
+            "warnings": list(self.warnings),
+            "derived_skus": self.derived_skus,
+            "derived_sku_examples": list(self.derived_sku_examples),
+            "stock_not_tracked": self.stock_not_tracked,
+            "without_stock_count": self.without_stock_count,
+            "without_brand": self.without_brand,
         }
 
 
@@ -164,6 +189,32 @@ class Catalog:
             )
             count += len(batch)
         return count
+
+    def set_stock_tracking(self, tracked: Sequence[str], untracked: Sequence[str]) -> int:
+        """Mark SKUs as counted (``tracked``) or sellable without a count (``untracked``).
+
+        Returns how many SKUs changed state. Only rows whose state differs are written, so the
+        sync's change triggers fire for real changes only; resetting to tracked is skipped
+        entirely while no SKU of the catalog is untracked (the usual case, and the fast one).
+        """
+        changed = 0
+        conn = self.db.conn
+        if untracked:
+            changed += conn.executemany(
+                "UPDATE products SET stock_tracked = 0 WHERE sku = ? AND stock_tracked = 1",
+                [[sku] for sku in untracked]).rowcount
+        if tracked and conn.execute(
+                "SELECT 1 FROM products WHERE stock_tracked = 0 LIMIT 1").fetchone():
+            changed += conn.executemany(
+                "UPDATE products SET stock_tracked = 1 WHERE sku = ? AND stock_tracked = 0",
+                [[sku] for sku in tracked]).rowcount
+        return max(changed, 0)
+
+    def stock_tracked(self, sku: str) -> bool:
+        """Whether the store counts the stock of ``sku`` (False: sellable without a count)."""
+        row = self.db.execute("SELECT stock_tracked FROM products WHERE sku = ?",
+                              [sku]).fetchone()
+        return bool(row[0]) if row else True
 
     def exclude(self, sku: str, channel: str, reason: str = "") -> None:
         """Keep ``sku`` off ``channel`` whatever the mapping's filters say."""
@@ -296,7 +347,10 @@ class Catalog:
             yield InventoryLevel(*row)
 
     def available(self, sku: str) -> int:
-        """Σ(on hand − reserved) over locations; 0 for a SKU without stock rows."""
+        """Σ(on hand − reserved) over locations; 0 for a SKU without stock rows.
+
+        For a SKU whose stock is not tracked this is whatever count was last stored; ask
+        :meth:`stock_tracked` first."""
         row = self.db.execute(
             "SELECT COALESCE(SUM(on_hand - reserved), 0) FROM inventory WHERE sku = ?", [sku]
         ).fetchone()
@@ -338,6 +392,7 @@ class Catalog:
             "without_gtin": scalar("SELECT COUNT(*) FROM products WHERE gtin IS NULL"),
             "on_sale": scalar("SELECT COUNT(*) FROM products WHERE sale_price IS NOT NULL"),
             "out_of_stock": scalar("SELECT COUNT(*) FROM stock WHERE available <= 0"),
+            "stock_not_tracked": scalar("SELECT COUNT(*) FROM products WHERE stock_tracked = 0"),
             "units_available": scalar("SELECT SUM(MAX(available, 0)) FROM stock"),
             "images": scalar("SELECT COUNT(*) FROM images"),
             "locations": scalar("SELECT COUNT(DISTINCT location) FROM inventory"),

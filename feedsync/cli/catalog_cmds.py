@@ -15,6 +15,7 @@ import click
 
 from feedsync.catalog.importers import EXPORT_FORMATS, FORMATS, ImportResult, import_file
 from feedsync.catalog.importers import export_catalog as write_export
+from feedsync.catalog.importers.woo_headers import read_columns_file
 from feedsync.cli.context import AppContext, pass_app
 from feedsync.errors import ExitCode, UsageError
 from feedsync.models import Product
@@ -35,7 +36,8 @@ def product_view(app: AppContext, product: Product) -> dict[str, Any]:
         {"location": lv.location, "on_hand": lv.on_hand, "reserved": lv.reserved}
         for lv in cat.inventory(product.sku)
     ]
-    data["available"] = cat.available(product.sku)
+    data["stock_tracked"] = cat.stock_tracked(product.sku)
+    data["available"] = cat.available(product.sku) if data["stock_tracked"] else None
     data["excluded_from"] = cat.exclusions(product.sku)
     return data
 
@@ -52,6 +54,10 @@ def show(app: AppContext, sku: str) -> None:
     lines = []
     for key, value in data.items():
         if value in (None, "", [], {}):
+            continue
+        if key == "stock_tracked":
+            if not value:
+                lines.append(f"{'stock':>15}: not tracked by the store (in stock, no count)")
             continue
         if key == "inventory":
             value = ", ".join(f"{i['location']}: {i['on_hand']} on hand, {i['reserved']} reserved"
@@ -74,6 +80,7 @@ def stats(app: AppContext) -> None:
         f"without GTIN:    {data['without_gtin']}",
         f"on sale:         {data['on_sale']}",
         f"out of stock:    {data['out_of_stock']}",
+        f"stock not tracked: {data['stock_not_tracked']} (in stock without a count)",
         f"units available: {data['units_available']} across {data['locations']} location(s)",
         f"images:          {data['images']}",
         "categories:",
@@ -97,18 +104,43 @@ def _progress(app: AppContext, path: Path) -> Iterator[Callable[[int], None] | N
         progress.close()
 
 
-def _summary_text(result: ImportResult) -> str:
+def _summary_text(result: ImportResult, store_name: str) -> str:
     s = result.summary
     counts = (f"created {s.created} · updated {s.updated} · unchanged {s.unchanged} · "
               f"skipped {s.skipped}")
+    if s.not_products:
+        counts += f" · not products {sum(s.not_products.values())}"
     if result.pruned:
         counts += f" · removed {s.removed}"
     if result.format == "inventory":
         counts = f"stock rows set {s.inventory_rows} · skipped {s.skipped}"
     lines = [f"imported {result.file} ({FORMATS[result.format]}, {result.rows} rows, "
              f"{result.seconds:.1f} s)", f"  {counts}"]
+    for reason, count in s.skipped_reasons.items():
+        lines.append(f"    skipped {count}: {reason}")
+    for what, count in s.not_products.items():
+        lines.append(f"    not a product {count}: {what}")
     if result.format != "inventory" and s.inventory_rows:
         lines.append(f"  stock rows set {s.inventory_rows}")
+    if s.stock_not_tracked:
+        lines.append(f"  stock not tracked by the store: {s.stock_not_tracked} SKU(s), in stock "
+                     "without a count (channels get [quantity] untracked_quantity)")
+    if s.without_stock_count:
+        lines.append(f"  no stock count in this file: {s.without_stock_count} tracked SKU(s) "
+                     "keep their stored stock (none yet: out of stock); import the store's "
+                     "inventory export with --format inventory")
+    if s.derived_skus:
+        shown = ", ".join(e.rsplit(": ", 1)[-1] for e in s.derived_sku_examples)
+        lines.append(f"  SKUs derived for rows without one: {s.derived_skus} (e.g. {shown}; "
+                     "rule: [catalog] shopify_sku_rule / woocommerce_sku_rule)")
+    if s.without_brand:
+        lines.append(f"  without a brand: {s.without_brand} product(s); the Meta feed sends the "
+                     f"store name {store_name!r} as their brand")
+    if s.warning_count:
+        lines.append(f"  warnings {s.warning_count}:")
+        lines.extend(f"    {count} × {reason}" for reason, count in s.warning_reasons.items())
+    if result.accounted() != result.rows:
+        lines.append(f"  rows accounted for: {result.accounted()} of {result.rows}")
     return "\n".join(lines)
 
 
@@ -128,9 +160,13 @@ def _summary_text(result: ImportResult) -> str:
               metavar="SECONDS",
               help="How long to wait for a running sync/push to release the workspace (then "
                    "exit 75).")
+@click.option("--columns", "columns_file", metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A TOML file naming the file's columns: \"Their column\" = \"SKU\" (for "
+                   "a WooCommerce export in a language feedsync does not know).")
 @pass_app
 def import_(app: AppContext, file: Path, fmt: str, skip_invalid: bool, prune: bool,
-            force: bool, location: str | None, wait: float) -> None:
+            force: bool, location: str | None, wait: float, columns_file: Path | None) -> None:
     """Import FILE (native CSV/JSONL, Shopify or WooCommerce export, inventory) atomically.
 
     By default any invalid row fails the whole import and every problem is listed
@@ -139,6 +175,7 @@ def import_(app: AppContext, file: Path, fmt: str, skip_invalid: bool, prune: bo
     if force and not prune:
         raise UsageError("--force only applies with --prune")
     settings = app.workspace.settings.catalog
+    columns = read_columns_file(columns_file) if columns_file else ()
     # The import writes the catalog the cron job reads and writes: it takes the workspace lock
     # like every writer (issue #16), waiting a bounded, reported time for a running sync.
     lock = WorkspaceLock(lock_path(app.workspace.db_path), "catalog import", wait=wait)
@@ -146,7 +183,9 @@ def import_(app: AppContext, file: Path, fmt: str, skip_invalid: bool, prune: bo
         result = import_file(
             app.catalog, file, format=fmt, skip_invalid=skip_invalid, prune=prune,
             force=force, location=location, default_currency=settings.default_currency,
-            prune_max_share=settings.prune_max_share, progress=progress,
+            prune_max_share=settings.prune_max_share, progress=progress, columns=columns,
+            sku_rules={"shopify_sku_rule": settings.shopify_sku_rule,
+                       "woocommerce_sku_rule": settings.woocommerce_sku_rule},
         )
     if result.problem_count and not app.json_output:
         click.echo(f"skipped {result.summary.skipped} invalid row(s):", err=True)
@@ -155,7 +194,7 @@ def import_(app: AppContext, file: Path, fmt: str, skip_invalid: bool, prune: bo
         if result.problem_count > len(result.summary.problems):
             click.echo(f"  … and {result.problem_count - len(result.summary.problems)} more",
                        err=True)
-    app.emit(result.as_dict(), _summary_text(result))
+    app.emit(result.as_dict(), _summary_text(result, app.workspace.settings.workspace.name))
     if result.problem_count:
         click.get_current_context().exit(int(ExitCode.PARTIAL))
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from importlib import resources
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from feedsync.cli.context import AppContext, pass_app
+from feedsync.config import WorkspaceSettings
 from feedsync.errors import UsageError
 
 
@@ -26,14 +29,49 @@ def workspace_files() -> dict[str, bytes]:
     return files
 
 
+def with_store(config: bytes, name: str | None, store_url: str | None) -> bytes:
+    """The template's feedsync.toml with the store's name and web address filled in."""
+    text = config.decode("utf-8")
+    if name:
+        text = text.replace('name = "my-store"', f"name = {_toml_string(name)}", 1)
+    if store_url:
+        text = text.replace('# store_url = "https://shop.example.com"',
+                            f"store_url = {_toml_string(store_url)}", 1)
+    return text.encode("utf-8")
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _checked_url(url: str) -> str:
+    try:
+        return WorkspaceSettings(store_url=url.strip()).store_url or ""
+    except ValidationError:
+        raise UsageError(f"--store-url {url!r}: must be the store's web address, e.g. "
+                         "https://shop.example.com") from None
+
+
 @click.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option("--store-url", metavar="URL",
+              help="The store's web address (product links are derived from it); asked for "
+                   "on a terminal when not given.")
+@click.option("--name", "store_name", metavar="NAME",
+              help="The store's name (the Meta feed's brand for products without one).")
 @pass_app
-def init(app: AppContext, directory: Path | None, force: bool) -> None:
+def init(app: AppContext, directory: Path | None, force: bool, store_url: str | None,
+         store_name: str | None) -> None:
     """Create a workspace in DIRECTORY (default: the current folder)."""
     target = (directory or Path.cwd()).resolve()
+    if store_url is None and sys.stdin.isatty() and not app.json_output:
+        store_url = click.prompt("Store web address (e.g. https://shop.example.com; "
+                                 "Enter to skip)", default="", show_default=False) or None
+    if store_url is not None:
+        store_url = _checked_url(store_url)
     files = workspace_files()
+    files["feedsync.toml"] = with_store(files["feedsync.toml"], store_name, store_url)
     existing = [name for name in files if (target / name).exists()]
     if existing and not force:
         raise UsageError(
@@ -43,8 +81,12 @@ def init(app: AppContext, directory: Path | None, force: bool) -> None:
         path = target / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
+    hint = "" if store_url else (
+        "\nno store web address yet: set [workspace] store_url in feedsync.toml, or Google and "
+        "Meta refuse the feed's items for lack of a product link")
     app.emit(
-        {"ok": True, "workspace": str(target), "files": sorted(files)},
+        {"ok": True, "workspace": str(target), "files": sorted(files),
+         "store_url": store_url},
         f"created workspace {target} ({len(files)} files)\n"
-        f"next: feedsync --workspace {target} catalog import YOUR_EXPORT.csv",
+        f"next: feedsync --workspace {target} catalog import YOUR_EXPORT.csv{hint}",
     )

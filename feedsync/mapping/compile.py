@@ -19,7 +19,12 @@ from pydantic import ValidationError
 from feedsync.mapping.categories import CategoryMap
 from feedsync.mapping.filters import Filters
 from feedsync.mapping.record import TraceStep
-from feedsync.mapping.rules import PriceRule, availability_word, shown_quantity
+from feedsync.mapping.rules import (
+    PriceRule,
+    availability_word,
+    shown_quantity,
+    untracked_quantity,
+)
 from feedsync.mapping.schema import ChannelSchema, FieldSpec
 from feedsync.mapping.sources import (
     Getter,
@@ -86,6 +91,11 @@ def _args_text(args: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in args.items())
 
 
+def category_getter_text(value: Value) -> str:
+    """A getter's value as one string (a list joined with " > ")."""
+    return value.strip() if isinstance(value, str) else " > ".join(value)
+
+
 class _Compiler:
     def __init__(self, spec: MappingFile, schema: ChannelSchema, problems: ProblemCollector,
                  rates: Mapping[str, Decimal], base_currency: str) -> None:
@@ -97,6 +107,9 @@ class _Compiler:
         self.price = PriceRule(spec.price, rates, base_currency)
         self.categories = CategoryMap(spec.categories)
         self.category_getter = self._column(spec.categories.source, ("categories", "source"))
+        prefer = spec.categories.prefer
+        self.category_prefer = (self._column(prefer, ("categories", "prefer"))
+                                if prefer else None)
         self.group_getter = self._column(spec.variants.group_id, ("variants", "group_id"))
 
     # --- sources ----------------------------------------------------------------------------
@@ -111,6 +124,7 @@ class _Compiler:
     def _rule_getter(self, name: str, label: str) -> Getter:
         price, quantity = self.price, self.spec.quantity
         categories, category_getter = self.categories, self.category_getter
+        category_prefer = self.category_prefer
         group_getter = self.group_getter
 
         def priced(row: Row) -> Any:
@@ -123,10 +137,26 @@ class _Compiler:
         def shown(row: Row) -> int:
             amount = row.quantity
             if amount is None:
-                amount = row.quantity = shown_quantity(row.available, quantity, row.trace, label)
+                if not row.tracked:  # in stock without a count: reserve/buffer do not apply
+                    amount = untracked_quantity(quantity)
+                    if row.trace is not None:
+                        row.trace.append(TraceStep(
+                            label, "[quantity] untracked_quantity (stock not tracked)",
+                            None, amount))
+                    row.quantity = amount
+                else:
+                    amount = row.quantity = shown_quantity(row.available, quantity, row.trace,
+                                                           label)
             return amount
 
         def category(row: Row) -> Value:
+            if category_prefer is not None:
+                own = category_getter_text(category_prefer(row))
+                if own:
+                    if row.trace is not None:
+                        row.trace.append(TraceStep(label, "[categories] prefer",
+                                                   self.spec.categories.prefer, own))
+                    return own
             path = category_getter(row)
             path = path if isinstance(path, str) else " > ".join(path)
             value, matched = categories.lookup(path)

@@ -25,7 +25,7 @@ from feedsync.mapping.compile import CompiledMapping, compile_mapping
 from feedsync.mapping.plan import plan_entry
 from feedsync.mapping.record import FieldValue, MappedRecord, TraceStep
 from feedsync.mapping.schema import ChannelSchema
-from feedsync.mapping.sources import Row
+from feedsync.mapping.sources import NO_STORE, Row, Store
 from feedsync.mapping.spec import read_mapping
 from feedsync.mapping.stream import iter_catalog
 from feedsync.mapping.validate import SchemaValidator
@@ -46,8 +46,12 @@ class ChannelMapper:
 
     def __init__(self, schema: ChannelSchema, mapping_path: Path, *,
                  rates: Mapping[str, Decimal] | None = None,
-                 base_currency: str = "USD") -> None:
-        """Load, validate and compile ``mapping_path`` for ``schema`` (ConfigError if invalid)."""
+                 base_currency: str = "USD", store: Store = NO_STORE) -> None:
+        """Load, validate and compile ``mapping_path`` for ``schema`` (ConfigError if invalid).
+
+        ``store``: the workspace's store name and address (``store_name``, ``store_url`` and
+        ``product_url`` columns)."""
+        self.store = store
         self.channel: str = schema.channel
         self.schema: ChannelSchema = schema
         self.mapping_path = mapping_path
@@ -59,7 +63,7 @@ class ChannelMapper:
         self.validator = SchemaValidator(schema)
         digest = hashlib.sha256()
         for part in (raw, schema.version.encode(), ENGINE_VERSION.encode(),
-                     base_currency.encode()):
+                     base_currency.encode(), store.name.encode(), store.url.encode()):
             digest.update(part)
             digest.update(b"\x00")
         target = spec.price.currency
@@ -83,8 +87,9 @@ class ChannelMapper:
 
         settings = workspace.settings
         schema = channel_schema(channel, workspace.channel(channel).adapter)
+        store = Store(settings.workspace.name, settings.workspace.store_url or "")
         return cls(schema, workspace.mapping_path(channel), rates=settings.currency_rates,
-                   base_currency=settings.catalog.default_currency)
+                   base_currency=settings.catalog.default_currency, store=store)
 
     def rule_of(self, field_name: str) -> str | None:
         """How the mapping produces ``field_name`` (for reports), or None when it does not."""
@@ -92,15 +97,21 @@ class ChannelMapper:
 
     # --- one product --------------------------------------------------------------------------
 
-    def map_product(self, product: Product, *, available: int, now: datetime,
+    def map_product(self, product: Product, *, available: int | None, now: datetime,
                     overrides: Mapping[str, str] | None = None, exclusion: str | None = None,
                     explain: bool = False) -> MappedRecord:
         """Map one product. ``exclusion``: the reason stored with a catalog exclusion, if any.
+        ``available`` None: the store does not track this SKU's stock (in stock, no count).
 
         A record that is not included carries no fields unless ``explain`` is set.
         """
         record = MappedRecord(sku=product.sku, channel=self.channel)
-        row = Row(product, available, now, trace=[] if explain else None)
+        if available is None:
+            row = Row(product, self.compiled.quantity.untracked_quantity, now,
+                      trace=[] if explain else None, tracked=False, store=self.store)
+        else:
+            row = Row(product, available, now, trace=[] if explain else None,
+                      store=self.store)
         if exclusion is not None:
             record.included = False
             record.exclusion = ("excluded in the catalog" + (f": {exclusion}" if exclusion

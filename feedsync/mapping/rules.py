@@ -11,7 +11,9 @@ both Google and Meta reject it.
 Quantity, in this order: available − ``reserve`` → minus the buffer (``buffer_percent`` of what is
 left, rounded up, plus ``buffer_units``) → at or below the safety ``floor`` becomes 0 → capped at
 ``max``; never negative. Availability is ``in_stock`` when the shown quantity is positive, else
-``when_out`` (a ``[values.availability]`` map turns these words into the channel's).
+``when_out`` (a ``[values.availability]`` map turns these words into the channel's). Stock the
+store does not count (untracked) is shown as ``untracked_quantity`` (capped by ``max``, at
+least 1): in stock, without reserve or buffer, since there is no count to hold back from.
 """
 
 from __future__ import annotations
@@ -261,6 +263,15 @@ def shown_quantity(available: int, spec: QuantitySpec,
         note(f"max {spec.max}", quantity, spec.max)
         quantity = spec.max
     return max(quantity, 0)
+
+
+def untracked_quantity(spec: QuantitySpec) -> int:
+    """What a channel is shown for stock the store does not count: ``untracked_quantity``,
+    capped by ``max``, never below 1 (untracked stock is in stock)."""
+    amount = spec.untracked_quantity
+    if spec.max is not None:
+        amount = min(amount, spec.max)
+    return max(amount, 1)
 
 
 def availability_word(quantity: int, spec: QuantitySpec) -> str:

@@ -15,15 +15,31 @@ from decimal import Decimal
 from enum import Enum
 from operator import attrgetter
 from typing import Any
+from urllib.parse import quote
 
 from feedsync.mapping.record import TraceStep
 from feedsync.mapping.transforms import Problem, Value
 from feedsync.models import Product
 
 
+@dataclass(frozen=True, slots=True)
+class Store:
+    """The workspace's store: its name and web address (``[workspace]`` in feedsync.toml)."""
+
+    name: str = ""
+    url: str = ""
+
+
+NO_STORE = Store()
+
+
 @dataclass(slots=True)
 class Row:
-    """One product being mapped, with what the catalog knows about it beyond its content."""
+    """One product being mapped, with what the catalog knows about it beyond its content.
+
+    ``tracked`` False: the store does not count this SKU's stock; ``available`` then holds the
+    mapping's ``[quantity] untracked_quantity``.
+    """
 
     product: Product
     available: int
@@ -33,6 +49,8 @@ class Row:
     # rule results, computed once per row by whichever field needs them first
     price: Any = None  # feedsync.mapping.rules.PriceResult
     quantity: int | None = None
+    tracked: bool = True
+    store: Store = NO_STORE
 
 
 Getter = Callable[[Row], Value]
@@ -45,6 +63,11 @@ DERIVED_COLUMNS: dict[str, str] = {
     "additional_images": "every image URL after the first (a list)",
     "available": "units available (Σ on hand − reserved over locations)",
     "category_leaf": "the last segment of the category path",
+    "store_name": "[workspace] name of feedsync.toml",
+    "store_url": "[workspace] store_url of feedsync.toml",
+    "product_url": "the product's link, else its page on the store derived by the platform's "
+                   "rule (Shopify: store_url/products/<handle>; WooCommerce: the permalink, "
+                   "else store_url/?p=<id>)",
 }
 ATTRIBUTE_PREFIX = "attributes."
 
@@ -116,6 +139,12 @@ def column_getter(name: str) -> Getter:
         return lambda row: str(row.available)
     if name == "category_leaf":
         return lambda row: row.product.category.rsplit(">", 1)[-1].strip()
+    if name == "store_name":
+        return lambda row: row.store.name
+    if name == "store_url":
+        return lambda row: row.store.url
+    if name == "product_url":
+        return lambda row: product_url(row.product, row.store.url)
     if name.startswith(ATTRIBUTE_PREFIX):
         key = name[len(ATTRIBUTE_PREFIX):]
         return lambda row: to_value(row.product.attributes.get(key))
@@ -131,6 +160,31 @@ def column_getter(name: str) -> Getter:
     if kind == "Decimal | None":  # weights and sizes, often in templates
         return lambda row: "" if (value := read(row.product)) is None else plain_text(value)
     return lambda row: to_value(read(row.product))
+
+
+def product_url(product: Product, store_url: str) -> str:
+    """``product.link``, else the product's page by its platform's own rule, else "".
+
+    Shopify: ``{store_url}/products/{handle}`` (https://help.shopify.com/en/manual/products/
+    details/product-handle). WooCommerce: the exported permalink when there is one, else
+    ``{store_url}/?p={id}`` — WordPress redirects ``?p=`` to the product's pretty permalink;
+    a variation links to its parent's page.
+    """
+    if product.link:
+        return product.link
+    attributes = product.attributes
+    permalink = attributes.get("permalink")
+    if isinstance(permalink, str) and permalink.startswith(("https://", "http://")):
+        return permalink
+    if not store_url:
+        return ""
+    handle = attributes.get("handle")
+    if isinstance(handle, str) and handle:
+        return f"{store_url}/products/{quote(handle, safe='-_.~')}"
+    woo_id = attributes.get("woo_parent_id") or attributes.get("woo_id")
+    if isinstance(woo_id, str) and woo_id.isdigit():
+        return f"{store_url}/?p={woo_id}"
+    return ""
 
 
 # --- templates: "{brand} {title}[ - {color}]" --------------------------------------------

@@ -104,6 +104,8 @@ class QuantitySpec(_Strict):
     floor: int = Field(default=0, ge=0)
     max: int | None = Field(default=None, ge=0)
     when_out: Literal["out_of_stock", "backorder", "preorder"] = "out_of_stock"
+    # shown for stock the store does not count (in stock, no number): never 0
+    untracked_quantity: int = Field(default=10, ge=1)
 
 
 class Condition(_Strict):
@@ -140,6 +142,9 @@ class CategoriesSpec(_Strict):
     source: str = "category"
     default: str | None = None
     map: dict[str, str] = Field(default_factory=dict)
+    # a column holding the channel's own category, used as-is when set (Shopify's "Google
+    # Shopping / Google Product Category" → attributes.google_product_category)
+    prefer: str | None = None
 
 
 class VariantsSpec(_Strict):

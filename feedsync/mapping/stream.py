@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 CHUNK = 900  # SQLite's default limit is 999 host parameters per statement
 
-CatalogRow = tuple[Product, int, dict[str, str], str | None]
+# (product, available — None when the store does not track its stock —, overrides, exclusion)
+CatalogRow = tuple[Product, int | None, dict[str, str], str | None]
 
 _NOTHING: tuple[tuple[Any, ...], ...] = ()
 _SKU_AT = CONTENT_COLUMNS.index("sku")
@@ -70,6 +71,9 @@ def _scan(catalog: Catalog, channel: str, where: str, params: list[Any]) -> Iter
     exclusions = _Merge(conn.execute(
         f"SELECT sku, reason FROM channel_exclusions {clause} {joiner} channel = ? "
         f"ORDER BY sku", [*params, channel]))
+    # few SKUs are untracked: the partial index products_untracked reads just those
+    untracked = _Merge(conn.execute(
+        f"SELECT sku FROM products {clause} {joiner} stock_tracked = 0 ORDER BY sku", params))
     for values in products:
         sku = values[_SKU_AT]
         product = product_from_values(values, [url for _, url in images.take(sku)])
@@ -78,7 +82,7 @@ def _scan(catalog: Catalog, channel: str, where: str, params: list[Any]) -> Iter
         exclusion_rows = exclusions.take(sku)
         yield (
             product,
-            int(stock_rows[0][1]) if stock_rows else 0,
+            None if untracked.take(sku) else int(stock_rows[0][1]) if stock_rows else 0,
             {field: value for _, field, value in override_rows},
             exclusion_rows[0][1] if exclusion_rows else None,
         )
@@ -86,7 +90,8 @@ def _scan(catalog: Catalog, channel: str, where: str, params: list[Any]) -> Iter
 
 def iter_catalog(catalog: Catalog, channel: str,
                  skus: Iterable[str] | None = None) -> Iterator[CatalogRow]:
-    """(product, available, overrides, exclusion reason or None) per product, in SKU order."""
+    """(product, available, overrides, exclusion reason or None) per product, in SKU order;
+    ``available`` is None for a SKU whose stock the store does not track."""
     if skus is None:
         yield from _scan(catalog, channel, "", [])
         return

@@ -21,6 +21,9 @@ fulfilled by the marketplace      0                     0
 Units that shipped stay decremented after a cancellation or refund: they left the warehouse, and
 a return is restocked by the merchant's next inventory import.
 
+A SKU whose stock the store does not track (``products.stock_tracked = 0``: in stock without a
+count) holds nothing: its lines target zero, so an order never makes it 0 or negative.
+
 Location: the first time a line needs stock, it is placed at ``[orders] reserve_location`` when
 that location stocks the SKU with enough available units for the line, otherwise at the location
 with the most available units (ties: the configured location, then by name); a SKU without any
@@ -139,6 +142,10 @@ class StockLedger:
             previous = None
         if sku is None:
             return effects
+        if target != LineTarget() and not self._tracked(sku):
+            # Stock the store does not count (issue #10) is never reserved or decremented: an
+            # order must not turn "in stock, no count" into 0.
+            target = LineTarget()
         if previous is None:
             if target == LineTarget():
                 return effects
@@ -160,6 +167,11 @@ class StockLedger:
             [*key, sku, location, target.reserved, target.decremented, self.now],
         )
         return effects
+
+    def _tracked(self, sku: str) -> bool:
+        row = self.db.execute("SELECT stock_tracked FROM products WHERE sku = ?",
+                              [sku]).fetchone()
+        return row is None or bool(row[0])
 
     def choose_location(self, sku: str, quantity: int) -> str:
         """Where a new line of ``sku`` takes its ``quantity`` (rule in the module docstring)."""

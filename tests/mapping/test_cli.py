@@ -67,7 +67,7 @@ def test_validate_lists_errors_and_exits_6(workspace: Path, catalog: Catalog,
     assert [s["sku"] for s in data["channels"][0]["skus"]] == ["BAD"]
     assert {i["code"] for i in data["channels"][0]["skus"][0]["issues"]} == \
         {"missing_required", "invalid_value"}
-    assert data["channels"][0]["skus"][0]["issues"][0]["rule"] == "fields.link: column link"
+    assert data["channels"][0]["skus"][0]["issues"][0]["rule"] == "fields.link: column product_url"
 
 
 def test_validate_show_excluded(workspace: Path, catalog: Catalog, runner: CliRunner) -> None:

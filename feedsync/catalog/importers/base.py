@@ -7,13 +7,15 @@ keep that SKU out. Parsers never touch the database; the driver (``pipeline.py``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
 from feedsync.catalog.importers import values
+from feedsync.catalog.importers.derive import SHOPIFY_RULE, WOOCOMMERCE_RULE
 from feedsync.catalog.importers.source import Problem
 from feedsync.catalog.importers.values import FieldError
 from feedsync.catalog.rows import decimal_text
@@ -31,20 +33,39 @@ AXIS_ALIASES = {
 }
 
 T = TypeVar("T")
+_SCIENTIFIC = re.compile(r"[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+")
+
+NEGATIVE_STOCK = "negative stock (oversold in the store) imported as 0"
 
 
 @dataclass(frozen=True, slots=True)
 class ParseOptions:
-    """Settings a parser needs from the workspace and the command line."""
+    """Settings a parser needs from the workspace and the command line.
+
+    ``shopify_sku_rule`` / ``woocommerce_sku_rule``: how a row without a SKU gets one
+    (:mod:`feedsync.catalog.importers.derive`; "" refuses such rows). ``columns``: the file's
+    own column names → the documented (English) ones, from ``--columns``.
+    """
 
     label: str
     default_currency: str = "USD"
     location: str = DEFAULT_LOCATION
+    shopify_sku_rule: str = SHOPIFY_RULE
+    woocommerce_sku_rule: str = WOOCOMMERCE_RULE
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
 class Parsed:
-    """One SKU read from the file: a product to upsert, or the problems that keep it out."""
+    """One row of the file: a SKU to upsert, the problems that keep it out, or — with neither
+    product nor problems — a row that is not a product, ``note`` saying what it is (a variable
+    parent, a grouped product, an image-only row), so every row of the file is accounted for.
+
+    ``tracked``: True when the row counts stock (``quantity`` set, or 0), False when the store
+    does not track this SKU's stock (sellable without a count), None to leave it as it is.
+    ``warnings``: what was imported differently from the file (negative stock as 0, an
+    unusable barcode left out …); they never keep the row out.
+    """
 
     line: int
     sku: str | None
@@ -52,21 +73,40 @@ class Parsed:
     problems: list[Problem]
     quantity: int | None = None
     location: str | None = None
+    tracked: bool | None = None
+    warnings: list[Problem] = field(default_factory=list)
+    note: str | None = None
+    derived_sku: bool = False
 
 
 class RowCheck:
     """Collects the problems of one row while its cells are parsed."""
 
-    __slots__ = ("line", "problems", "sku")
+    __slots__ = ("line", "problems", "sku", "warnings")
 
     def __init__(self, line: int, sku: str | None = None) -> None:
         self.line = line
         self.sku = sku
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def error(self, column: str | None, value: str | None, reason: str) -> None:
         """Record a problem with this row."""
         self.problems.append(Problem(self.line, reason, column, value, self.sku))
+
+    def warn(self, column: str | None, value: str | None, reason: str) -> None:
+        """Record something imported differently from the file (the row still imports)."""
+        self.warnings.append(Problem(self.line, reason, column, value, self.sku))
+
+    def stock(self, column: str, text: str) -> int | None:
+        """A stock cell of a store export: like :meth:`quantity`, but negative stock (an
+        oversold item in the store) imports as 0 with a warning instead of refusing the row."""
+        stripped = text.strip()
+        if stripped.startswith("-") and stripped[1:].isdigit():
+            if stripped[1:].strip("0"):
+                self.warn(column, stripped, NEGATIVE_STOCK)
+            return 0
+        return self.quantity(column, text)
 
     def parse(self, column: str, text: str, parser: Callable[[str], T]) -> T | None:
         """``parser(text)`` for a non-blank cell; None when blank or invalid (recorded)."""
@@ -128,6 +168,30 @@ class RowCheck:
         except FieldError as exc:
             self.error(column, text, exc.reason)
             return None
+
+    def barcode(self, column: str, text: str) -> tuple[str | None, str | None]:
+        """A store's barcode cell → (GTIN, other code).
+
+        A GTIN-shaped value (8/12/13/14 digits) with a right check digit is the GTIN. What a
+        spreadsheet made of it (``3.65275E+11``: digits lost) is unusable and left out with a
+        warning, as is a GTIN-shaped value with a wrong check digit. Anything else (an internal
+        code such as ``ABC-123``) is returned as the other code. The ``'`` some exports put
+        before a number to keep it text is removed.
+        """
+        code = text.strip().removeprefix("'").strip()
+        if not code:
+            return None, None
+        if _SCIENTIFIC.fullmatch(code):
+            self.warn(column, code, "barcode in scientific notation (a spreadsheet rounded it "
+                      "and lost digits): unusable, left out; export it again as text")
+            return None, None
+        if values.looks_like_gtin(code):
+            if values.gtin_check_digit_ok(code):
+                return code, None
+            self.warn(column, code, "barcode has a GTIN's length but a wrong check digit: "
+                      "not sent as GTIN")
+            return None, None
+        return None, code
 
     def gtin(self, column: str, text: str) -> str | None:
         """A GTIN cell."""

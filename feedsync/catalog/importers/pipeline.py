@@ -26,14 +26,23 @@ from typing import Any
 
 from feedsync.catalog.importers import reading
 from feedsync.catalog.importers.base import DEFAULT_LOCATION, ParseOptions
+from feedsync.catalog.importers.derive import (
+    SHOPIFY_PLACEHOLDERS,
+    WOOCOMMERCE_PLACEHOLDERS,
+    RuleError,
+    SkuRule,
+)
 from feedsync.catalog.importers.detect import FORMATS, detect_format
 from feedsync.catalog.importers.inventory import StockRow
 from feedsync.catalog.importers.source import MAX_LISTED_PROBLEMS, Problem, Source
+from feedsync.catalog.rows import CONTENT_COLUMNS
 from feedsync.catalog.store import Catalog, UpsertSummary
 from feedsync.errors import GuardrailError, InputError, UsageError
 from feedsync.models import InventoryLevel
 
 _IN_LIMIT = 900
+_EXAMPLES = 5  # derived SKUs shown in the summary
+_BRAND_AT = CONTENT_COLUMNS.index("brand")
 
 
 @dataclass
@@ -48,12 +57,21 @@ class ImportResult:
     seconds: float = 0.0
     pruned: bool = False
 
+    def accounted(self) -> int:
+        """Rows of the file the summary accounts for (equals ``rows`` after a product import:
+        created + updated + unchanged + skipped + rows that are not products)."""
+        s = self.summary
+        if self.format == "inventory":
+            return s.inventory_rows + s.skipped
+        return s.created + s.updated + s.unchanged + s.skipped + sum(s.not_products.values())
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly view (``--json``)."""
         data: dict[str, Any] = {"ok": True, "file": self.file, "format": self.format,
                                 "rows": self.rows}
         data.update(self.summary.as_dict())
         data["problem_count"] = self.problem_count
+        data["rows_accounted"] = self.accounted()
         data["seconds"] = round(self.seconds, 3)
         return data
 
@@ -71,23 +89,30 @@ def import_file(
     prune_max_share: float = 0.20,
     progress: Callable[[int], None] | None = None,
     label: str | None = None,
+    columns: tuple[tuple[str, str], ...] = (),
+    sku_rules: dict[str, str] | None = None,
 ) -> ImportResult:
     """Import one file into ``catalog`` atomically; see the module docstring for the rules.
 
     Raises InputError (listing every problem) when a row is invalid and ``skip_invalid`` is off,
     GuardrailError when ``prune`` would remove more than ``prune_max_share`` of the catalog and
     ``force`` is off, and UsageError for option combinations that cannot work.
+
+    ``columns``: the file's column names → documented ones (``--columns``). ``sku_rules``:
+    ``shopify_sku_rule`` / ``woocommerce_sku_rule`` overrides (:mod:`.derive`).
     """
+    sku_rules = _checked_rules(sku_rules or {})
     path = Path(path)
     source = Source(path, label or str(path), progress)
     head = source.check()
     if format == "auto":
-        format = detect_format(source, head)
+        format = detect_format(source, head, columns)
     if format not in FORMATS:
         raise UsageError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     if prune and format == "inventory":
         raise UsageError("--prune applies to product files, not to an inventory file")
-    options = ParseOptions(source.label, default_currency, location or DEFAULT_LOCATION)
+    options = ParseOptions(source.label, default_currency, location or DEFAULT_LOCATION,
+                           columns=columns, **sku_rules)
     run = _Run(catalog, source.label, skip_invalid, prune, progress)
     result = ImportResult(source.label, format, summary=run.summary)
     started = time.perf_counter()
@@ -112,6 +137,20 @@ def import_file(
     result.problem_count = run.problem_count
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _checked_rules(rules: dict[str, str]) -> dict[str, str]:
+    """SKU rules that compile (UsageError naming the bad one otherwise)."""
+    allowed = {"shopify_sku_rule": SHOPIFY_PLACEHOLDERS,
+               "woocommerce_sku_rule": WOOCOMMERCE_PLACEHOLDERS}
+    for key, template in rules.items():
+        if key not in allowed:
+            raise UsageError(f"unknown SKU rule {key!r}; use {', '.join(allowed)}")
+        try:
+            SkuRule(template, allowed[key])
+        except RuleError as exc:
+            raise UsageError(f"[catalog] {key}: {exc}") from None
+    return rules
 
 
 def _prune(catalog: Catalog, summary: UpsertSummary, before: int, max_share: float,
@@ -176,20 +215,51 @@ class _Run:
             raise InputError(exc.message, [*self.summary.problems, *exc.problems]) from None
 
     def _product_batch(self, batch: list[reading.Row]) -> None:
-        self._mark_duplicates(batch, lambda r: r.sku, "SKU")
+        self._mark_duplicates(batch, lambda r: r.sku if r.note is None else None, "SKU")
         good = [r for r in batch if not r.problems and r.prepared is not None]
         skipped = [r for r in batch if r.problems]
+        summary = self.summary
         for row in skipped:
             self.report(row.problems)
-        self.summary.skipped += len(skipped)
+            reason = row.problems[-1].reason
+            summary.skipped_reasons[reason] = summary.skipped_reasons.get(reason, 0) + 1
+        summary.skipped += len(skipped)
+        for row in batch:
+            if row.note is not None and not row.problems:
+                summary.not_products[row.note] = summary.not_products.get(row.note, 0) + 1
+            if row.warnings and not row.problems:
+                self.warn(row.warnings)
         if not self.writing:
             return
-        self.catalog.upsert_prepared([r.prepared for r in good if r.prepared], self.summary)
+        self.catalog.upsert_prepared([r.prepared for r in good if r.prepared], summary)
         levels = [InventoryLevel(r.sku, r.location or DEFAULT_LOCATION, r.quantity)
                   for r in good if r.sku and r.quantity is not None]
-        self.summary.inventory_rows += self.catalog.set_inventory(levels)
+        summary.inventory_rows += self.catalog.set_inventory(levels)
+        untracked = [r.sku for r in good if r.sku and r.tracked is False]
+        summary.stock_not_tracked += len(untracked)
+        summary.without_stock_count += sum(1 for r in good
+                                           if r.quantity is None and r.tracked is not False)
+        self.catalog.set_stock_tracking(
+            [r.sku for r in good if r.sku and (r.tracked or r.quantity is not None)], untracked)
+        for row in good:
+            if row.derived_sku:
+                summary.derived_skus += 1
+                if len(summary.derived_sku_examples) < _EXAMPLES:
+                    summary.derived_sku_examples.append(f"{self.label}:{row.line}: {row.sku}")
+            if row.prepared is not None and row.prepared[0][_BRAND_AT] is None:
+                summary.without_brand += 1
         if self.prune:
             self.catalog.mark_seen([r.sku for r in skipped if r.sku])
+
+    def warn(self, warnings: list[Problem]) -> None:
+        """Count warnings by reason and keep the first ones for the report."""
+        summary = self.summary
+        for warning in warnings:
+            summary.warning_count += 1
+            reason = warning.reason
+            summary.warning_reasons[reason] = summary.warning_reasons.get(reason, 0) + 1
+            if len(summary.warnings) < MAX_LISTED_PROBLEMS:
+                summary.warnings.append(warning.describe(self.label))
 
     def _stock_batch(self, batch: list[StockRow]) -> None:
         known = self.catalog.existing_skus([r.sku for r in batch if r.sku])
@@ -209,6 +279,8 @@ class _Run:
             self.summary.inventory_rows += self.catalog.set_inventory(
                 InventoryLevel(r.sku, r.location, r.quantity)  # type: ignore[arg-type]
                 for r in good)
+            # a count for a SKU means the store counts it (again)
+            self.catalog.set_stock_tracking([r.sku for r in good if r.sku], [])
 
     def _mark_duplicates(self, batch: list[Any], key_of: Callable[[Any], str | None],
                          what: str) -> None:

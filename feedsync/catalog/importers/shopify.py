@@ -28,6 +28,7 @@ from feedsync.catalog.importers.base import (
     clean,
     set_option,
 )
+from feedsync.catalog.importers.derive import SHOPIFY_PLACEHOLDERS, SkuRule
 from feedsync.catalog.importers.source import CsvFile, Problem, Record, Source
 from feedsync.errors import InputError
 from feedsync.models import Product, ProductStatus
@@ -65,7 +66,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "Google Shopping / MPN": ("Google Shopping / MPN",),
     "Google Shopping / Condition": ("Google Shopping / Condition",),
     "Google Shopping / Google Product Category": ("Google Shopping / Google Product Category",),
+    "Google Shopping / Custom Product": ("Google Shopping / Custom Product",),
+    **{f"Google Shopping / Custom Label {n}": (f"Google Shopping / Custom Label {n}",)
+       for n in range(5)},
+    "Image Alt Text": ("Image Alt Text", "Image alt text"),
 }
+# Category metafields of newer exports: the header's text is in the admin's language
+# ("Avsett för (product.metafields.shopify.target-gender)"), the key in brackets is not.
+METAFIELDS = {
+    "product.metafields.shopify.target-gender": "gender",
+    "product.metafields.shopify.age-group": "age_group",
+}
+GOOGLE_GENDERS = ("male", "female", "unisex")
+GOOGLE_AGE_GROUPS = {"newborn": "newborn", "infant": "infant", "toddler": "toddler",
+                     "kids": "kids", "adult": "adult", "adults": "adult"}
+IMAGE_ROW = "image-only row (an image of the product above)"
 REQUIRED = ("Handle", "Title", "Variant SKU", "Variant Price")
 # Shopify allows 2048 variants and 250 images per product: a handle with more rows than this is a
 # broken file (e.g. one Handle pasted down a whole column), and holding it would grow memory.
@@ -82,6 +97,11 @@ def resolve_columns(positions: dict[str, int]) -> dict[str, int]:
             if spelling.casefold() in positions:
                 found[canonical] = positions[spelling.casefold()]
                 break
+    for name, index in positions.items():
+        if name.endswith(")") and "(" in name:
+            key = name[name.rindex("(") + 1:-1]
+            if key in METAFIELDS:
+                found[f"metafield {METAFIELDS[key]}"] = index
     return found
 
 
@@ -150,35 +170,46 @@ def _product(group: list[Record], columns: dict[str, int],
     status = _status(check, get("Status"), get("Published"), "Status" in columns)
     attributes: dict[str, object] = {"handle": handle}
     for column, key in (("SEO Title", "seo_title"), ("SEO Description", "seo_description"),
-                        ("Google Shopping / Google Product Category", "google_product_category")):
+                        ("Google Shopping / Google Product Category", "google_product_category"),
+                        ("Google Shopping / Custom Product", "google_custom_product"),
+                        *((f"Google Shopping / Custom Label {n}", f"custom_label_{n}")
+                          for n in range(5))):
         if get(column).strip():
             attributes[key] = get(column).strip()
     if get("Gift Card").strip().lower() == "true":
         attributes["gift_card"] = True
+    mpn, mpn_other = check.barcode("Google Shopping / MPN", get("Google Shopping / MPN"))
     template = Product(
         sku="", title=title, price=Decimal(0), currency=options.default_currency,
         item_group_id=handle if has_options else None,
         description=get("Body (HTML)"),
         brand=clean(get("Vendor")),
-        mpn=clean(get("Google Shopping / MPN")),
+        mpn=mpn_other or mpn,
         condition=check.choice("Google Shopping / Condition",
                                get("Google Shopping / Condition"), CONDITIONS, "new") or "new",
         category=values.category_path(get("Product Category")),
         product_type=get("Type").strip(),
         tags=values.unique(values.split_escaped(get("Tags"))),
         status=status,
-        gender=clean(get("Google Shopping / Gender").lower()),
-        age_group=clean(get("Google Shopping / Age Group").lower()),
+        gender=_gender(get("Google Shopping / Gender"), get("metafield gender")),
+        age_group=_age_group(get("Google Shopping / Age Group"), get("metafield age_group")),
         attributes=attributes,
     )
-    images = _images(check, group, columns)
+    images, alt_texts = _images(check, group, columns)
+    if alt_texts:
+        attributes["image_alt_text"] = alt_texts
     product_problems = check.problems
+    product_warnings = check.warnings
+    sku_rule = SkuRule(options.shopify_sku_rule, SHOPIFY_PLACEHOLDERS)
     for record in group:
         if record is not first and not _is_variant_row(record, columns):
-            if record.problems:  # an image row that could not be read cleanly
-                yield Parsed(record.line, None, None, record.problems)
+            # an image row (read cleanly, or not: then it is skipped with its problems)
+            yield Parsed(record.line, None, None, record.problems,
+                         note=None if record.problems else IMAGE_ROW)
             continue
-        parsed = _variant(record, columns, template, option_names, images, options)
+        parsed = _variant(record, columns, template, option_names, images, options, sku_rule)
+        if record is first:
+            parsed.warnings[:0] = product_warnings
         if product_problems:
             if record is first:
                 parsed.problems = product_problems + parsed.problems
@@ -199,8 +230,27 @@ def _status(check: RowCheck, status: str, published: str, has_status: bool) -> P
     return ProductStatus.DRAFT if published.strip().lower() == "false" else ProductStatus.ACTIVE
 
 
-def _images(check: RowCheck, group: list[Record], columns: dict[str, int]) -> list[str]:
+def _gender(google: str, metafield: str) -> str | None:
+    """Google Shopping / Gender, else the category metafield when it holds Google's word."""
+    if google.strip():
+        return google.strip().lower()
+    value = metafield.strip().lower()
+    return value if value in GOOGLE_GENDERS else None
+
+
+def _age_group(google: str, metafield: str) -> str | None:
+    """Google Shopping / Age Group, else the category metafield when it holds Google's word
+    (the metafield holds the admin's own word, e.g. Swedish "vuxna", otherwise)."""
+    if google.strip():
+        return google.strip().lower()
+    return GOOGLE_AGE_GROUPS.get(metafield.strip().lower())
+
+
+def _images(check: RowCheck, group: list[Record],
+            columns: dict[str, int]) -> tuple[list[str], dict[str, str]]:
+    """Every image of the handle in display order, and the alt text of those that have one."""
     found: list[tuple[int, int, str]] = []
+    alt_texts: dict[str, str] = {}
     for order, record in enumerate(group):
         src = _cell(record, columns, "Image Src").strip()
         if not src:
@@ -212,21 +262,34 @@ def _images(check: RowCheck, group: list[Record], columns: dict[str, int]) -> li
         check.problems.extend(row_check.problems)
         if url:
             found.append((position if position is not None else 10_000 + order, order, url))
-    return values.unique([url for _, _, url in sorted(found)])
+            alt = _cell(record, columns, "Image Alt Text").strip()
+            if alt:
+                alt_texts.setdefault(url, alt)
+    return values.unique([url for _, _, url in sorted(found)]), alt_texts
 
 
 def _variant(record: Record, columns: dict[str, int], template: Product,
-             option_names: list[str], images: list[str], options: ParseOptions) -> Parsed:
+             option_names: list[str], images: list[str], options: ParseOptions,
+             sku_rule: SkuRule) -> Parsed:
     def get(name: str) -> str:
         return _cell(record, columns, name)
 
     sku = get("Variant SKU").strip()
+    derived = False
+    if not sku and sku_rule.enabled:
+        chosen = [get(f"Option{n} Value").strip() for n in (1, 2, 3)]
+        if (option_names[0].lower(), chosen[0].lower()) == _DEFAULT_OPTION:
+            chosen = ["", "", ""]
+        sku = sku_rule.render({"handle": _cell(record, columns, "Handle").strip(),
+                               "option1": chosen[0], "option2": chosen[1],
+                               "option3": chosen[2]})
+        derived = bool(sku)
     check = RowCheck(record.line, sku or None)
     check.problems.extend(record.problems)
     if not sku:
         check.error("Variant SKU", None,
-                    "Variant SKU is empty: feedsync identifies products by SKU; give every "
-                    "variant a SKU in Shopify and export again")
+                    "Variant SKU is empty and no SKU can be derived ([catalog] "
+                    "shopify_sku_rule): give every variant a SKU in Shopify and export again")
     price = check.money("Variant Price", get("Variant Price"))
     if price is None and not get("Variant Price").strip():
         check.error("Variant Price", None, "Variant Price is required")
@@ -252,11 +315,10 @@ def _variant(record: Record, columns: dict[str, int], template: Product,
     grams = check.measure("Variant Grams", get("Variant Grams"))
     if grams:  # Shopify writes 0 grams for "no weight entered"
         product.weight, product.weight_unit = grams, "g"
-    barcode = get("Variant Barcode").strip()
-    if barcode and values.looks_like_gtin(barcode):
-        product.gtin = check.gtin("Variant Barcode", barcode)
-    elif barcode:
-        product.attributes["barcode"] = barcode  # an internal barcode, not a GTIN
+    gtin, other = check.barcode("Variant Barcode", get("Variant Barcode"))
+    product.gtin = gtin
+    if other:
+        product.attributes["barcode"] = other  # an internal barcode, not a GTIN
     cost = check.money("Cost per item", get("Cost per item"))
     if cost is not None:
         product.attributes["cost_per_item"] = format(cost, "f")
@@ -266,9 +328,11 @@ def _variant(record: Record, columns: dict[str, int], template: Product,
     tracked = "Variant Inventory Tracker" not in columns or bool(
         get("Variant Inventory Tracker").strip())
     if tracked:
-        quantity = check.quantity("Variant Inventory Qty", get("Variant Inventory Qty"))
+        quantity = check.stock("Variant Inventory Qty", get("Variant Inventory Qty"))
     check_product(check, product)
     if check.problems:
         return Parsed(record.line, check.sku, None, check.problems)
     return Parsed(record.line, sku, product, [], quantity,
-                  options.location if quantity is not None else None)
+                  options.location if quantity is not None else None,
+                  tracked=(True if quantity is not None else None) if tracked else False,
+                  warnings=check.warnings, derived_sku=derived)

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from feedsync.catalog.importers import values
+from feedsync.catalog.importers import values, woo_headers
 from feedsync.catalog.importers.base import (
     DIMENSION_UNITS,
     WEIGHT_UNITS,
@@ -45,12 +45,23 @@ from feedsync.catalog.importers.base import (
     clean,
     set_option,
 )
+from feedsync.catalog.importers.derive import WOOCOMMERCE_PLACEHOLDERS, SkuRule
 from feedsync.catalog.importers.source import CsvFile, Problem, Record, Source
 from feedsync.errors import InputError
 from feedsync.models import VARIANT_COLUMNS, Product, ProductStatus
 
 REQUIRED = ("Type", "SKU", "Name", "Regular price")
+VARIABLE_ROW = "variable product (its variations are the SKUs)"
+GROUPED_ROW = "grouped product (a set of other products, not sold itself)"
+SHORT_ROWS = ("this row has {cells} cells but the header has {width}: WooCommerce writes its "
+              "export in batches and rows of earlier batches lack the columns found later; "
+              "missing trailing cells are read as empty (reported once for the file)")
+HIDDEN = ("hidden in the store's catalog (Visibility in catalog = hidden): imported as draft, "
+          "so no channel lists it")
+
 _GTIN = "gtin, upc, ean, or isbn"
+# GTIN columns of WooCommerce 9.x stores with an identifier plugin ("GTIN13 / EAN" …)
+_MORE_GTINS = ("gtin13 / ean", "gtin12 / upc", "gtin14 / itf-14", "gtin8", "isbn")
 _FORMULA_TRIGGERS = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 _UNIT = re.compile(r"(weight|length|width|height) \((\w+)\)")
 _ATTRIBUTE = re.compile(r"attribute (\d+) (name|value\(s\))")
@@ -72,6 +83,16 @@ class Columns:
         """Resolve the header; unknown units and missing required columns are errors."""
         problems = [f"missing required column {name!r}" for name in REQUIRED
                     if name.casefold() not in positions]
+        if problems:
+            problems.append(
+                "the documented columns are " + ", ".join(repr(n) for n in REQUIRED)
+                + " (required), and " + ", ".join(repr(n) for n in woo_headers.DOCUMENTED
+                                                  if n not in REQUIRED)
+                + "; this file has " + ", ".join(repr(n) for n in list(positions)[:30])
+                + (" …" if len(positions) > 30 else ""))
+            problems.append(
+                "if the admin was not in English, map the file's names with --columns FILE, "
+                "a TOML file of lines like \"Artikelnummer\" = \"SKU\"")
         units: dict[str, tuple[int, str]] = {}
         attributes: dict[int, dict[str, int]] = {}
         for name, index in positions.items():
@@ -86,8 +107,7 @@ class Columns:
                 attributes.setdefault(int(match.group(1)), {})[match.group(2)] = index
         if problems:
             raise InputError(
-                f"{label}:{line}: not a complete WooCommerce product export (export with the "
-                "admin in English so the headers are the documented ones)", problems)
+                f"{label}:{line}: not a complete WooCommerce product export", problems)
         pairs = [(a["name"], a["value(s)"]) for _, a in sorted(attributes.items())
                  if "name" in a and "value(s)" in a]
         return cls(positions, units, pairs)
@@ -143,6 +163,7 @@ class _Scratch:
     shares the catalog's connection with the import's writer thread."""
 
     def __init__(self) -> None:
+        self.short_line = 0  # a waiting variation that carries the "short rows" warning
         self.conn = sqlite3.connect("", isolation_level=None)
         self.conn.execute("PRAGMA journal_mode = OFF")
         self.conn.execute("CREATE TABLE woo_parents (key TEXT PRIMARY KEY, line INTEGER, "
@@ -177,9 +198,13 @@ class _Scratch:
 
 
 def parse(source: Source, options: ParseOptions) -> Iterator[Parsed]:
-    """Stream the sellable SKUs (simple products and variations) of a WooCommerce export."""
-    table = CsvFile(source)
-    columns = Columns.from_header(table.columns(), source.label, table.header_line)
+    """Stream the sellable SKUs (simple products and variations) of a WooCommerce export, and
+    a note for every other row (variable parents, grouped products)."""
+    table = CsvFile(source, short_rows_ok=True)
+    positions, _ = woo_headers.apply(table.columns(), options.columns)
+    columns = Columns.from_header(positions, source.label, table.header_line)
+    sku_rule = SkuRule(options.woocommerce_sku_rule, WOOCOMMERCE_PLACEHOLDERS)
+    short_reported = False
     scratch = _Scratch()
     parents: OrderedDict[str, Parent] = OrderedDict()
 
@@ -201,8 +226,14 @@ def parse(source: Source, options: ParseOptions) -> Iterator[Parsed]:
 
     try:
         for record in table:
+            if table.short_rows and not short_reported and len(record.cells) < table.width:
+                short_reported = True
+                first_short = record.line
+            else:
+                first_short = 0
             row = _Row(record, columns)
             types = row.types()
+            parsed: Parsed | None
             if "variable" in types:
                 parent = Parent(row, options)
                 keys = [k for k in (f"id:{row.get('ID').strip()}" if row.get("ID").strip()
@@ -210,19 +241,34 @@ def parse(source: Source, options: ParseOptions) -> Iterator[Parsed]:
                 scratch.add_parent(keys, record)
                 for key in keys:
                     remember(key, parent)
-                if parent.problems:
-                    yield Parsed(record.line, None, None, parent.problems)
+                parsed = Parsed(record.line, parent.sku, None, parent.problems,
+                                note=None if parent.problems else VARIABLE_ROW)
             elif "variation" in types:
                 key = row.get("Parent").strip()
                 found = parent_for(key) if key else None
                 if found is None and key:
                     scratch.wait(key, record)
+                    parsed = None
                 else:
-                    yield _variation(row, found, options)
-            elif "grouped" not in types:
-                yield _sellable(row, None, options)
+                    parsed = _variation(row, found, options, sku_rule)
+            elif "grouped" in types:
+                parsed = Parsed(record.line, clean(row.get("SKU")), None, record.problems,
+                                note=None if record.problems else GROUPED_ROW)
+            else:
+                parsed = _sellable(row, None, options, sku_rule)
+            if first_short and parsed is not None:
+                parsed.warnings.insert(0, Problem(first_short, SHORT_ROWS.format(
+                    cells=len(record.cells), width=table.width)))
+            elif first_short:
+                scratch.short_line = first_short
+            if parsed is not None:
+                yield parsed
         for key, record in scratch.waiting():
-            yield _variation(_Row(record, columns), parent_for(key), options)
+            parsed = _variation(_Row(record, columns), parent_for(key), options, sku_rule)
+            if record.line == scratch.short_line:
+                parsed.warnings.insert(0, Problem(record.line, SHORT_ROWS.format(
+                    cells=len(record.cells), width=table.width)))
+            yield parsed
     finally:
         scratch.close()
 
@@ -237,13 +283,19 @@ class Parent:
         self.group_id = self.sku or f"woo-{row.get('ID').strip()}"
         self.product = _fill(row, check, options, None, is_parent=True)
         self.option_names = {name.casefold() for name, _ in row.options()}
-        self.stock = check.quantity("Stock", row.get("Stock"))
+        self.woo_id = row.get("ID").strip()
+        stock = row.get("Stock").strip()
+        self.stock = check.stock("Stock", stock)
+        self.tracked: bool | None = True
+        if self.stock is None and not stock:
+            self.stock, self.tracked = _unmanaged(row.get("In stock?"))
         if not self.product.title:
             check.error("Name", None, "Name is required")
         self.problems = check.problems
 
 
-def _variation(row: _Row, parent: Parent | None, options: ParseOptions) -> Parsed:
+def _variation(row: _Row, parent: Parent | None, options: ParseOptions,
+               sku_rule: SkuRule) -> Parsed:
     key = row.get("Parent").strip()
     if parent is None or parent.problems:
         sku = clean(row.get("SKU"))
@@ -252,18 +304,30 @@ def _variation(row: _Row, parent: Parent | None, options: ParseOptions) -> Parse
                   else "a variation needs a Parent (the parent's SKU or id:<ID>)")
         return Parsed(row.line, sku, None,
                       [*row.problems, Problem(row.line, reason, "Parent", key or None, sku)])
-    return _sellable(row, parent, options)
+    return _sellable(row, parent, options, sku_rule)
 
 
-def _sellable(row: _Row, parent: Parent | None, options: ParseOptions) -> Parsed:
+def _sellable(row: _Row, parent: Parent | None, options: ParseOptions,
+              sku_rule: SkuRule) -> Parsed:
     sku = row.get("SKU").strip()
+    woo_id = row.get("ID").strip()
+    derived = False
+    if not sku and sku_rule.enabled:
+        sku = sku_rule.render({"id": woo_id, "parent_id": parent.woo_id if parent else "",
+                               "parent_sku": parent.sku or "" if parent else ""})
+        derived = bool(sku)
     check = RowCheck(row.line, sku or None)
     check.problems.extend(row.problems)
     if not sku:
-        check.error("SKU", None, "SKU is empty: feedsync identifies products by SKU; give it a "
-                    "SKU in WooCommerce and export again")
+        check.error("SKU", None, "SKU is empty and no SKU can be derived ([catalog] "
+                    "woocommerce_sku_rule needs the ID column): give it a SKU in WooCommerce "
+                    "and export again")
     product = _fill(row, check, options, parent)
     product.sku = sku
+    if woo_id:
+        product.attributes["woo_id"] = woo_id
+    if parent is not None and parent.woo_id:
+        product.attributes["woo_parent_id"] = parent.woo_id
     if not product.title:
         check.error("Name", None, "Name is required")
     price_text = row.get("Regular price")
@@ -275,16 +339,31 @@ def _sellable(row: _Row, parent: Parent | None, options: ParseOptions) -> Parsed
     product.sale_start = check.moment("Date sale price starts", row.get("Date sale price starts"))
     product.sale_end = check.moment("Date sale price ends", row.get("Date sale price ends"),
                                     end_of_day=True)
-    gtin = row.get("GTIN, UPC, EAN, or ISBN") if _GTIN in row.columns.positions else ""
-    product.gtin = check.gtin("GTIN, UPC, EAN, or ISBN", gtin)
+    for column in (_GTIN, *_MORE_GTINS):
+        if column in row.columns.positions and row.get(column).strip():
+            gtin, other = check.barcode(column, row.get(column))
+            product.gtin = gtin
+            if other:
+                product.attributes["barcode"] = other
+            break
+    mpn = clean(row.get("MPN"))
+    if mpn:
+        code, other = check.barcode("MPN", mpn)
+        product.mpn = other or code
     if "external" in row.types():
         product.link = check.url("External URL", row.get("External URL"))
-    quantity = _stock(check, row, parent)
+    quantity, tracked = _stock(check, row, parent)
+    visibility = row.get("Visibility in catalog").strip().lower()
+    if visibility == "hidden":
+        product.status = ProductStatus.DRAFT
+        product.attributes["catalog_visibility"] = "hidden"
+        check.warn("Visibility in catalog", "hidden", HIDDEN)
     check_product(check, product)
     if check.problems:
         return Parsed(row.line, check.sku, None, check.problems)
     return Parsed(row.line, sku, product, [], quantity,
-                  options.location if quantity is not None else None)
+                  options.location if quantity is not None else None, tracked=tracked,
+                  warnings=check.warnings, derived_sku=derived)
 
 
 def _fill(row: _Row, check: RowCheck, options: ParseOptions, parent: Parent | None,
@@ -368,11 +447,27 @@ def _apply_attributes(product: Product, row: _Row, parent: Parent | None,
         product.variant_axes = values.unique(axes)
 
 
-def _stock(check: RowCheck, row: _Row, parent: Parent | None) -> int | None:
+def _stock(check: RowCheck, row: _Row, parent: Parent | None) -> tuple[int | None, bool | None]:
+    """(quantity, tracked): a count; 0 for "not managed, out of stock"; or no count and not
+    tracked for "not managed, in stock" (``In stock?`` 1 or backorder, ``Stock`` blank)."""
     stock = row.get("Stock").strip()
     if stock.lower() == "parent":
-        return parent.stock if parent is not None else None
-    quantity = check.quantity("Stock", stock)
-    if quantity is None and not stock and row.get("In stock?").strip() == "0":
-        return 0  # stock not managed, but marked out of stock
-    return quantity
+        if parent is None:
+            return None, None
+        return parent.stock, parent.tracked
+    quantity = check.stock("Stock", stock)
+    if quantity is not None:
+        return quantity, True
+    if stock:
+        return None, None  # invalid: reported by check.stock
+    return _unmanaged(row.get("In stock?"))
+
+
+def _unmanaged(in_stock: str) -> tuple[int | None, bool | None]:
+    """Stock not managed by WooCommerce: only the ``In stock?`` flag says anything."""
+    flag = in_stock.strip().lower()
+    if flag == "0":
+        return 0, True  # marked out of stock: nothing to sell, whatever the count
+    if flag in ("1", "backorder"):
+        return None, False  # sellable, without a count
+    return None, None
