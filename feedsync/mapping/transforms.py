@@ -20,6 +20,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from feedsync.mapping.linear_regex import PatternTimeout, check_replacement, compile_linear
 from feedsync.models import Severity
 
 Value = str | list[str]
@@ -253,23 +254,35 @@ class RegexReplaceArgs(Args):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, pattern: str) -> str:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"invalid regular expression: {exc}") from None
+        compile_linear(pattern)  # UnsupportedPattern (a ValueError) names what is refused
         return pattern
 
 
 @_register("regex_replace", "Replace matches of a regular expression (`\\1` refers to groups).",
            RegexReplaceArgs, ("Size: XL", {"pattern": "^Size:\\s*", "replacement": ""}, "XL"))
 def _regex_replace(args: RegexReplaceArgs) -> Step:
-    compiled = re.compile(args.pattern, re.IGNORECASE if args.ignore_case else 0)
+    # RE2: linear time whatever the pattern and the text (a mapping can never hang a run).
+    compiled = compile_linear(args.pattern, ignore_case=args.ignore_case)
     replacement = args.replacement
     try:  # a bad group reference in the replacement is a load error, not a per-SKU crash
-        compiled.sub(replacement, "")
+        check_replacement(compiled, replacement)
     except (re.error, IndexError) as exc:
         raise ValueError(f"invalid replacement {replacement!r}: {exc}") from None
-    return per_item(lambda s: compiled.sub(replacement, s))
+
+    def replace(text: str, problems: list[Problem]) -> str:
+        try:
+            return compiled.sub(replacement, text)
+        except PatternTimeout as exc:  # only on the bounded backtracking engine
+            problems.append((Severity.ERROR, "regex_timeout",
+                             f"regex_replace {args.pattern[:60]!r} {exc}"))
+            return text
+
+    def step(value: Value, problems: list[Problem]) -> Value:
+        if isinstance(value, str):
+            return replace(value, problems) if value else value
+        return [out for item in value if item and (out := replace(item, problems))]
+
+    return step
 
 
 class AffixArgs(Args):

@@ -1,0 +1,89 @@
+"""Mapping regexes cannot hang a run (issue #16, point 10).
+
+`regex_replace` with `(a+)+$` ran past 60 s on Python's backtracking engine while holding the
+workspace lock. Patterns now run on RE2 (linear time) when it reads them the same way; the rest
+run on a bounded backtracking engine, where nested repetition is refused when the mapping loads
+and each value has a time bound (an error for that SKU, never a hung run).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from feedsync.errors import ConfigError
+from feedsync.mapping import linear_regex
+from feedsync.mapping.engine import ChannelMapper
+from feedsync.mapping.transforms import build_transform
+from feedsync.registry import channel_schema
+
+
+def run(step: object, value: str) -> tuple[object, list[tuple[object, str, str]]]:
+    problems: list[tuple[object, str, str]] = []
+    return step(value, problems), problems  # type: ignore[operator]
+
+
+def test_catastrophic_pattern_runs_in_linear_time() -> None:
+    step = build_transform("regex_replace", {"pattern": "(a+)+$", "replacement": "x"})
+    text = "a" * 50_000 + "!"
+    started = time.process_time()
+    assert run(step, text) == (text, [])
+    assert time.process_time() - started < 1.0  # Python's re: longer than the universe
+
+
+def mapping_with(tmp_path: Path, pattern: str) -> Path:
+    path = tmp_path / "google.toml"
+    pattern_toml = pattern.replace("\\", "\\\\")
+    path.write_text(
+        '[fields]\nid = "sku"\ntitle = { from = "title", transforms = '
+        f'[{{ name = "regex_replace", args = {{ pattern = "{pattern_toml}" }} }}] }}\n',
+        encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("pattern, reason", [
+    (r"(\d+)+$", "can take exponential time"),
+    (r"(\s*x)*y", "can take exponential time"),
+    ("(unclosed", "invalid regular expression"),
+])
+def test_catastrophic_or_invalid_pattern_is_a_load_error(tmp_path: Path, pattern: str,
+                                                          reason: str) -> None:
+    path = mapping_with(tmp_path, pattern)
+    with pytest.raises(ConfigError) as exc:
+        ChannelMapper(channel_schema("google"), path)
+    text = exc.value.message + "\n".join(exc.value.problems)
+    assert str(path) in text and reason in text, text
+
+
+@pytest.mark.parametrize("pattern, engine", [
+    ("(a+)+$", "re2"), (r"^Size:[ ]*", "re2"),
+    (r"^(?!\d{12}$).*$", "regex"),  # lookahead (mappings/ebay.toml)
+    (r"[^\w\s'-]|_", "regex"),  # Unicode \w: keeps "é" (mappings/etsy.toml)
+])
+def test_engine_choice_keeps_python_meaning(pattern: str, engine: str) -> None:
+    assert linear_regex.compile_linear(pattern).engine == engine
+    assert linear_regex.compile_linear(r"[^\w\s'-]|_").sub(" ", "Café_crème!") == "Café crème "
+
+
+def test_a_value_over_the_time_bound_is_an_error_for_that_sku(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(linear_regex, "CALL_TIMEOUT", 1e-9)
+    step = build_transform("regex_replace", {"pattern": r"\s*lb$"})
+    value, problems = run(step, " " * 200_000 + "x")
+    assert value == " " * 200_000 + "x"  # left as it was
+    assert problems and problems[0][1] == "regex_timeout"
+    for _ in range(linear_regex.MAX_TIMEOUTS):
+        run(step, " " * 200_000 + "x")
+    started = time.process_time()
+    _, problems = run(step, " " * 200_000 + "x")  # given up: no more time spent
+    assert "given up" in problems[0][2] and time.process_time() - started < 0.05
+
+
+def test_bad_group_reference_is_still_a_load_error() -> None:
+    with pytest.raises(ValueError, match="invalid replacement"):
+        build_transform("regex_replace", {"pattern": "(a)", "replacement": r"\2"})
+    step = build_transform("regex_replace", {"pattern": "(?P<c>[a-z]+)-([0-9]+)",
+                                             "replacement": r"\2 \g<c>", "ignore_case": True})
+    assert run(step, "Blue-42") == ("42 Blue", [])
