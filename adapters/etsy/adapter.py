@@ -30,6 +30,7 @@ from feedsync.adapters.etsy.config import EtsyConfig, load_credentials
 from feedsync.adapters.etsy.limits import API, LIMITS
 from feedsync.adapters.etsy.listing import ListingFlow, estimated_calls
 from feedsync.adapters.etsy.steps import ListingSteps, RefreshMarks, StepStore
+from pydantic import SecretStr
 
 from feedsync.adapter import (
     Action,
@@ -89,10 +90,18 @@ class EtsyAdapter(Adapter[EtsyConfig]):
         self.config.require_shop()
 
     def http_auth(self) -> HttpAuth:
-        """x-api-key plus the self-refreshing bearer token, from the channel's secrets."""
-        marks = RefreshMarks(self.context.db, self.context.account) if (
-            self.context.db is not None) else None
-        return etsy_auth(load_credentials(self.context.secrets), self.config.token_url, marks)
+        """x-api-key plus the self-refreshing bearer token, from the channel's secrets; without
+        a configured refresh token, the one `feedsync auth etsy` stored in the database."""
+        db = self.context.db
+        secrets = dict(self.context.secrets)
+        if not secrets.get("refresh_token") and db is not None:
+            from feedsync.http import SqliteStateStore
+
+            stored = SqliteStateStore(db).get_refresh_token(self.name, self.context.account)
+            if stored is not None:
+                secrets["refresh_token"] = SecretStr(stored.token)
+        marks = RefreshMarks(db, self.context.account) if db is not None else None
+        return etsy_auth(load_credentials(secrets), self.config.token_url, marks)
 
     @property
     def client(self) -> EtsyClient:

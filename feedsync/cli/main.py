@@ -163,6 +163,8 @@ def _register_commands() -> None:
     cli.add_command(sandbox_cmds.sandbox)
     from feedsync.cli import local_cmds  # local-inventory build / push (Google local)
     cli.add_command(local_cmds.local_inventory)
+    from feedsync.cli import auth_cmds  # auth CHANNEL (interactive OAuth: Etsy)
+    cli.add_command(auth_cmds.auth)
 
 
 _register_commands()

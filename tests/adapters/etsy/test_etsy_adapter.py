@@ -236,3 +236,25 @@ def test_a_rotated_refresh_token_lost_by_a_kill_says_exactly_what_to_do(
     assert "feedsync auth etsy" in result.message
     assert "stopped before it could store" in result.message
     assert SECRETS["refresh_token"] not in result.message
+
+
+def test_after_feedsync_auth_etsy_the_next_run_continues(
+        tmp_path: Path, double: EtsyDouble) -> None:
+    from feedsync.adapters.etsy.steps import RefreshMarks
+
+    from feedsync.http import SqliteStateStore
+    from feedsync.http.auth import _fingerprint
+    from feedsync.http.store import StoredRefreshToken
+
+    env = env_for(tmp_path, double)
+    RefreshMarks(env.catalog.db, "default").begin()  # a refresh that never finished
+    double.valid_refresh = "777.fresh-from-auth"
+    result = env.push()
+    assert result.outcome is Outcome.NEEDS_HUMAN and "feedsync auth etsy" in result.message
+    # what `feedsync auth etsy` stores (tests/adapters/etsy/test_etsy_auth.py runs the command)
+    SqliteStateStore(env.catalog.db).put_refresh_token("etsy", "default", StoredRefreshToken(
+        "777.fresh-from-auth", _fingerprint(SECRETS["refresh_token"])))
+    RefreshMarks(env.catalog.db, "default").done()
+    result = env.push()
+    assert result.outcome is Outcome.OK, result.message
+    assert double.refresh_tokens[-1] == "777.fresh-from-auth"
