@@ -245,7 +245,9 @@ class OAuth2GrantAuth(HttpAuth):
                 f"(last: {status or exc.last.resolution.reason}); try again later") from None
         body = json_body(response)
         if response.status_code >= 400:
+            # RFC 6749 §5.2 says a string; some endpoints send an object: never crash on it.
             code = body.get("error") if isinstance(body, dict) else None
+            code = code if isinstance(code, str) else None
             description = body.get("error_description", "") if isinstance(body, dict) else ""
             detail = f"{code}: {description}" if code else response.text[:200]
             kind = "rejected the credentials" if (

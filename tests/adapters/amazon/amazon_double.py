@@ -1,4 +1,5 @@
-"""A stand-in for the SP-API operations the Amazon adapter pushes listings with (no network).
+"""A stand-in for the SP-API operations the Amazon adapter pushes listings with (no network),
+on the shared :class:`feedsync.testing.HttpChannelDouble`.
 
 It answers, through ``responses``:
 
@@ -22,20 +23,18 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Collection
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
-import requests
 import responses
 from feedsync.adapters.amazon.config import ENDPOINTS, LWA_TOKEN_URL
+
+from feedsync.testing.http_double import Captured, HttpChannelDouble, Reply
 
 BASE = ENDPOINTS["NA"]
 S3 = "https://tortuga-prod-na.s3-external-1.amazonaws.com"
 SIGNED = "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=0f1e2d3c4b5a"
 ACCESS_TOKEN = "Atza|double-access-token"
-
-Reply = tuple[int, dict[str, str], str | bytes]
 
 
 def _errors(status: int, code: str, message: str) -> Reply:
@@ -47,115 +46,90 @@ def _ok(body: dict[str, Any], status: int = 200) -> Reply:
     return status, {"Content-Type": "application/json"}, json.dumps(body)
 
 
-class SellingPartnerDouble:
-    """One seller account on the NA endpoint (see the module docstring)."""
+class SellingPartnerDouble(HttpChannelDouble):
+    """One seller account on the NA endpoint (see the module docstring).
 
-    def __init__(self) -> None:
-        from feedsync.http import FakeClock
+    ``schemas`` may map ``uploadFeedDocument`` to the JSON_LISTINGS_FEED schema and
+    ``patchListingsItem`` to ListingsItemPatchRequest: every such body is then checked.
+    """
 
-        self.clock = FakeClock(start=1_800_000_000.0)
+    hosts = (BASE,)
+    token_url = LWA_TOKEN_URL
+
+    def __init__(self, schemas: dict[str, Any] | None = None) -> None:
+        super().__init__(schemas=schemas)
         self.listings: dict[str, dict[str, Any]] = {}
-        self.rejected: set[str] = set()
-        self.transient = 0
-        self.auth_refused = False
-        self.requests: list[tuple[str, str]] = []
         self.documents: dict[str, bytes | None] = {}  # uploaded feed documents by id
         self.feeds: dict[str, dict[str, Any]] = {}
         self.reports: dict[str, bytes] = {}
         self.patches: list[tuple[str, dict[str, Any]]] = []  # (sku, patchListingsItem body)
-        self._mock: responses.RequestsMock | None = None
-
-    # --- ChannelDouble ----------------------------------------------------------------------
-
-    def context_extras(self) -> dict[str, Any]:
-        """Nothing: the adapter runs on ``self.clock`` (throttle and retry waits are instant
-        and time stays consistent across the pushes of one test)."""
-        return {}
-
-    def reject(self, skus: Collection[str]) -> None:
-        """From now on these SKUs get an ERROR issue (feeds) or status INVALID (patches)."""
-        self.rejected.update(skus)
-
-    def fail_once_transiently(self) -> None:
-        """The next SP-API call is answered 503 (the token endpoint is not counted)."""
-        self.transient += 1
-
-    def refuse_auth(self) -> None:
-        """LWA refuses the refresh token and SP-API every call, from now on."""
-        self.auth_refused = True
-
-    @property
-    def request_count(self) -> int:
-        """Requests received (token, SP-API and S3 alike)."""
-        return len(self.requests)
 
     @property
     def uploaded(self) -> list[dict[str, Any]]:
         """Every feed document uploaded so far, parsed."""
         return [json.loads(doc) for doc in self.documents.values() if doc is not None]
 
-    # --- wiring -----------------------------------------------------------------------------
+    # --- the channel's shapes ---------------------------------------------------------------
 
-    def __enter__(self) -> SellingPartnerDouble:
-        mock = self._mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        mock.__enter__()
-        mock.add_callback(responses.POST, LWA_TOKEN_URL, callback=self._token)
-        api = re.compile(re.escape(BASE) + r"/.*")
-        for method in (responses.GET, responses.POST, responses.PUT, responses.PATCH,
-                       responses.DELETE):
-            mock.add_callback(method, api, callback=self._api)
-        s3 = re.compile(re.escape(S3) + r"/.*")
-        for method in (responses.GET, responses.PUT):
-            mock.add_callback(method, s3, callback=self._s3)
-        return self
+    def token_reply(self, request: Captured) -> Reply:
+        return _ok({"access_token": ACCESS_TOKEN, "token_type": "bearer", "expires_in": 3600})
 
-    def __exit__(self, *exc: object) -> None:
-        assert self._mock is not None
-        self._mock.__exit__(*exc)
+    def token_refused_reply(self) -> Reply:
+        return 400, {"Content-Type": "application/json"}, json.dumps({
+            "error": "invalid_grant",
+            "error_description": "The request has an invalid grant parameter"})
 
-    # --- answers ----------------------------------------------------------------------------
+    def authorised(self, request: Captured) -> bool:
+        return request.headers.get("x-amz-access-token") == ACCESS_TOKEN
 
-    def _token(self, request: requests.PreparedRequest) -> Reply:
-        self.requests.append(("POST", "lwa-token"))
-        if self.auth_refused:
-            return 400, {"Content-Type": "application/json"}, json.dumps({
-                "error": "invalid_grant",
-                "error_description": "The request has an invalid grant parameter"})
-        return _ok({"access_token": ACCESS_TOKEN, "token_type": "bearer",
-                    "expires_in": 3600})
+    def auth_refused_reply(self) -> Reply:
+        return _errors(403, "Unauthorized", "Access to requested resource is denied.")
 
-    def _api(self, request: requests.PreparedRequest) -> Reply:
-        url = urlsplit(request.url or "")
-        method = request.method or ""
-        self.requests.append((method, url.path))
-        if self.auth_refused or request.headers.get("x-amz-access-token") != ACCESS_TOKEN:
-            return _errors(403, "Unauthorized", "Access to requested resource is denied.")
-        if self.transient:
-            self.transient -= 1
-            return _errors(503, "ServiceUnavailable", "Service temporarily unavailable")
-        path = url.path
+    def transient_reply(self) -> Reply:
+        return _errors(503, "ServiceUnavailable", "Service temporarily unavailable")
+
+    def operation(self, request: Captured) -> str | None:
+        method, path = request.method, request.path
         if method == "POST" and path == "/feeds/2021-06-30/documents":
-            return self._create_document()
+            return "createFeedDocument"
         if method == "POST" and path == "/feeds/2021-06-30/feeds":
-            return self._create_feed(json.loads(request.body or b"{}"))
-        found = re.fullmatch(r"/feeds/2021-06-30/feeds/([^/]+)", path)
-        if method == "GET" and found:
-            return self._get_feed(unquote(found.group(1)))
-        found = re.fullmatch(r"/feeds/2021-06-30/documents/([^/]+)", path)
-        if method == "GET" and found:
-            return self._get_document(unquote(found.group(1)))
-        found = re.fullmatch(r"/listings/2021-08-01/items/([^/]+)/([^/]+)", path)
-        if method == "PATCH" and found:
-            return self._patch(unquote(found.group(2)), json.loads(request.body or b"{}"))
-        return _errors(404, "NotFound", f"no such operation: {method} {path}")
+            return "createFeed"
+        if method == "GET" and re.fullmatch(r"/feeds/2021-06-30/feeds/([^/]+)", path):
+            return "getFeed"
+        if method == "GET" and re.fullmatch(r"/feeds/2021-06-30/documents/([^/]+)", path):
+            return "getFeedDocument"
+        if method == "PATCH" and re.fullmatch(r"/listings/2021-08-01/items/([^/]+)/([^/]+)",
+                                              path):
+            return "patchListingsItem"
+        return None
 
-    def _s3(self, request: requests.PreparedRequest) -> Reply:
-        url = urlsplit(request.url or "")
-        self.requests.append((request.method or "", url.path))
-        name = url.path.rsplit("/", 1)[-1]
+    def answer(self, request: Captured) -> Reply:
+        path = request.path
+        last = unquote(path.rsplit("/", 1)[-1])
+        if request.operation == "createFeedDocument":
+            return self._create_document()
+        if request.operation == "createFeed":
+            return self._create_feed(request.json or {})
+        if request.operation == "getFeed":
+            return self._get_feed(last)
+        if request.operation == "getFeedDocument":
+            return self._get_document(last)
+        if request.operation == "patchListingsItem":
+            return self._patch(last, request.json or {})
+        return _errors(404, "NotFound", f"no such operation: {request.method} {path}")
+
+    def extra_routes(self) -> list[tuple[str, re.Pattern[str], Any]]:
+        s3 = re.compile(re.escape(S3) + r"/.*")
+        return [(responses.GET, s3, self._s3), (responses.PUT, s3, self._s3)]
+
+    def _s3(self, request: Captured) -> Reply:
+        name = request.path.rsplit("/", 1)[-1]
         if request.method == "PUT" and name in self.documents:
-            body = request.body
-            self.documents[name] = body if isinstance(body, bytes) else str(body).encode()
+            request.operation = "uploadFeedDocument"
+            refused = self.validate(request)
+            if refused is not None:
+                return refused
+            self.documents[name] = request.body
             return 200, {}, b""
         if request.method == "GET" and name in self.reports:
             return 200, {"Content-Type": "application/octet-stream"}, self.reports[name]

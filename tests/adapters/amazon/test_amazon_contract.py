@@ -14,6 +14,7 @@ from jsonschema import Draft7Validator
 from feedsync.mapping.record import MappedRecord
 from feedsync.sync.runs import Outcome
 from feedsync.testing import AdapterContract
+from tests.conftest import specs_root
 
 SELLER = "A1SELLERID"
 MARKETPLACE = "ATVPDKIKX0DER"
@@ -45,8 +46,13 @@ class TestAmazonContract(AdapterContract):
                 _record("MUG-1", "Mug", "8.50")]
 
     @pytest.fixture
-    def channel_double(self) -> Iterator[SellingPartnerDouble]:
-        with SellingPartnerDouble() as double:
+    def channel_double(self, request: pytest.FixtureRequest) -> Iterator[SellingPartnerDouble]:
+        """The SP-API double; with the official specs at hand every uploaded feed document is
+        checked against listings-feed-schema-v2.json (feedsync.testing.HttpChannelDouble)."""
+        schemas = {}
+        if (specs_root() / "PROVENANCE.md").is_file():
+            schemas["uploadFeedDocument"] = request.getfixturevalue("feed_validator")
+        with SellingPartnerDouble(schemas=schemas) as double:
             yield double
 
     # --- Amazon-specific checks on the same harness --------------------------------------------

@@ -1,4 +1,5 @@
-"""A stand-in for Meta's catalog batch API (``items_batch`` + ``check_batch_request_status``).
+"""A stand-in for Meta's catalog batch API (``items_batch`` + ``check_batch_request_status``),
+on the shared :class:`feedsync.testing.HttpChannelDouble`.
 
 Batches are applied when posted and reported ``in_progress`` for one status check, then
 ``finished`` with the rejected SKUs in ``errors`` and ``ids_of_invalid_requests``. It can also
@@ -10,18 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import requests
-import responses
-
-from feedsync.clock import FakeClock
+from feedsync.testing.http_double import Captured, HttpChannelDouble, Reply
 
 HOST = "https://graph.facebook.com"
-
-Reply = tuple[int, dict[str, str], str]
+_PATH = re.compile(r"^/v\d+\.\d+/(?P<catalog>[^/]+)/(?P<edge>[^/]+)$")
 
 
 def _graph_error(status: int, code: int, message: str, **extra: Any) -> Reply:
@@ -29,77 +24,47 @@ def _graph_error(status: int, code: int, message: str, **extra: Any) -> Reply:
                                              "type": "OAuthException", **extra}})
 
 
-class CatalogApiDouble:
-    """One product catalog, reachable under any Graph API version."""
+class CatalogApiDouble(HttpChannelDouble):
+    """One product catalog, reachable under any Graph API version.
 
-    def __init__(self, catalog_id: str = "1234567890", token: str | None = None) -> None:
+    ``schemas`` may map ``items_batch`` to a JSON Schema of the request body (checked on every
+    batch, feedsync.testing.http_double).
+    """
+
+    hosts = (HOST,)
+
+    def __init__(self, catalog_id: str = "1234567890", token: str | None = None,
+                 schemas: dict[str, Any] | None = None) -> None:
+        super().__init__(schemas=schemas)
         self.catalog_id = catalog_id
         self.token = token
         self.items: dict[str, dict[str, Any]] = {}
-        self.rejected: set[str] = set()
-        self.transient = 0
-        self.auth_refused = False
-        self.requests: list[tuple[str, str]] = []
         self.jobs: dict[str, dict[str, Any]] = {}
-        self._mock: responses.RequestsMock | None = None
-        self.clock = FakeClock(start=1_800_000_000.0)
 
-    # --- ChannelDouble ----------------------------------------------------------------------
+    # --- the channel's shapes ---------------------------------------------------------------
 
-    def context_extras(self) -> dict[str, Any]:
-        """Nothing: the adapter runs on ``self.clock`` (sleeps are instant)."""
-        return {}
+    def authorised(self, request: Captured) -> bool:
+        return not self.token or request.headers.get("Authorization") == f"Bearer {self.token}"
 
-    def reject(self, skus: Collection[str]) -> None:
-        """Report these retailer ids as failed in the batch status."""
-        self.rejected.update(skus)
+    def auth_refused_reply(self) -> Reply:
+        return _graph_error(401, 190, "Error validating access token: Session has expired")
 
-    def fail_once_transiently(self) -> None:
-        """The next request gets Graph error code 2 (temporary) with HTTP 500."""
-        self.transient += 1
+    def transient_reply(self) -> Reply:
+        return _graph_error(500, 2, "Service temporarily unavailable", is_transient=True)
 
-    def refuse_auth(self) -> None:
-        """Every request from now on gets error 190 (invalid access token)."""
-        self.auth_refused = True
+    def operation(self, request: Captured) -> str | None:
+        match = _PATH.match(request.path)
+        if match is None or match["catalog"] != self.catalog_id:
+            return None
+        return match["edge"]
 
-    @property
-    def request_count(self) -> int:
-        """Requests received."""
-        return len(self.requests)
-
-    # --- wiring -----------------------------------------------------------------------------
-
-    def __enter__(self) -> CatalogApiDouble:
-        self._mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        self._mock.__enter__()
-        pattern = re.compile(re.escape(HOST) + r"/v\d+\.\d+/" + self.catalog_id + r"/.*")
-        for method in (responses.GET, responses.POST):
-            self._mock.add_callback(method, pattern, callback=self._answer)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._mock is not None
-        self._mock.__exit__(*exc)
-
-    # --- answers ----------------------------------------------------------------------------
-
-    def _answer(self, request: requests.PreparedRequest) -> Reply:
-        url = urlsplit(request.url or "")
-        edge = url.path.rsplit("/", 1)[-1]
-        self.requests.append((request.method or "", edge))
-        if self.auth_refused:
-            return _graph_error(401, 190, "Error validating access token: Session has expired")
-        if self.token and request.headers.get("Authorization") != f"Bearer {self.token}":
-            return _graph_error(400, 190, "Invalid OAuth access token.")
-        if self.transient:
-            self.transient -= 1
-            return _graph_error(500, 2, "Service temporarily unavailable", is_transient=True)
+    def answer(self, request: Captured) -> Reply:
+        edge = request.operation
         if request.method == "POST" and edge == "items_batch":
-            return self._batch(json.loads(request.body or b"{}"))
+            return self._batch(request.json or {})
         if request.method == "GET" and edge == "check_batch_request_status":
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            return self._status(query.get("handle", ""))
-        return _graph_error(400, 100, f"Unsupported request {request.method} {edge}")
+            return self._status(request.query.get("handle", ""))
+        return _graph_error(400, 100, f"Unsupported request {request.method} {request.path}")
 
     def _batch(self, body: dict[str, Any]) -> Reply:
         if body.get("item_type") != "PRODUCT_ITEM" or not isinstance(body.get("requests"), list):

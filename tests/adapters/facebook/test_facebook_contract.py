@@ -48,8 +48,8 @@ class TestFacebookContract(AdapterContract):
         assert channel_double.items["MUG-1"]["quantity_to_sell_on_facebook"] == 5
         assert {v["status"] for v in env.listings().values()} == {"live"}
         # one batch: three items fit in one items_batch call
-        assert [r for r in channel_double.requests if r[1] == "items_batch"] == [
-            ("POST", "items_batch")]
+        assert [c.method for c in channel_double.captured
+                if c.operation == "items_batch"] == ["POST"]
         env.mapper.records.pop("MUG-1")
         env.catalog.db.execute("DELETE FROM products WHERE sku = 'MUG-1'")
         removed = env.push(force=True)

@@ -1,4 +1,5 @@
-"""A stand-in for Google's token endpoint and Merchant API v1, on ``responses``.
+"""A stand-in for Google's token endpoint and Merchant API v1, on the shared
+:class:`feedsync.testing.HttpChannelDouble`.
 
 It keeps the product inputs it was sent, answers ``productInputs.insert``/``delete``,
 ``products.get``/``list`` the way the discovery document describes, and can refuse SKUs
@@ -11,21 +12,16 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import requests
-import responses
 from google_support import TOKEN_URL
 
 from feedsync.http import FakeClock
+from feedsync.testing.http_double import Captured, HttpChannelDouble, Reply
 
 HOST = "https://merchantapi.googleapis.com"
 _PATH = re.compile(r"^/products/v1/accounts/(?P<account>[^/]+)/(?P<rest>.+)$")
-
-Reply = tuple[int, dict[str, str], str]
 
 
 def _error(status: int, name: str, message: str) -> Reply:
@@ -39,101 +35,71 @@ def _decode(segment: str) -> str:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)).decode("utf-8")
 
 
-class MerchantApiDouble:
-    """Register with :meth:`start` inside a ``responses`` mock (or use as a context manager)."""
+class MerchantApiDouble(HttpChannelDouble):
+    """Merchant API v1 for one account and data source (see the module docstring).
+
+    ``schemas`` maps ``productInputs.insert`` to the ProductInput schema of the discovery
+    document: every inserted body is then checked against it (feedsync.testing.http_double).
+    """
+
+    hosts = (HOST,)
+    token_url = TOKEN_URL
 
     def __init__(self, account: str = "123", data_source: str = "accounts/123/dataSources/456",
-                 clock: FakeClock | None = None) -> None:
+                 clock: FakeClock | None = None, schemas: dict[str, Any] | None = None) -> None:
+        super().__init__(schemas=schemas, clock=clock)
         self.account = account
         self.data_source = data_source
-        self.clock = clock or FakeClock(start=1_800_000_000.0)
         self.inputs: dict[str, dict[str, Any]] = {}  # product key → ProductInput
         self.updated: dict[str, float] = {}
-        self.rejected: set[str] = set()
-        self.transient = 0
-        self.auth_refused = False
-        self.requests: list[tuple[str, str]] = []
-        self._mock: responses.RequestsMock | None = None
 
-    # --- ChannelDouble ----------------------------------------------------------------------
+    # --- the channel's shapes ---------------------------------------------------------------
 
-    def context_extras(self) -> dict[str, Any]:
-        """Nothing: the adapter runs on ``self.clock`` (sleeps are instant)."""
-        return {}
+    def token_reply(self, request: Captured) -> Reply:
+        return self.json(200, {"access_token": f"ya29.t{len(self.captured)}",
+                               "expires_in": 3600, "token_type": "Bearer"})
 
-    def reject(self, skus: Collection[str]) -> None:
-        """Refuse inserts of these offer ids with 400 INVALID_ARGUMENT."""
-        self.rejected.update(skus)
+    def authorised(self, request: Captured) -> bool:
+        return (request.headers.get("Authorization") or "").startswith("Bearer ya29.")
 
-    def fail_once_transiently(self) -> None:
-        """The next API request gets 503 UNAVAILABLE."""
-        self.transient += 1
+    def auth_refused_reply(self) -> Reply:
+        return _error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
 
-    def refuse_auth(self) -> None:
-        """Every API request from now on gets 401 UNAUTHENTICATED."""
-        self.auth_refused = True
+    def transient_reply(self) -> Reply:
+        return _error(503, "UNAVAILABLE", "The service is currently unavailable.")
 
-    @property
-    def request_count(self) -> int:
-        """Requests received (token endpoint included)."""
-        return len(self.requests)
-
-    # --- wiring -----------------------------------------------------------------------------
-
-    def __enter__(self) -> MerchantApiDouble:
-        self._mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        self._mock.__enter__()
-        self.start(self._mock)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._mock is not None
-        self._mock.__exit__(*exc)
-
-    def start(self, mock: responses.RequestsMock) -> None:
-        """Register the callbacks."""
-        mock.add_callback(responses.POST, TOKEN_URL, callback=self._token)
-        pattern = re.compile(re.escape(HOST) + r"/.*")
-        for method in (responses.GET, responses.POST, responses.DELETE):
-            mock.add_callback(method, pattern, callback=self._api)
-
-    # --- answers ----------------------------------------------------------------------------
-
-    def _token(self, request: requests.PreparedRequest) -> Reply:
-        self.requests.append(("POST", "token"))
-        return 200, {}, json.dumps({"access_token": f"ya29.t{len(self.requests)}",
-                                    "expires_in": 3600, "token_type": "Bearer"})
-
-    def _api(self, request: requests.PreparedRequest) -> Reply:
-        url = urlsplit(request.url or "")
-        self.requests.append((request.method or "", url.path))
-        if self.auth_refused:
-            return _error(401, "UNAUTHENTICATED", "Request had invalid authentication "
-                                                  "credentials.")
-        if self.transient:
-            self.transient -= 1
-            return _error(503, "UNAVAILABLE", "The service is currently unavailable.")
-        if not (request.headers.get("Authorization") or "").startswith("Bearer ya29."):
-            return _error(401, "UNAUTHENTICATED", "missing credentials")
-        match = _PATH.match(url.path)
-        if match is None or match["account"] != self.account:
-            return _error(404, "NOT_FOUND", f"no such resource {url.path}")
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        rest = match["rest"]
+    def operation(self, request: Captured) -> str | None:
+        match = _PATH.match(request.path)
+        rest = match["rest"] if match else ""
         if request.method == "POST" and rest == "productInputs:insert":
-            return self._insert(request, query)
+            return "productInputs.insert"
         if request.method == "DELETE" and rest.startswith("productInputs/"):
-            return self._delete(_decode(rest.split("/", 1)[1]), query)
+            return "productInputs.delete"
         if request.method == "GET" and rest.startswith("products/"):
-            return self._get(_decode(rest.split("/", 1)[1]))
+            return "products.get"
         if request.method == "GET" and rest == "products":
-            return self._list(query)
-        return _error(404, "NOT_FOUND", f"no method for {request.method} {url.path}")
+            return "products.list"
+        return None
 
-    def _insert(self, request: requests.PreparedRequest, query: dict[str, str]) -> Reply:
+    def answer(self, request: Captured) -> Reply:
+        match = _PATH.match(request.path)
+        if match is None or match["account"] != self.account:
+            return _error(404, "NOT_FOUND", f"no such resource {request.path}")
+        rest = match["rest"]
+        if request.operation == "productInputs.insert":
+            return self._insert(request, request.query)
+        if request.operation == "productInputs.delete":
+            return self._delete(_decode(rest.split("/", 1)[1]), request.query)
+        if request.operation == "products.get":
+            return self._get(_decode(rest.split("/", 1)[1]))
+        if request.operation == "products.list":
+            return self._list(request.query)
+        return _error(404, "NOT_FOUND", f"no method for {request.method} {request.path}")
+
+    def _insert(self, request: Captured, query: dict[str, str]) -> Reply:
         if query.get("dataSource") != self.data_source:
             return _error(400, "INVALID_ARGUMENT", f"unknown data source {query}")
-        body = json.loads(request.body or b"{}")
+        body = request.json or {}
         offer = body.get("offerId", "")
         if offer in self.rejected:
             return _error(400, "INVALID_ARGUMENT",

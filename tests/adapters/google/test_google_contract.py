@@ -13,6 +13,7 @@ from google_double import MerchantApiDouble
 
 from feedsync.mapping.record import MappedRecord
 from feedsync.testing import AdapterContract
+from tests.conftest import specs_root
 
 
 class TestGoogleContract(AdapterContract):
@@ -41,8 +42,13 @@ class TestGoogleContract(AdapterContract):
                 record("MUG-1", "Mug", "8.50 USD")]
 
     @pytest.fixture
-    def channel_double(self) -> Iterator[MerchantApiDouble]:
-        with MerchantApiDouble() as double:
+    def channel_double(self, request: pytest.FixtureRequest) -> Iterator[MerchantApiDouble]:
+        """The Merchant API double; with the official discovery document at hand every
+        inserted body is checked against ProductInput (feedsync.testing.HttpChannelDouble)."""
+        schemas = {}
+        if (specs_root() / "PROVENANCE.md").is_file():
+            schemas["productInputs.insert"] = request.getfixturevalue("product_input_validator")
+        with MerchantApiDouble(schemas=schemas) as double:
             yield double
 
     def test_pushed_products_reach_merchant_center_live(
