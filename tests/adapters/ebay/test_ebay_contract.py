@@ -3,6 +3,7 @@ every request body is validated against eBay's OAS request schemas."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -134,3 +135,82 @@ class TestEbayContract(AdapterContract):
         assert result.outcome is Outcome.NEEDS_HUMAN
         assert "FEEDSYNC_EBAY__REFRESH_TOKEN" in (result.message or "")
         assert "contract-refresh-token" not in (result.message or "")
+
+    def test_content_updates_revise_items_and_offers_only_where_needed(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        env = self.make_env(tmp_path, channel_double)
+        assert env.push().outcome is Outcome.OK
+        channel_double.calls.clear()
+        # A new title and a new price (inventory item + price), and a new category (offer).
+        env.mapper.records["MUG-01"] = record(simple("MUG-01", title="Mug, blue glaze",
+                                                     price="22.00"))
+        env.mapper.records["MUG-02"] = record(simple("MUG-02", price="19.50",
+                                                     category_id="20658"))
+        env.catalog.db.execute("UPDATE products SET title = title || ' ' WHERE sku IN "
+                               "('MUG-01', 'MUG-02')")
+        result = env.push()
+        assert result.outcome is Outcome.OK, result.message
+        assert channel_double.operations() == [
+            "bulkCreateOrReplaceInventoryItem", "updateOffer", "bulkUpdatePriceQuantity"]
+        assert channel_double.items["MUG-01"]["product"]["title"] == "Mug, blue glaze"
+        mug1, mug2 = channel_double.offer_of("MUG-01"), channel_double.offer_of("MUG-02")
+        assert mug1 is not None and mug2 is not None
+        assert mug1["pricingSummary"]["price"]["value"] == "22.00"
+        assert mug2["categoryId"] == "20658" and mug2["status"] == "PUBLISHED"
+
+    def test_deletes_withdraw_the_offer(self, tmp_path: Path,
+                                        channel_double: EbayDouble) -> None:
+        env = self.make_env(tmp_path, channel_double)
+        assert env.push().outcome is Outcome.OK
+        channel_double.calls.clear()
+        del env.mapper.records["BOWL-01"]  # removed from the catalog
+        env.catalog.db.execute("DELETE FROM inventory WHERE sku = 'BOWL-01'")
+        env.catalog.db.execute("DELETE FROM products WHERE sku = 'BOWL-01'")
+        result = env.push(force=True)
+        assert result.outcome is Outcome.OK, result.message
+        assert channel_double.operations() == ["withdrawOffer"]
+        bowl = channel_double.offer_of("BOWL-01")
+        assert bowl is not None and bowl["status"] == "UNPUBLISHED"
+        assert "BOWL-01" in channel_double.items, "the item stays for a relist"
+        assert env.listings()["BOWL-01"]["status"] == "deleted"
+
+    def test_the_daily_revision_limit_defers_with_a_note(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        from dataclasses import replace
+
+        from feedsync.adapters.ebay import limits
+
+        tight = tuple(replace(op, per_key_daily_budget=1) if op.operation == limits.REVISION
+                      else op for op in limits.OPERATIONS)
+        capped = type("CappedEbayAdapter", (EbayAdapter,), {
+            "limits": replace(EbayAdapter.limits, operations=tight)})
+        env = self.make_env(tmp_path, channel_double)
+        assert env.push(capped).outcome is Outcome.OK
+        for quantity in ("4", "3"):
+            env.mapper.records["MUG-01"] = record(simple("MUG-01", quantity=quantity))
+            env.catalog.db.execute("UPDATE products SET title = title || ' ' "
+                                   "WHERE sku = 'MUG-01'")
+            result = env.push(capped)
+        assert result.counts.get("deferred") == 1, result.counts
+        [(status, issues)] = env.catalog.db.execute(
+            "SELECT status, issues FROM submission_items WHERE sku = 'MUG-01' "
+            "ORDER BY submission_id DESC LIMIT 1").fetchall()
+        [issue] = json.loads(issues)
+        assert status == "deferred" and issue["code"] == "deferred_revision_limit"
+        assert "250 revisions per listing a day" in issue["message"]
+        assert channel_double.items["MUG-01"]["availability"][
+            "shipToLocationAvailability"]["quantity"] == 4, "the second revision waits"
+
+    def test_deletes_can_also_delete_the_inventory_item(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        self.channel_settings = {**SETTINGS, "delete_inventory_item": True}
+        env = self.make_env(tmp_path, channel_double)
+        assert env.push().outcome is Outcome.OK
+        channel_double.calls.clear()
+        del env.mapper.records["BOWL-01"]
+        env.catalog.db.execute("DELETE FROM inventory WHERE sku = 'BOWL-01'")
+        env.catalog.db.execute("DELETE FROM products WHERE sku = 'BOWL-01'")
+        result = env.push(force=True)
+        assert result.outcome is Outcome.OK, result.message
+        assert channel_double.operations() == ["withdrawOffer", "deleteInventoryItem"]
+        assert "BOWL-01" not in channel_double.items and channel_double.offer_of("BOWL-01") is None
