@@ -38,6 +38,9 @@ class BatchState:
     outcomes: dict[str, ItemOutcome] = field(default_factory=dict)
     warnings: dict[str, list[Issue]] = field(default_factory=dict)
     offer_ids: dict[str, str] = field(default_factory=dict)
+    # SKUs whose offer this batch created or found (25002): publish them even on an update,
+    # since nothing says they were ever published (a second publish only revises).
+    fresh: set[str] = field(default_factory=set)
 
     def fail(self, sku: str, result: responses.EntryResult) -> None:
         """Record a failed entry: deferred when transient, rejected otherwise."""
@@ -131,9 +134,11 @@ class Publisher:
                                                      "offerId")
                 if result.ok and result.offer_id:
                     state.offer_ids[item.sku] = result.offer_id
+                    state.fresh.add(item.sku)
                     state.warn(item.sku, result.issues)
                 elif existing:  # created by an earlier attempt: replace it with ours
                     state.offer_ids[item.sku] = existing
+                    state.fresh.add(item.sku)
                     replace.append(item)
                 else:
                     state.fail(item.sku, result)
@@ -154,7 +159,8 @@ class Publisher:
 
     def _publish(self, items: Sequence[RenderedItem], state: BatchState) -> None:
         singles = {state.offer_ids[i.sku]: i.sku for i in items
-                   if i.payload["create"] and not i.payload.get("group")}
+                   if (i.payload["create"] or i.sku in state.fresh)
+                   and not i.payload.get("group")}
         if not singles:
             return
         body = self.client.bulk_publish_offer(list(singles))
@@ -173,7 +179,7 @@ class Publisher:
                 body = render.group(key, [(m.sku, m.payload["fields"]) for m in members],
                                     existing, self.ctx)
                 self.client.put_inventory_item_group(key, body, sku=lead)
-                if any(m.payload["create"] for m in members):
+                if any(m.payload["create"] or m.sku in state.fresh for m in members):
                     answer = self.client.publish_by_inventory_item_group(key, sku=lead)
                     for member in members:
                         state.warn(member.sku, responses.warnings_of(answer, member.sku))

@@ -214,3 +214,23 @@ class TestEbayContract(AdapterContract):
         assert result.outcome is Outcome.OK, result.message
         assert channel_double.operations() == ["withdrawOffer", "deleteInventoryItem"]
         assert "BOWL-01" not in channel_double.items and channel_double.offer_of("BOWL-01") is None
+
+    def test_an_update_without_a_known_offer_id_reads_it_back(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        env = self.make_env(tmp_path, channel_double)
+        assert env.push().outcome is Outcome.OK
+        offer = channel_double.offer_of("MUG-01")
+        assert offer is not None
+        env.catalog.db.execute("UPDATE listings SET remote_id = NULL WHERE sku = 'MUG-01'")
+        channel_double.calls.clear()
+        env.mapper.records["MUG-01"] = record(simple("MUG-01", title="Mug, new title"))
+        env.catalog.db.execute("UPDATE products SET title = title || ' ' WHERE sku = 'MUG-01'")
+        result = env.push()
+        assert result.outcome is Outcome.OK, result.message
+        assert channel_double.operations() == [
+            "bulkCreateOrReplaceInventoryItem", "bulkCreateOffer", "updateOffer",
+            "bulkPublishOffer"]
+        assert [o["sku"] for o in channel_double.offers.values()].count("MUG-01") == 1
+        remote = env.catalog.db.execute(
+            "SELECT remote_id FROM listings WHERE sku = 'MUG-01'").fetchone()[0]
+        assert remote == offer["offerId"]
