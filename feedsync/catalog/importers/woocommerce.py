@@ -328,6 +328,9 @@ def _sellable(row: _Row, parent: Parent | None, options: ParseOptions,
         product.attributes["woo_id"] = woo_id
     if parent is not None and parent.woo_id:
         product.attributes["woo_parent_id"] = parent.woo_id
+    permalink = row.get("Permalink").strip()  # written by export plugins, not by WooCommerce
+    if permalink.startswith(("https://", "http://")):
+        product.attributes["permalink"] = permalink
     if not product.title:
         check.error("Name", None, "Name is required")
     price_text = row.get("Regular price")
