@@ -195,7 +195,16 @@ class WalmartAdapter(Adapter[WalmartConfig]):
         """Read the status of the submission's feeds; finish it when every feed is final."""
         if submission.state is not SubmissionState.PENDING:
             return submission
-        return self._settle(submission.skus, submission.detail, submission)
+        try:
+            return self._settle(submission.skus, submission.detail, submission)
+        except ChannelError as exc:
+            if exc.status != 404:
+                raise
+            # Walmart no longer knows the feed: nothing can be learnt about it, so its SKUs
+            # are released and the next plan sends them again (feeds set absolute values).
+            submission.state = SubmissionState.FAILED
+            submission.error = f"walmart: feed status unavailable ({exc.message})"
+            return submission
 
     def _settle(self, skus: list[str], detail: dict[str, Any],
                 submission: Submission | None = None) -> Submission:

@@ -30,9 +30,10 @@ from feedsync.errors import ChannelError
 from feedsync.models import Order, OrderLine, OrderStatus
 
 CHANNEL = "walmart"
-# Walmart indexes order changes asynchronously; the window ends a little in the past so a change
-# made while a page is read is not skipped.
-SETTLE = timedelta(minutes=2)
+# Walmart documents no indexing delay for lastModified searches, so the window ends now; a change
+# Walmart indexes late is still read by the next pull, which re-reads the core's lookback
+# (orders.lookback_minutes, 30 by default) before its cursor.
+SETTLE = timedelta(0)
 SHIPPED_STATES = ("Shipped", "Delivered", "Refund")
 FULFILLED_BY = {"SellerFulfilled": "merchant", "3PLFulfilled": "merchant",
                 "WFSFulfilled": "marketplace"}
@@ -204,9 +205,12 @@ class OrdersApi(Protocol):
 
 
 def search_params(since: datetime, until: datetime, ship_node_type: str) -> dict[str, str]:
-    """The getAllOrders query for orders modified in [since, until]."""
+    """The getAllOrders query for orders modified in [since, until]. Walmart's dates have whole
+    seconds: the start is rounded down and the end up, so the window never shrinks."""
+    end = until if until.microsecond == 0 else until.replace(microsecond=0) + timedelta(
+        seconds=1)
     return {"lastModifiedStartDate": format_time(since),
-            "lastModifiedEndDate": format_time(until), "limit": "200",
+            "lastModifiedEndDate": format_time(end), "limit": "200",
             "shipNodeType": ship_node_type}
 
 
@@ -217,7 +221,7 @@ def pull_orders(api: OrdersApi, since: datetime, *, now: Callable[[], datetime],
     docstring for the cursor each page carries)."""
     until = now() - SETTLE
     if until <= since:
-        return
+        return  # a clock behind the cursor: nothing to ask
     for position, node_type in enumerate(ship_node_types):
         last_type = position == len(ship_node_types) - 1
         body = api.get_orders(search_params(since, until, node_type))

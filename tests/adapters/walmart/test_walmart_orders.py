@@ -124,9 +124,9 @@ def test_pull_pages_by_next_cursor_and_moves_the_cursor_only_at_the_end(
                                              "?limit=200&hasMoreElements=true&page=2"]
 
 
-def test_nothing_is_asked_inside_the_settle_window() -> None:
+def test_nothing_is_asked_when_the_clock_is_behind_the_cursor() -> None:
     api = FakeOrdersApi([[]])
-    assert list(orders.pull_orders(api, NOW - timedelta(seconds=30), now=lambda: NOW)) == []
+    assert list(orders.pull_orders(api, NOW + timedelta(seconds=30), now=lambda: NOW)) == []
     assert api.calls == []
 
 
