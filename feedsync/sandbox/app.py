@@ -62,6 +62,8 @@ class SandboxApp:
         self.calls: Counter[tuple[str, str, str]] = Counter()
         for market in self.markets.values():
             self.store.install(market.schema)
+            with self.store.transaction() as db:
+                market.seed(self.exchange(market.name, db))
 
     # --- the pipeline ---------------------------------------------------------------------------
 
@@ -167,9 +169,10 @@ class SandboxApp:
 
     # --- used by admin routes, buyers and tests -------------------------------------------------
 
-    def exchange(self, channel: str, db: sqlite3.Connection) -> Exchange:
-        """A handler context outside any request (buyers placing orders, tests)."""
+    def exchange(self, channel: str, db: sqlite3.Connection, *, ago: float = 0.0) -> Exchange:
+        """A handler context outside any request (buyers placing orders, tests); ``ago``
+        backdates it (an order a buyer placed that many seconds ago)."""
         market = self.markets[channel]
-        return Exchange(market, db, self.clock.now(db), f"{self.base_url}/{channel}",
+        return Exchange(market, db, self.clock.now(db) - ago, f"{self.base_url}/{channel}",
                         self._module_rng())
 

@@ -49,17 +49,22 @@ def _buyer(rng: random.Random) -> str:
 
 def place_orders(app: SandboxApp, channel: str, count: int, *, seed: int = 0,
                  max_lines: int = 3, multi_line_share: float = 0.3,
-                 cancel_share: float = 0.0) -> PlacedOrders:
+                 cancel_share: float = 0.0, placed_ago: float = 0.0,
+                 skus: list[str] | None = None) -> PlacedOrders:
     """Place ``count`` orders on ``channel``: single- and multi-line (``multi_line_share`` of
     them, up to ``max_lines`` distinct SKUs), each line within the listed quantity; then the
-    buyers cancel ``cancel_share`` of them. Stops early when nothing is left to buy."""
+    buyers cancel ``cancel_share`` of them. Stops early when nothing is left to buy.
+
+    ``placed_ago`` backdates the orders (Amazon's searchOrders only shows orders two minutes
+    old, so demos and tests place them "126 seconds ago"); ``skus`` limits what is bought."""
     _market(app, channel)
     market = app.markets[channel]
     rng = random.Random(f"{seed}:{channel}:orders")
     placed = PlacedOrders(channel)
     with app.store.transaction() as db:
+        wanted = set(skus) if skus is not None else None
         stock = {offer.sku: offer for offer in market.offers(app.exchange(channel, db))
-                 if offer.quantity > 0}
+                 if offer.quantity > 0 and (wanted is None or offer.sku in wanted)}
     for _ in range(count):
         if not stock:
             break
@@ -76,7 +81,7 @@ def place_orders(app: SandboxApp, channel: str, count: int, *, seed: int = 0,
             else:
                 del stock[sku]
         with app.store.transaction() as db:
-            order_id = market.place_order(app.exchange(channel, db),
+            order_id = market.place_order(app.exchange(channel, db, ago=placed_ago),
                                           BuyerOrder(tuple(lines), _buyer(rng)))
         placed.orders.append(order_id)
         placed.lines += len(lines)
@@ -84,7 +89,7 @@ def place_orders(app: SandboxApp, channel: str, count: int, *, seed: int = 0,
     for order_id in list(placed.orders):
         if rng.random() < cancel_share:
             with app.store.transaction() as db:
-                if market.cancel_order(app.exchange(channel, db), order_id):
+                if market.cancel_order(app.exchange(channel, db, ago=placed_ago), order_id):
                     placed.cancelled.append(order_id)
     return placed
 
@@ -99,7 +104,7 @@ class Race:
 
 
 def race_last_unit(app: SandboxApp, channels: tuple[str, str], *, sku: str | None = None,
-                   seed: int = 0) -> Race:
+                   seed: int = 0, placed_ago: float = 0.0) -> Race:
     """Order everything one SKU shows as available on both channels, in one transaction (so
     neither marketplace has heard of the other's sale): the oversell feedsync must catch.
     Prefers a SKU showing exactly one unit on both."""
@@ -127,6 +132,6 @@ def race_last_unit(app: SandboxApp, channels: tuple[str, str], *, sku: str | Non
             offer = offer_map[chosen]
             line = OrderLine(chosen, offer.quantity, offer.price, offer.currency)
             race.orders[channel] = app.markets[channel].place_order(
-                app.exchange(channel, db), BuyerOrder((line,), _buyer(rng)))
+                app.exchange(channel, db, ago=placed_ago), BuyerOrder((line,), _buyer(rng)))
             race.units[channel] = offer.quantity
     return race

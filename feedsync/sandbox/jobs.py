@@ -32,6 +32,7 @@ class Job:
     result: Any
     created_at: float
     done_at: float | None
+    due_at: float | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Job:
@@ -39,7 +40,7 @@ class Job:
         return cls(row["id"], row["kind"], row["owner"], row["status"], row["polls_left"],
                    json.loads(row["payload"]),
                    json.loads(row["result"]) if row["result"] is not None else None,
-                   row["created_at"], row["done_at"])
+                   row["created_at"], row["done_at"], row["due_at"])
 
 
 ProcessHook = Callable[[Job], Any]
@@ -56,13 +57,17 @@ class Jobs:
         self._process = process
 
     def submit(self, kind: str, payload: Any, *, polls: int = 2, owner: str | None = None,
-               job_id: str | None = None) -> Job:
-        """Queue work; it is processed on the ``polls``-th :meth:`advance` (0 = at once)."""
+               job_id: str | None = None, settle_s: float | None = None) -> Job:
+        """Queue work; it is processed on the ``polls``-th :meth:`advance` (0 = at once), or
+        on any :meth:`advance` once ``settle_s`` seconds of sandbox time have passed (a
+        marketplace finishes a feed whether or not anyone asks)."""
         job_id = job_id or str(next_id(self.db, self.channel, f"job:{kind}"))
+        due = self.now + settle_s if settle_s is not None else None
         self.db.execute(
             "INSERT INTO sandbox_jobs (channel, id, kind, owner, status, polls_left, payload, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (self.channel, job_id, kind, owner, QUEUED, max(polls, 0), dumps(payload), self.now))
+            "created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (self.channel, job_id, kind, owner, QUEUED, max(polls, 0), dumps(payload), self.now,
+             due))
         if polls <= 0:
             return self.advance(job_id)  # type: ignore[return-value]
         return self.get(job_id)  # type: ignore[return-value]
@@ -73,13 +78,18 @@ class Jobs:
                               (self.channel, job_id)).fetchone()
         return Job.from_row(row) if row else None
 
-    def advance(self, job_id: str) -> Job | None:
-        """One status poll: QUEUED → IN_PROGRESS → … → DONE (processed once, result kept)."""
+    def advance(self, job_id: str, *, poll: bool = True) -> Job | None:
+        """One status poll: QUEUED → IN_PROGRESS → … → DONE (processed once, result kept).
+        ``poll=False`` (a listing, not a status read) only finishes jobs past their settle
+        time."""
         job = self.get(job_id)
         if job is None or job.status == DONE:
             return job
+        due = job.due_at is not None and self.now >= job.due_at
+        if not poll and not due:
+            return job
         left = max(job.polls_left - 1, 0)
-        if left > 0:
+        if left > 0 and not due:
             self.db.execute("UPDATE sandbox_jobs SET status = ?, polls_left = ? "
                             "WHERE channel = ? AND id = ?",
                             (IN_PROGRESS, left, self.channel, job_id))

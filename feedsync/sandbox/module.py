@@ -12,8 +12,11 @@ A marketplace module is one subclass of :class:`Marketplace` exported as ``MARKE
   :meth:`Marketplace.rate_limited`, :meth:`Marketplace.rate_headers`;
 - asynchronous work: :meth:`Marketplace.process_job` (see :mod:`feedsync.sandbox.jobs`);
 - buyers: :meth:`Marketplace.offers`, :meth:`Marketplace.place_order`,
-  :meth:`Marketplace.cancel_order` (only if ``sells`` is True);
-- the demo workspace: :meth:`Marketplace.workspace_settings`, :meth:`Marketplace.secrets`.
+  :meth:`Marketplace.cancel_order` (only if ``sells`` is True); what buyers see:
+  :meth:`Marketplace.quantities`;
+- provisioning and the demo workspace: :meth:`Marketplace.seed`,
+  :meth:`Marketplace.workspace_settings`, :meth:`Marketplace.secrets`,
+  :meth:`Marketplace.provision`.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from __future__ import annotations
 import random
 import re
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, ClassVar
 
 from feedsync.sandbox.jobs import Job, Jobs
@@ -243,7 +247,22 @@ class Marketplace:
         """The buyer cancels an unshipped order; False when it can no longer be cancelled."""
         raise NotImplementedError(f"{self.name} takes no orders")
 
-    # --- demo workspace -------------------------------------------------------------------------
+    def quantities(self, ctx: Exchange, skus: Sequence[str]) -> dict[str, int]:
+        """The quantity this marketplace shows buyers now for each of ``skus`` that it lists
+        (absent: not listed). End-to-end tests and bench/oversell.py read stock through it."""
+        raise NotImplementedError(f"{self.name} does not report listed quantities")
+
+    # --- provisioning and demo workspace --------------------------------------------------------
+
+    def seed(self, ctx: Exchange) -> None:
+        """Called once per start, in a transaction, after the tables exist: create what a
+        fresh account has (a never-expiring system-user token, a service account, …)."""
+
+    def provision(self, ctx: Exchange, workspace: Path) -> dict[str, str]:
+        """Sandbox credentials for a new workspace (``feedsync init --sandbox``): the
+        ``secrets.toml`` entries. A module may write files into ``workspace`` (a key file)
+        and register what it created in its tables. Default: :meth:`secrets`."""
+        return self.secrets()
 
     def workspace_settings(self, base_url: str) -> dict[str, Any]:
         """The ``[channels.<name>]`` keys that point the real adapter at this emulator

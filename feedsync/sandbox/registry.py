@@ -2,18 +2,25 @@
 
 Modules are looked up by name — ``feedsync.sandbox.<channel>`` exporting ``MARKETPLACE`` (a
 :class:`~feedsync.sandbox.module.Marketplace` subclass). A channel without a module is simply
-not emulated; a module that exists but fails to import is a bug and raises.
+not emulated. A module that exists but fails to import or breaks the interface is left out of
+:func:`load_all` with a warning (one channel's half-written emulator must not take the others
+down) and listed in :data:`BROKEN`; :func:`load_marketplace` raises, and the sandbox's own
+tests fail on any entry in :data:`BROKEN`.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Iterable
 
 from feedsync.sandbox.module import Marketplace
 from feedsync.sandbox.state import table_names
 
 CHANNELS = ("amazon", "ebay", "etsy", "walmart", "google", "facebook")
+BROKEN: dict[str, str] = {}  # channel → why its module was left out
+
+log = logging.getLogger(__name__)
 
 
 class ModuleError(Exception):
@@ -55,7 +62,13 @@ def load_all(names: Iterable[str] | None = None) -> dict[str, Marketplace]:
     """Every emulated marketplace among ``names`` (default: all six channels)."""
     found: dict[str, Marketplace] = {}
     for name in names or CHANNELS:
-        market = load_marketplace(name)
+        try:
+            market = load_marketplace(name)
+        except Exception as exc:  # a broken module: leave that marketplace out, say why
+            BROKEN[name] = f"{type(exc).__name__}: {exc}"
+            log.warning("sandbox: the %s module is left out: %s", name, BROKEN[name])
+            continue
+        BROKEN.pop(name, None)
         if market is not None:
             found[name] = market
     return found

@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS sandbox_tokens (
 CREATE TABLE IF NOT EXISTS sandbox_jobs (
     channel TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL, owner TEXT,
     status TEXT NOT NULL, polls_left INTEGER NOT NULL, payload TEXT NOT NULL,
-    result TEXT, created_at REAL NOT NULL, done_at REAL,
+    result TEXT, created_at REAL NOT NULL, done_at REAL, due_at REAL,
     PRIMARY KEY (channel, id));
 CREATE INDEX IF NOT EXISTS sandbox_jobs_kind ON sandbox_jobs (channel, kind, created_at);
 """

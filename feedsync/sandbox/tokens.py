@@ -49,6 +49,15 @@ class Tokens:
             (token, self.channel, subject, scope, self.now, self.now + ttl_s))
         return Token(token, subject, scope, ttl_s)
 
+    def register(self, token: str, subject: str, ttl_s: int, *, scope: str | None = None
+                 ) -> None:
+        """Make a token the account already holds valid (a never-rotated system-user token);
+        keeps it as is when it exists."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO sandbox_tokens (token, channel, subject, scope, issued_at, "
+            "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (token, self.channel, subject, scope, self.now, self.now + ttl_s))
+
     def check(self, token: str | None) -> tuple[str | None, str | None]:
         """(subject, None) when valid, else (None, reason from :class:`TokenCheck`)."""
         if not token:

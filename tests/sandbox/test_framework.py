@@ -244,3 +244,10 @@ def test_a_handler_bug_is_a_500_and_recorded(tmp_path: Path) -> None:
         assert requests.get(sandbox.url("buggy") + "/boom", timeout=5).status_code == 500
         app: SandboxApp = sandbox.app
         assert app.internal_errors == ["buggy boom: RuntimeError: bug"]
+
+
+@pytest.mark.parametrize("channel", ["amazon", "google", "facebook"])
+def test_the_built_in_marketplace_modules_load_and_keep_the_rules(channel: str) -> None:
+    market = load_marketplace(channel)
+    assert market is not None and market.name == channel
+    check_module(market, channel)
