@@ -36,7 +36,12 @@ MONEY_FIGURES = ("revenue", "fees", "fees_reported", "fees_estimated", "cogs", "
 
 @dataclass
 class ChannelMoney:
-    """One channel's order figures over the period."""
+    """One channel's order figures over the period.
+
+    While orders stream in, money is summed per (day, currency) in plain lists (one Decimal
+    per figure): the cheapest exact accumulation. :meth:`finish` then fills ``totals`` and
+    ``daily`` (figure → :class:`Amounts`) once.
+    """
 
     orders: int = 0
     units: int = 0
@@ -46,16 +51,40 @@ class ChannelMoney:
     cogs_missing_units: int = 0
     totals: dict[str, Amounts] = field(default_factory=lambda: {n: Amounts()
                                                                 for n in MONEY_FIGURES})
-    # day → figure → Amounts; days in ISO form
+    # day (ISO) → {"orders", "units", figure → Amounts}; filled by finish()
     daily: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _cells: dict[tuple[str, str], list[Decimal]] = field(default_factory=dict)
+    _day_counts: dict[str, list[int]] = field(default_factory=dict)
 
-    def day(self, day: str) -> dict[str, Any]:
-        """The bucket of one day (created on first use)."""
-        bucket = self.daily.get(day)
-        if bucket is None:
-            bucket = {"orders": 0, "units": 0, **{n: Amounts() for n in MONEY_FIGURES}}
-            self.daily[day] = bucket
-        return bucket
+    def count(self, day: str, units: int) -> None:
+        """One more order (and its units) on ``day``."""
+        counts = self._day_counts.get(day)
+        if counts is None:
+            counts = self._day_counts[day] = [0, 0]
+        counts[0] += 1
+        counts[1] += units
+
+    def add(self, day: str, currency: str, values: tuple[Decimal, ...]) -> None:
+        """Add one order's figures (in :data:`MONEY_FIGURES` order)."""
+        cell = self._cells.get((day, currency))
+        if cell is None:
+            self._cells[(day, currency)] = list(values)
+        else:
+            for index, value in enumerate(values):
+                cell[index] += value
+
+    def finish(self) -> ChannelMoney:
+        """Turn the accumulators into ``totals`` and ``daily``."""
+        for day, (orders, units) in self._day_counts.items():
+            self.daily[day] = {"orders": orders, "units": units,
+                               **{n: Amounts() for n in MONEY_FIGURES}}
+        for (day, currency), cell in self._cells.items():
+            bucket = self.daily.setdefault(day, {"orders": 0, "units": 0, **{
+                n: Amounts() for n in MONEY_FIGURES}})
+            for name, value in zip(MONEY_FIGURES, cell, strict=True):
+                bucket[name].add(currency, value)
+                self.totals[name].add(currency, value)
+        return self
 
 
 _QUERY = """
@@ -76,13 +105,13 @@ def _dec(text: Any) -> Decimal | None:
     if text is None or text == "":
         return None
     try:
-        value = Decimal(str(text))
+        value = Decimal(text if isinstance(text, str) else str(text))
     except InvalidOperation:
         return None
     return value if value.is_finite() else None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Order:
     channel: str
     status: str
@@ -171,16 +200,17 @@ def channel_money(db: sqlite_utils.Database, *, start: str, end: str,
     """Order figures per channel for orders placed in ``[start, end)`` (ISO timestamps)."""
     converter = Converter(default_currency, rates)
     out: dict[str, ChannelMoney] = {}
+    zeros = (ZERO,) * len(MONEY_FIGURES)
     for order in _orders(db, start, end, channels, default_currency, converter):
-        figures = out.setdefault(order.channel, ChannelMoney())
-        bucket = figures.day(order.day)
+        figures = out.get(order.channel)
+        if figures is None:
+            figures = out[order.channel] = ChannelMoney()
         if order.status == "cancelled":
             figures.cancelled += 1
             continue
         figures.orders += 1
         figures.units += order.units
-        bucket["orders"] += 1
-        bucket["units"] += order.units
+        figures.count(order.day, order.units)
         revenue = order.revenue if order.priced_lines else (order.total or ZERO)
         fees = order_fees(revenue=revenue, units=order.units, currency=order.currency,
                           reported_fees=order.reported_fees,
@@ -188,22 +218,18 @@ def channel_money(db: sqlite_utils.Database, *, start: str, end: str,
                           model=fee_models.get(order.channel), converter=converter)
         if order.status == "refunded":
             figures.refunded += 1
-            values = dict.fromkeys(MONEY_FIGURES, ZERO)
-            if order.shipped:
-                values["fulfilment"] = fees.fulfilment
-                values["margin"] = -fees.fulfilment
+            values = zeros
+            if order.shipped and fees.fulfilment:
+                # revenue, fees, reported, estimated, cogs, fulfilment, margin
+                values = (ZERO, ZERO, ZERO, ZERO, ZERO, fees.fulfilment, -fees.fulfilment)
         else:
             if not fees.known:
                 figures.fees_unknown += 1
             figures.cogs_missing_units += order.cogs_missing_units
-            values = {
-                "revenue": revenue, "fees": fees.fees,
-                "fees_reported": fees.fees if fees.reported else ZERO,
-                "fees_estimated": ZERO if fees.reported else fees.fees,
-                "cogs": order.cogs, "fulfilment": fees.fulfilment,
-                "margin": revenue - fees.fees - order.cogs - fees.fulfilment,
-            }
-        for name, amount in values.items():
-            figures.totals[name].add(order.currency, amount)
-            bucket[name].add(order.currency, amount)
+            values = (revenue, fees.fees, fees.fees if fees.reported else ZERO,
+                      ZERO if fees.reported else fees.fees, order.cogs, fees.fulfilment,
+                      revenue - fees.fees - order.cogs - fees.fulfilment)
+        figures.add(order.day, order.currency, values)
+    for figures in out.values():
+        figures.finish()
     return out
