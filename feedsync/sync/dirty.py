@@ -31,8 +31,12 @@ import sqlite_utils
 from feedsync.sync.state import TOMBSTONE
 
 # Correlated expressions over `products p`; named parameters :channel.
-STOCK_SQL = ("(SELECT COALESCE(SUM(i.on_hand - i.reserved), 0) FROM inventory i"
-             " WHERE i.sku = p.sku)")
+# Stock the store does not track (issue #10) has no count: it gets a value no count can have,
+# so switching between tracked and untracked is an input change even at the same count.
+UNTRACKED_STOCK = -(2**62)
+STOCK_SQL = (f"(CASE WHEN p.stock_tracked = 0 THEN {UNTRACKED_STOCK} ELSE"
+             " (SELECT COALESCE(SUM(i.on_hand - i.reserved), 0) FROM inventory i"
+             " WHERE i.sku = p.sku) END)")
 # The primary key (sku, channel, field) orders the rows, so the signature is stable.
 OVERRIDES_SQL = ("(SELECT group_concat(o.field || char(31) || o.value, char(30))"
                  " FROM channel_overrides o WHERE o.sku = p.sku AND o.channel = :channel)")
