@@ -14,7 +14,7 @@ from feedsync.catalog import open_catalog
 from feedsync.models import InventoryLevel
 from tests.conftest import REPO_ROOT, make_product
 
-FAKE = "tests.orders.fake_channel"
+FAKE = "feedsync.testing.file_channel"
 
 MAPPING = """\
 [fields]

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from feedsync.cli.main import cli
 from feedsync.mapping.record import MappedRecord
 from feedsync.orders.reconcile import compare
-from tests.orders.fake_channel.schema import SCHEMA
+from feedsync.testing.file_channel.schema import SCHEMA
 from tests.orders.helpers import live_listings
 
 

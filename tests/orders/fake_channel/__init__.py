@@ -1,4 +1,4 @@
-"""A fake marketplace for the orders tests: orders from a local JSON file, state in local files.
+"""Moved to :mod:`feedsync.testing.file_channel` (issue #11): a fake marketplace in local files.
 
-Registered in a test workspace with ``channels.<name>.adapter = "tests.orders.fake_channel"``.
+This package only re-exports it, so a workspace naming ``tests.orders.fake_channel`` still works.
 """

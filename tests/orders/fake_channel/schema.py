@@ -1,14 +1,5 @@
-"""The fake channel's record: an id, a title, a price and a quantity."""
+"""Moved to :mod:`feedsync.testing.file_channel.schema` (issue #11)."""
 
-from feedsync.mapping.schema import ChannelSchema, FieldSpec
+from feedsync.testing.file_channel.schema import SCHEMA
 
-SCHEMA = ChannelSchema(
-    channel="fake",
-    version="1",
-    fields=(
-        FieldSpec("id", required=True),
-        FieldSpec("title", required=True, max_length=150),
-        FieldSpec("price", required=True, part="price"),
-        FieldSpec("quantity", required=True, part="quantity", pattern=r"\d+"),
-    ),
-)
+__all__ = ["SCHEMA"]
