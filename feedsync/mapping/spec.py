@@ -60,6 +60,10 @@ class FieldRule(_Strict):
             strict=True) if value is not None]
         if len(given) > 1:
             raise ValueError(f"give one source, not {' and '.join(given)}")
+        if self.first is not None and not any(name.strip() for name in self.first):
+            # an empty list would empty the field without a word (issue #16)
+            raise ValueError("'first' needs at least one column name, e.g. "
+                             "first = [\"gtin\", \"mpn\"]")
         if self.args is not None and self.transform is None:
             raise ValueError("'args' belongs to 'transform'")
         if self.transform is not None and self.transforms:

@@ -91,6 +91,8 @@ class OrdersCycle:
         if self.fastpath is not None:
             for pushed in self.fastpath.channels:
                 text = f"fast path → {pushed.channel}: {pushed.pushed} SKU quantity(ies) pushed"
+                if pushed.unchanged:
+                    text += f", {pushed.unchanged} already up to date"
                 if pushed.not_listed:
                     text += f", {pushed.not_listed} not listed there"
                 if pushed.failed:

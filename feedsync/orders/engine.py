@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
@@ -43,18 +44,22 @@ from feedsync.errors import ConfigError, FeedsyncError, GuardrailError, Transien
 from feedsync.orders.channels import utcnow
 from feedsync.orders.fastpath import QuantityPusher, QuantityPushResult
 
+if TYPE_CHECKING:
+    from feedsync.sync.channels import ChannelBinding
+
 # The one part the fast path sends (feedsync.sync.parts.PARTS).
 QUANTITY_ONLY = frozenset({"quantity"})
 
 
 def engine_pusher(workspace: Workspace, db: sqlite_utils.Database,
                   clock: Callable[[], datetime] = utcnow, run_id: int | None = None,
-                  force: bool = False) -> QuantityPusher:
+                  force: bool = False,
+                  binder: Callable[[str], ChannelBinding] | None = None) -> QuantityPusher:
     """A :class:`QuantityPusher` over the sync engine (see the module docstring).
 
     The quantity guardrails never apply to it (see the module docstring); ``force`` skips the
     others too, as ``feedsync sync --force`` does for the run's own push."""
-    from feedsync.sync.channels import ChannelBinding, bind_channel
+    from feedsync.sync.channels import bind_channel
     from feedsync.sync.push import PushOptions, push_channel
     from feedsync.sync.runs import Outcome
     from feedsync.sync.state import ensure_schema
@@ -70,7 +75,8 @@ def engine_pusher(workspace: Workspace, db: sqlite_utils.Database,
         if not listed:
             return QuantityPushResult(not_listed=list(skus))
         if channel not in bindings:
-            bindings[channel] = bind_channel(workspace, db, channel, clock=clock)
+            bindings[channel] = (binder(channel) if binder is not None
+                                 else bind_channel(workspace, db, channel, clock=clock))
         binding = bindings[channel]
         options = PushOptions(skus=listed, wait=0.0, force=force, parts=QUANTITY_ONLY,
                               exempt_quantity_guardrails=True)
@@ -82,8 +88,13 @@ def engine_pusher(workspace: Workspace, db: sqlite_utils.Database,
                                        for i in item.get("issues", []))
                 for item in result.details.get("rejected", []) if item.get("sku") in wanted
             }
-            return QuantityPushResult(done=[s for s in listed if s not in failed], failed=failed,
-                                      not_listed=[s for s in skus if s not in set(listed)])
+            # Only SKUs in a batch that went out were pushed; a SKU whose quantity the channel
+            # already had is settled without a call (issue #16: it was counted as pushed).
+            sent = set(result.details.get("sent_skus", ()))
+            return QuantityPushResult(
+                done=[s for s in listed if s not in failed and s in sent], failed=failed,
+                unchanged=[s for s in listed if s not in failed and s not in sent],
+                not_listed=[s for s in skus if s not in set(listed)])
         if result.outcome is Outcome.REFUSED:
             raise GuardrailError(result.message)
         if result.outcome is Outcome.TRANSIENT:

@@ -36,16 +36,18 @@ BATCH = 500
 class QuantityPushResult:
     """How a push of some SKUs' quantities to one channel went.
 
-    ``done``: sent (or nothing needed sending); ``failed``: a permanent per-SKU refusal, reported
-    and not retried by the fast path (the listing's state says what is wrong); ``retry``: a
-    temporary failure, left queued for the next run; ``not_listed``: the channel does not hold
-    the SKU, so there was nothing to update. SKUs in none of them count as done.
+    ``done``: sent; ``unchanged``: the channel already has this quantity, nothing was sent;
+    ``failed``: a permanent per-SKU refusal, reported and not retried by the fast path (the
+    listing's state says what is wrong); ``retry``: a temporary failure, left queued for the next
+    run; ``not_listed``: the channel does not hold the SKU, so there was nothing to update. SKUs
+    in none of them count as done.
     """
 
     done: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     retry: dict[str, str] = field(default_factory=dict)
     not_listed: list[str] = field(default_factory=list)  # nothing to update on that channel
+    unchanged: list[str] = field(default_factory=list)  # already true there: nothing sent
 
 
 class QuantityPusher(Protocol):
@@ -61,7 +63,8 @@ class ChannelFastPath:
     """The fast path's outcome on one target channel."""
 
     channel: str
-    pushed: int = 0
+    pushed: int = 0  # SKUs whose quantity was actually sent (issue #16: not the settled ones)
+    unchanged: int = 0  # queued, but the channel already had the quantity: nothing sent
     not_listed: int = 0
     failed: dict[str, str] = field(default_factory=dict)
     retry: dict[str, str] = field(default_factory=dict)
@@ -75,7 +78,7 @@ class ChannelFastPath:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly view."""
-        return {"channel": self.channel, "pushed": self.pushed,
+        return {"channel": self.channel, "pushed": self.pushed, "unchanged": self.unchanged,
                 "not_listed": self.not_listed, "failed": self.failed,
                 "retry": self.retry, "error": self.error, "exit_code": int(self.exit_code)}
 
@@ -146,8 +149,9 @@ def drain_outbox(db: sqlite_utils.Database, pusher: QuantityPusher, *,
             crash_point("after_fastpath_push_before_clear")
             _settle(db, channel, skus, result)
             outcome.not_listed += len(result.not_listed)
+            outcome.unchanged += len(result.unchanged)
             outcome.pushed += (len(skus) - len(result.failed) - len(result.retry)
-                               - len(result.not_listed))
+                               - len(result.not_listed) - len(result.unchanged))
             outcome.failed.update(result.failed)
             outcome.retry.update(result.retry)
     return report

@@ -32,8 +32,11 @@ def orders_step(ctx: RunContext) -> Iterator[StepResult]:
                          message="dry run: orders are not pulled, acknowledged or pushed")
         return
     db = ctx.catalog.db
-    pusher = engine_pusher(ctx.workspace, db, run_id=ctx.run_id, force=ctx.options.force)
-    cycle = run_orders_cycle(ctx.workspace, db, ctx.channels, pusher=pusher)
+    # The run's adapters and bindings: pull, fast path and push share one access token.
+    pusher = engine_pusher(ctx.workspace, db, run_id=ctx.run_id, force=ctx.options.force,
+                           binder=ctx.bind)
+    cycle = run_orders_cycle(ctx.workspace, db, ctx.channels, pusher=pusher,
+                             factory=ctx.adapter)
     yield from step_results(cycle)
 
 

@@ -142,6 +142,7 @@ class _Pusher:
         self.touched: list[int] = []
         self.plan: Plan | None = None
         self.local_rejects: list[dict[str, Any]] = []
+        self.sent_skus: list[str] = []
 
     # --- the steps ----------------------------------------------------------------------
 
@@ -240,6 +241,8 @@ class _Pusher:
                 self.counts.update(apply.fail(self.db, sub_id, self.b.name, repr(exc)))
                 raise
             failures = 0
+            if self.opts.skus is not None:  # a push of given SKUs says which ones went out
+                self.sent_skus.extend(outgoing.batch.skus)
             counts = apply.record(self.db, sub_id, submission)
             counts.pop("pending", None)  # pending submissions are counted after polling
             self.counts.update(counts)
@@ -318,6 +321,8 @@ class _Pusher:
         rejected = self.local_rejects + _item_sample(self.db, self.touched, "rejected", limit)
         if rejected:
             self.result.details["rejected"] = rejected[:limit]
+        if self.opts.skus is not None:
+            self.result.details["sent_skus"] = self.sent_skus
         deferred = _item_sample(self.db, self.touched, "deferred", SAMPLE)
         if deferred:
             self.result.details["deferred"] = deferred

@@ -23,6 +23,7 @@ from feedsync.sync.runs import Outcome, RunJournal, StepResult
 from feedsync.sync.state import prune_changes
 
 if TYPE_CHECKING:
+    from feedsync.adapter import Adapter
     from feedsync.catalog import Catalog
     from feedsync.config import Workspace
 
@@ -55,10 +56,35 @@ class RunContext:
         return self.workspace.enabled_channels()
 
     def bind(self, name: str) -> ChannelBinding:
-        """A channel binding (mapper, guardrails, lazy adapter)."""
-        if self.binder is not None:
-            return self.binder(name)
-        return bind_channel(self.workspace, self.catalog.db, name)
+        """The run's binding of ``name`` (mapper, guardrails, lazy adapter), made once.
+
+        Every step of a run shares it, and so one adapter and one access token per channel
+        (issue #16: one sync fetched two LWA tokens 17 s apart, one per step).
+        """
+        bindings = self.extras.setdefault("bindings", {})
+        if name not in bindings:
+            opened = self.extras.get("adapters", {}).get(name)
+            if self.binder is not None:
+                binding = self.binder(name)
+                if opened is not None and binding._adapter is None:
+                    binding._adapter = opened
+            else:
+                binding = bind_channel(self.workspace, self.catalog.db, name, adapter=opened)
+            bindings[name] = binding
+        return bindings[name]
+
+    def adapter(self, name: str) -> Adapter:
+        """The run's adapter of ``name`` (the binding's, else opened once without a mapper:
+        a channel feedsync only pulls orders from needs none)."""
+        binding = self.extras.get("bindings", {}).get(name)
+        if binding is not None:
+            return binding.adapter()
+        adapters = self.extras.setdefault("adapters", {})
+        if name not in adapters:
+            from feedsync.adapter_factory import open_adapter
+
+            adapters[name] = open_adapter(self.workspace, self.catalog.db, name)
+        return adapters[name]
 
 
 Step = Callable[[RunContext], Iterable[StepResult]]
