@@ -21,8 +21,8 @@ def quick_start_commands() -> list[str]:
 
 
 def feedsync_invocations(command: str) -> list[list[str]]:
-    """Argument lists of every `feedsync …` step in a `a && b && c` command line."""
-    steps = [shlex.split(step) for step in command.split("&&")]
+    """Argument lists of every `feedsync …` step in a `a && b && (c; d)` command line."""
+    steps = [shlex.split(step.strip().strip("()")) for step in re.split(r"&&|;", command)]
     return [words[1:] for words in steps if words and words[0] == "feedsync"]
 
 

@@ -60,11 +60,22 @@ def _checked_url(url: str) -> str:
                    "on a terminal when not given.")
 @click.option("--name", "store_name", metavar="NAME",
               help="The store's name (the Meta feed's brand for products without one).")
+@click.option("--sandbox", is_flag=True,
+              help="A demo workspace whose channels all talk to the local marketplace sandbox "
+                   "(`feedsync sandbox serve`), with sandbox credentials in secrets.toml.")
+@click.option("--sandbox-port", type=click.IntRange(1, 65535), default=8765, show_default=True,
+              envvar="FEEDSYNC_SANDBOX_PORT",
+              help="The port the sandbox will serve on (with --sandbox).")
 @pass_app
 def init(app: AppContext, directory: Path | None, force: bool, store_url: str | None,
-         store_name: str | None) -> None:
+         store_name: str | None, sandbox: bool, sandbox_port: int) -> None:
     """Create a workspace in DIRECTORY (default: the current folder)."""
     target = (directory or Path.cwd()).resolve()
+    if sandbox:  # feedsync/sandbox/workspace.py writes it (issue #15)
+        from feedsync.cli.sandbox_cmds import init_sandbox
+
+        init_sandbox(app, target, port=sandbox_port, force=force)
+        return
     if store_url is None and sys.stdin.isatty() and not app.json_output:
         store_url = click.prompt("Store web address (e.g. https://shop.example.com; "
                                  "Enter to skip)", default="", show_default=False) or None

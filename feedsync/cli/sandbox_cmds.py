@@ -20,7 +20,7 @@ import requests
 from feedsync.cli.context import AppContext, pass_app
 from feedsync.errors import FeedsyncError, UsageError
 from feedsync.sandbox.buyers import BuyerError, place_orders, race_last_unit
-from feedsync.sandbox.daemon import DaemonError, read_run, start_detached, stop_detached
+from feedsync.sandbox.daemon import DaemonError, start_detached, stop_detached
 from feedsync.sandbox.faults import FaultSpecError, parse_fault
 from feedsync.sandbox.registry import BROKEN, CHANNELS
 from feedsync.sandbox.server import SandboxServer, build_app
@@ -28,7 +28,9 @@ from feedsync.sandbox.workspace import (
     DEFAULT_PORT,
     SANDBOX_DIR,
     STATE_FILE,
+    WorkspaceExists,
     sandbox_settings,
+    write_sandbox_workspace,
 )
 
 
@@ -233,4 +235,20 @@ def stats(app: AppContext, port: int | None) -> None:
     app.emit(body, "\n".join(lines) or "no calls yet")
 
 
-__all__ = ["read_run", "sandbox"]
+
+
+def init_sandbox(app: AppContext, target: Path, *, port: int, force: bool) -> None:
+    """`feedsync init --sandbox DIR` (the option lives on `init`; the work is here)."""
+    try:
+        written = write_sandbox_workspace(target, port=port, force=force)
+    except WorkspaceExists as exc:
+        raise UsageError(str(exc)) from None
+    skipped = (f"\nnot emulated (no sandbox module yet): {', '.join(written.not_emulated)}"
+               if written.not_emulated else "")
+    app.emit({"ok": True, "workspace": str(target), "channels": written.channels,
+              "not_emulated": written.not_emulated, "sandbox": written.base_url,
+              "state": str(written.state)},
+             f"created sandbox workspace {target}: {', '.join(written.channels)} over their "
+             f"APIs at {written.base_url}{skipped}\n"
+             f"next: cd {target} && feedsync sandbox serve --detach && feedsync catalog import "
+             "YOUR_EXPORT.csv && feedsync sync && feedsync status")
