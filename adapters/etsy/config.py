@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -67,6 +68,9 @@ class EtsyConfig(ApiConfig):
     # (Etsy's listing-image guide recommends at most ~1 MB-ish JPEGs; 20 MB is far beyond any
     # sane product photo and keeps one bad URL from filling memory).
     image_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Fetch images through this prefix instead of their own host (``<prefix>/<host>/<path>``):
+    # the sandbox serves placeholder images there so a workspace can be tried offline.
+    image_base_url: str | None = None
     # Daily-budget priorities (adapters/etsy/budget.py): below ``content_reserve`` calls left
     # today only prices and quantities go out, below ``price_reserve`` only quantities.
     content_reserve: int = Field(default=1000, ge=0)
@@ -76,7 +80,7 @@ class EtsyConfig(ApiConfig):
     redirect_uri: str = "http://localhost:3003/oauth/redirect"
     scopes: list[str] = Field(default_factory=lambda: list(DEFAULT_SCOPES))
 
-    @field_validator("token_url", "authorize_url", "redirect_uri")
+    @field_validator("token_url", "authorize_url", "redirect_uri", "image_base_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -90,6 +94,13 @@ class EtsyConfig(ApiConfig):
             if pid < 1:
                 raise ValueError(f"property_ids.{axis}: {pid} is not an Etsy property id")
         return {axis.lower(): pid for axis, pid in value.items()}
+
+    def image_url(self, url: str) -> str:
+        """Where to download ``url`` from (through ``image_base_url`` when set)."""
+        if not self.image_base_url:
+            return url
+        parts = urlsplit(url)
+        return f"{self.image_base_url}/{parts.netloc}{parts.path}"
 
     def require_shop(self) -> int:
         """The shop id, or ConfigError naming the key."""

@@ -230,7 +230,8 @@ class ListingFlow:
             if steps.images.get(str(rank)) == url:
                 continue
             try:
-                data = self.client.download(url, self.config.image_max_bytes)
+                data = self.client.download(self.config.image_url(url),
+                                            self.config.image_max_bytes)
             except ChannelError as exc:  # 404, too large, refused: the SKU's data, not Etsy
                 result.warn(skus, "image_unavailable", f"image {rank} not uploaded: "
                             f"{exc.message}")
