@@ -52,6 +52,9 @@ CASES = [
     # 20 single-variant products without SKU or tracker + one 2-variant family, one tracked
     Expected("shopify-2021-packt.csv", rows=21, products=21, not_products={}, families=1,
              stock_rows=1, untracked=20, derived=21, feed_items=21, excluded=0),
+    # Dec 2023, Markets columns: one 21-variant family without SKUs, stock tracked (3, then 0s)
+    Expected("shopify-2023-mlouye-products.csv", rows=21, products=21, not_products={},
+             families=1, stock_rows=21, untracked=0, derived=21, feed_items=21, excluded=0),
     # 2025 format: no Variant Inventory Qty column (stock comes in Shopify's inventory export),
     # 19 image-only rows, 2 products archived/unpublished, 4 variants without SKU
     Expected("shopify-2025-velofant-sv.csv", rows=33, products=14,
@@ -204,3 +207,36 @@ def test_same_counts_through_the_reader_process(case: Expected, catalog: Catalog
     assert result.accounted() == result.rows == case.rows
     assert (summary.created, summary.not_products) == (case.products, case.not_products)
     assert (summary.stock_not_tracked, summary.derived_skus) == (case.untracked, case.derived)
+
+
+def test_shopify_inventory_export_of_the_same_store(store: Path, runner: CliRunner) -> None:
+    """The product export's derived SKUs are found again in Shopify's inventory export (by
+    handle and options); its per-location Available replaces the product export's total."""
+    invoke(runner, store, "catalog", "import", str(CORPUS / "shopify-2023-mlouye-products.csv"))
+    code, summary = invoke(runner, store, "catalog", "import", "--skip-invalid",
+                           str(CORPUS / "shopify-2023-mlouye-inventory.csv"))
+    assert code == 3  # the two studio-bag rows: that product is not in the catalog
+    assert summary["format"] == "inventory"
+    assert (summary["rows"], summary["rows_accounted"]) == (23, 23)
+    assert (summary["inventory_rows"], summary["skipped"]) == (21, 2)
+    assert summary["skipped_reasons"] == {
+        "this SKU is not in the catalog (import its product first)": 2}
+    catalog = open_catalog(store / "feedsync.db")
+    try:
+        # 3 from the product export's total at 'default' is replaced by 103 at Shop location
+        assert catalog.available("otti-combat-boot-milky-35") == 103
+        assert catalog.available("otti-combat-boot-olive-41") == 100
+        located = {(lv.location, lv.on_hand) for lv in catalog.inventory(
+            "otti-combat-boot-milky-35")}
+        assert located == {("Shop location", 103), ("default", 0)}
+    finally:
+        catalog.db.close()
+    # importing the product export again keeps the per-location stock (no double count)
+    code, again = invoke(runner, store, "catalog", "import",
+                         str(CORPUS / "shopify-2023-mlouye-products.csv"))
+    assert code == 0 and again["inventory_rows"] == 0
+    catalog = open_catalog(store / "feedsync.db")
+    try:
+        assert catalog.available("otti-combat-boot-milky-35") == 103
+    finally:
+        catalog.db.close()

@@ -37,6 +37,7 @@ from feedsync.catalog.importers.inventory import StockRow
 from feedsync.catalog.importers.source import MAX_LISTED_PROBLEMS, Problem, Source
 from feedsync.catalog.rows import CONTENT_COLUMNS
 from feedsync.catalog.store import Catalog, UpsertSummary
+from feedsync.db import utcnow_iso
 from feedsync.errors import GuardrailError, InputError, UsageError
 from feedsync.models import InventoryLevel
 
@@ -62,7 +63,7 @@ class ImportResult:
         created + updated + unchanged + skipped + rows that are not products)."""
         s = self.summary
         if self.format == "inventory":
-            return s.inventory_rows + s.skipped
+            return s.inventory_rows + s.skipped + sum(s.not_products.values())
         return s.created + s.updated + s.unchanged + s.skipped + sum(s.not_products.values())
 
     def as_dict(self) -> dict[str, Any]:
@@ -114,6 +115,7 @@ def import_file(
     options = ParseOptions(source.label, default_currency, location or DEFAULT_LOCATION,
                            columns=columns, **sku_rules)
     run = _Run(catalog, source.label, skip_invalid, prune, progress)
+    run.quantity_is_total = format == "shopify"
     result = ImportResult(source.label, format, summary=run.summary)
     started = time.perf_counter()
     try:
@@ -179,6 +181,8 @@ class _Run:
         self.summary = UpsertSummary()
         self.problem_count = 0
         self.rows = 0
+        self.every_location = False  # a stock file listing every location of its SKUs
+        self.quantity_is_total = False  # a product file whose quantity sums all locations
 
     def open(self) -> None:
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_keys "
@@ -234,6 +238,8 @@ class _Run:
         self.catalog.upsert_prepared([r.prepared for r in good if r.prepared], summary)
         levels = [InventoryLevel(r.sku, r.location or DEFAULT_LOCATION, r.quantity)
                   for r in good if r.sku and r.quantity is not None]
+        if self.quantity_is_total and levels:
+            levels = self._without_located_stock(levels)
         summary.inventory_rows += self.catalog.set_inventory(levels)
         untracked = [r.sku for r in good if r.sku and r.tracked is False]
         summary.stock_not_tracked += len(untracked)
@@ -250,6 +256,26 @@ class _Run:
                 summary.without_brand += 1
         if self.prune:
             self.catalog.mark_seen([r.sku for r in skipped if r.sku])
+
+    def _without_located_stock(self, levels: list[InventoryLevel]) -> list[InventoryLevel]:
+        """Drop totals for SKUs stocked at other locations (from a per-location stock file):
+        a Shopify product export's quantity is the sum over the store's locations, and storing
+        it beside the per-location rows would count the same units twice."""
+        located: set[str] = set()
+        for start in range(0, len(levels), _IN_LIMIT):
+            chunk = levels[start:start + _IN_LIMIT]
+            marks = ", ".join("(?, ?)" for _ in chunk)
+            located.update(row[0] for row in self.conn.execute(
+                f"SELECT DISTINCT i.sku FROM inventory i JOIN (VALUES {marks}) AS f"
+                " ON f.column1 = i.sku AND f.column2 != i.location",
+                [value for lv in chunk for value in (lv.sku, lv.location)]))
+        if located:
+            reason = ("stock total of the product export not stored: the SKU's stock is kept "
+                      "per location (from an inventory export)")
+            self.summary.warning_count += len(located)
+            self.summary.warning_reasons[reason] = (
+                self.summary.warning_reasons.get(reason, 0) + len(located))
+        return [lv for lv in levels if lv.sku not in located]
 
     def warn(self, warnings: list[Problem]) -> None:
         """Count warnings by reason and keep the first ones for the report."""
@@ -272,15 +298,43 @@ class _Run:
                               "SKU and location")
         good = [r for r in batch if not r.problems and r.sku and r.quantity is not None]
         skipped = [r for r in batch if r.problems]
+        summary = self.summary
+        self.every_location = self.every_location or any(r.every_location for r in good)
         for row in skipped:
             self.report(row.problems)
-        self.summary.skipped += len(skipped)
+            reason = row.problems[-1].reason
+            summary.skipped_reasons[reason] = summary.skipped_reasons.get(reason, 0) + 1
+        summary.skipped += len(skipped)
+        for row in batch:
+            if row.problems:
+                continue
+            if row.note is not None:
+                summary.not_products[row.note] = summary.not_products.get(row.note, 0) + 1
+            if row.warnings:
+                self.warn(row.warnings)
         if self.writing:
             self.summary.inventory_rows += self.catalog.set_inventory(
                 InventoryLevel(r.sku, r.location, r.quantity)  # type: ignore[arg-type]
                 for r in good)
             # a count for a SKU means the store counts it (again)
             self.catalog.set_stock_tracking([r.sku for r in good if r.sku], [])
+
+    def _zero_unlisted_locations(self) -> None:
+        """Stock of the file's SKUs at locations the file does not list goes to 0 (their
+        reservations stay): such a file (Shopify's inventory export) lists every location that
+        stocks a variant, so a row elsewhere — typically the product export's total, imported
+        at --location — would count the same units twice."""
+        cursor = self.conn.execute(
+            "UPDATE inventory SET on_hand = 0, updated_at = ? WHERE on_hand != 0"
+            " AND sku IN (SELECT substr(key, 1, instr(key, char(31)) - 1)"
+            "             FROM temp.import_keys)"
+            " AND sku || char(31) || location NOT IN (SELECT key FROM temp.import_keys)",
+            [utcnow_iso()])
+        if cursor.rowcount > 0:
+            reason = ("stock at a location the Shopify inventory file does not list set to 0 "
+                      "(the file lists every location that stocks a variant)")
+            self.summary.warning_count += cursor.rowcount
+            self.summary.warning_reasons[reason] = cursor.rowcount
 
     def _mark_duplicates(self, batch: list[Any], key_of: Callable[[Any], str | None],
                          what: str) -> None:
@@ -310,6 +364,8 @@ class _Run:
                               fresh.items())
 
     def finish(self) -> None:
+        if self.every_location and self.writing:
+            self._zero_unlisted_locations()
         if self.problem_count and not self.skip_invalid:
             listed = list(self.summary.problems)
             if self.problem_count > len(listed):
