@@ -44,6 +44,10 @@ class Row(NamedTuple):
     problems: list[Problem]
     quantity: int | None = None
     location: str | None = None
+    tracked: bool | None = None  # see Parsed.tracked
+    warnings: list[Problem] | None = None
+    note: str | None = None  # a row that is not a product: what it is
+    derived_sku: bool = False
 
 
 @dataclass(slots=True)
@@ -73,14 +77,18 @@ def read_batches(format: str, source: Source, options: ParseOptions,
     for chunk in _chunks(_parser(format, source, options)):
         rows = []
         for parsed in chunk:
-            if parsed.problems or parsed.product is None:
+            if parsed.note is not None and not parsed.problems:
+                rows.append(Row(parsed.line, parsed.sku, None, [],
+                                warnings=parsed.warnings or None, note=parsed.note))
+            elif parsed.problems or parsed.product is None:
                 failing = True
                 rows.append(Row(parsed.line, parsed.sku, None, parsed.problems))
             else:
                 # Once a strict import has failed nothing will be written: skip the row building.
                 prepared = None if failing and strict else prepare_product(parsed.product)
                 rows.append(Row(parsed.line, parsed.sku, prepared, [], parsed.quantity,
-                                parsed.location))
+                                parsed.location, parsed.tracked, parsed.warnings or None,
+                                None, parsed.derived_sku))
         yield Batch(rows, source.records, progress.position)
 
 

@@ -156,13 +156,23 @@ class Record:
 class CsvFile:
     """A CSV export: its header and a stream of records."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, *, short_rows_ok: bool = False) -> None:
+        """``short_rows_ok``: a row with fewer cells than the header is read as if its missing
+        trailing cells were empty (WooCommerce's batched export writes such rows); they are
+        counted in ``short_rows`` instead of being reported as broken."""
         self.source = source
         csv.field_size_limit(FIELD_SIZE_LIMIT)
         self._reader = csv.reader(source.lines(), strict=True)
         self.header: list[str] = []
         self.header_line = 0
+        self.short_rows_ok = short_rows_ok
+        self.short_rows = 0
         self._read_header()
+
+    @property
+    def width(self) -> int:
+        """Cells per row, as the header has them."""
+        return len(self.header)
 
     def _read_header(self) -> None:
         csv.field_size_limit(HEADER_FIELD_LIMIT)  # a column name is short: bound the header
@@ -233,6 +243,11 @@ class CsvFile:
             if len(cells) != width:
                 if not cells or (len(cells) == 1 and not cells[0].strip()):
                     continue  # blank line
+                if self.short_rows_ok and len(cells) < width:
+                    self.short_rows += 1  # the readers treat a missing cell as empty
+                    source.records += 1
+                    yield Record(start, cells, problems)
+                    continue
                 problems.append(Problem(
                     start,
                     f"the row has {len(cells)} cells but the header has {width} "

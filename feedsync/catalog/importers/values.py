@@ -29,7 +29,8 @@ class FieldError(ValueError):
         self.reason = reason
 
 
-_PLAIN_DECIMAL = re.compile(r"\d+(?:\.\d+)?")
+# ".5" without the leading zero is how WooCommerce writes weights and prices (issue #10).
+_PLAIN_DECIMAL = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _INTEGER = re.compile(r"-?\d+")
 _SCIENTIFIC = re.compile(r"[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+")
 
