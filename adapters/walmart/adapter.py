@@ -128,8 +128,11 @@ class WalmartAdapter(Adapter[WalmartConfig]):
                 if payload["price"] is None and payload["quantity"] is None:
                     raise render.reject(sku, "quantity", "a quantity update needs a quantity")
             else:
+                # MP_ITEM does not carry the quantity: a new item gets it once ingested; a
+                # content update leaves Walmart's quantity alone unless it changed too.
+                resend = change.action is Action.CREATE or "quantity" in change.changed_parts
                 payload = {"kind": ITEM, "entry": render.mp_item(sku, fields),
-                           "quantity": quantity}
+                           "quantity": quantity if resend else None}
         return RenderedItem(sku=sku, action=change.action, payload=payload,
                             size=render.size_of(payload.get("entry") or payload))
 

@@ -236,10 +236,24 @@ def test_plan_push_orders_ship_and_reconcile(world: World, tmp_path: Path) -> No
     assert "TEE-BLK-S" in report and "99" in report
 
 
-def test_a_run_killed_after_acknowledging_loses_and_duplicates_nothing(world: World) -> None:
+@pytest.mark.parametrize("crash_at", ["after_ack_before_record", "after_upsert_before_commit"])
+def test_a_run_killed_around_the_acknowledgement_loses_and_duplicates_nothing(
+        world: World, crash_at: str) -> None:
+    """Killed after Walmart took the acknowledgement but before feedsync recorded it; or killed
+    before the page committed, for an order the seller had already acknowledged on Walmart."""
     _push_until_settled(world)
     sold = world.buy("TEE-BLK-S", 2, "28.00")
-    crashed = world.process("orders", "pull", "walmart", crash_at="after_ack_before_record")
+    if crash_at == "after_upsert_before_commit":  # acknowledged in Seller Center meanwhile
+        market = world.sandbox.app.markets["walmart"]
+        with world.sandbox.app.store.transaction() as db:
+            order = json.loads(db.execute("SELECT body FROM walmart_orders").fetchone()[0])
+            order["orderLines"]["orderLine"][0]["orderLineStatuses"]["orderLineStatus"][0][
+                "status"] = "Acknowledged"
+            from feedsync.sandbox.walmart.orders import save
+
+            save(world.sandbox.app.exchange("walmart", db), order)
+            assert market is not None
+    crashed = world.process("orders", "pull", "walmart", crash_at=crash_at)
     assert crashed.returncode == -9, crashed.stdout + crashed.stderr
     assert world.line_statuses(sold) == ["Acknowledged"]  # Walmart has the acknowledgement
     again = world.process("orders", "pull", "walmart")
