@@ -85,6 +85,10 @@ class Clock(Protocol):
         """The current moment as an aware UTC datetime."""
         ...
 
+    def __call__(self) -> datetime:
+        """``now()``: a clock is also the ``Callable[[], datetime]`` older code takes."""
+        ...
+
 
 class SystemClock:
     """The real clock: :func:`time.time` and :func:`time.sleep`."""

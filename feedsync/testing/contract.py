@@ -24,7 +24,10 @@ is deterministic and sends nothing; batches stay within the declared limits and 
 copes with any batch the core forms; a dry run sends nothing; every SKU pushed ends up with a
 recorded outcome, and a SKU the channel rejects keeps the channel's reasons; a transient failure
 is retried by the HTTP layer, not by the adapter; refused credentials stop the channel and
-release every SKU for the next run.
+release every SKU for the next run. Orders (paging, cursor, idempotent re-read, unknown SKU,
+cancellation), acknowledgement after commit, shipments (partial, never twice), read-back and
+file feeds are in :mod:`feedsync.testing.capabilities`, each run when the adapter declares the
+capability.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from feedsync.sync.channels import ChannelBinding, bind_channel
 from feedsync.sync.plan import PlanRow
 from feedsync.sync.push import PushOptions, push_channel
 from feedsync.sync.runs import Outcome, StepResult
+from feedsync.testing.capabilities import CapabilityContract
 from feedsync.testing.fakes import StaticMapper
 
 FIXED_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -147,8 +151,11 @@ def _canonical(payload: Any) -> bytes:
     return json.dumps(payload, sort_keys=True, default=str).encode("utf-8")
 
 
-class AdapterContract:
-    """Subclass as ``Test<Channel>Contract``; see the module docstring."""
+class AdapterContract(CapabilityContract):
+    """Subclass as ``Test<Channel>Contract``; see the module docstring. The tests of orders,
+    acknowledgements, shipments, read-back and file feeds come from
+    :class:`~feedsync.testing.capabilities.CapabilityContract`, switched on by the adapter's
+    declared capabilities."""
 
     adapter_class: ClassVar[type[Adapter]]
     channel_settings: ClassVar[dict[str, Any]] = {}

@@ -31,7 +31,7 @@ from feedsync.adapter import (
     SubmissionState,
 )
 from feedsync.clock import parse_iso
-from feedsync.errors import TransientError
+from feedsync.errors import AuthError, TransientError
 from feedsync.models import Issue, Order, OrderLine, OrderStatus, Severity, Shipment
 
 
@@ -158,10 +158,31 @@ class FileChannelAdapter(Adapter[FakeConfig]):
         return RenderedItem(change.sku, change.action, payload,
                             len(json.dumps(payload, sort_keys=True)))
 
+    def _knob(self, name: str) -> Any:
+        """A switch the test double sets in the state folder (see FileChannelDouble)."""
+        path = self._path(name)
+        return json.loads(path.read_text()) if path.exists() else None
+
     def submit(self, batch: Batch) -> Submission:
-        """Apply the batch to ``listings.json`` (atomically) and accept every item."""
+        """Apply the batch to ``listings.json`` (atomically); SKUs listed in ``rejected.json``
+        are refused, ``auth_refused.json`` refuses the credentials and ``transient.json``
+        (a count) fails that many submissions temporarily."""
+        if self._knob("auth_refused.json"):
+            raise AuthError("fake: the channel refused the credentials")
+        pending = int(self._knob("transient.json") or 0)
+        if pending:
+            self._path("transient.json").write_text(json.dumps(pending - 1))
+            raise TransientError("fake: the channel is temporarily unavailable")
+        rejected = set(self._knob("rejected.json") or ())
         listings = self._listings()
+        outcomes: list[ItemOutcome] = []
         for item in batch.items:
+            if item.sku in rejected:
+                outcomes.append(ItemOutcome(item.sku, ItemStatus.REJECTED, [Issue(
+                    item.sku, Severity.ERROR, "refused", "the channel refused this item",
+                    source="fake")]))
+                continue
+            outcomes.append(ItemOutcome(item.sku, ItemStatus.ACCEPTED))
             if item.payload["action"] == "delete":
                 listings.pop(item.sku, None)
                 continue
@@ -174,8 +195,7 @@ class FileChannelAdapter(Adapter[FakeConfig]):
         tmp.replace(self._path("listings.json"))
         self._append("pushes.jsonl", [item.payload for item in batch.items])
         return Submission(channel=batch.channel, handle=None, state=SubmissionState.DONE,
-                          skus=batch.skus,
-                          outcomes=[ItemOutcome(s, ItemStatus.ACCEPTED) for s in batch.skus])
+                          skus=batch.skus, outcomes=outcomes)
 
     def fetch_live(self, skus: Sequence[str]) -> Iterator[dict[str, Any]]:
         """What ``listings.json`` holds for ``skus``."""
