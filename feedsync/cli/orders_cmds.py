@@ -175,10 +175,14 @@ def ship_cmd(app: AppContext, file: Path, fmt: str | None) -> None:
 @pass_app
 def reconcile(app: AppContext, channel: str, fix: bool, skus: tuple[str, ...]) -> None:
     """Compare what CHANNEL shows now (quantity, price, presence) with what feedsync expects
-    and print the drift; --fix plans the corrections."""
+    and print the drift; --fix plans the corrections.
+
+    API channels are read back through their API (Google products.list, Meta catalog
+    products, Amazon searchListingsItems); a file channel is compared through the feed file it
+    last published (fix it with `feedsync feed build CHANNEL`)."""
     workspace = app.workspace
     if channel not in workspace.settings.channels:
         raise UsageError(f"channel {channel!r} is not configured in {workspace.config_path}")
     with run_lock(workspace, "reconcile"):
         report = run_reconcile(workspace, app.catalog, channel, skus=list(skus) or None, fix=fix)
-    app.emit(report.as_dict(), "\n".join(report.human_lines()))
+    app.emit({"ok": True, **report.as_dict()}, "\n".join(report.human_lines()))

@@ -58,20 +58,22 @@ class ReconcileReport:
     drift: list[Drift] = field(default_factory=list)
     fixed: int = 0
     plan: dict[str, Any] | None = None
+    against: str = ""  # what the live side is: the channel's API, or a published feed file
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly view."""
         return {"channel": self.channel, "compared": self.compared,
                 "drift": [{"sku": d.sku, "kind": d.kind, "expected": d.expected,
                            "live": d.live} for d in self.drift],
-                "fixed": self.fixed, "plan": self.plan}
+                "fixed": self.fixed, "plan": self.plan, "against": self.against}
 
     def human_lines(self) -> list[str]:
         """The drift, one line per difference."""
         lines = [f"{d.sku:<24} {d.kind:<10} expected {d.expected!s:<14} channel shows {d.live}"
                  for d in self.drift]
-        lines.append(f"{self.channel}: {self.compared} SKU(s) compared, "
-                     f"{len(self.drift)} difference(s)")
+        lines.append(f"{self.channel}: {self.compared} SKU(s) compared"
+                     + (f" with {self.against}" if self.against else "")
+                     + f", {len(self.drift)} difference(s)")
         if self.fixed:
             lines.append(f"{self.fixed} SKU(s) marked for correction; the next push sends them")
         return lines
@@ -144,13 +146,25 @@ def reconcile(workspace: Workspace, catalog: Catalog, channel: str, *,
     from feedsync.sync.channels import bind_channel
     from feedsync.sync.state import ensure_schema
 
-    if not channel_capabilities(workspace, channel) & Capability.FETCH_LIVE:
+    file_channel = workspace.channel(channel).delivery == "file"
+    if file_channel and fix:
+        raise UsageError(f"{channel} is a file channel: 'feedsync feed build {channel}' "
+                         "republishes its feed from the catalog (reconcile --fix plans pushes)")
+    if not file_channel and not channel_capabilities(workspace, channel) & Capability.FETCH_LIVE:
         raise UsageError(f"channel {channel!r} cannot read its listings back (no FETCH_LIVE): "
                          "there is nothing to reconcile against")
     ensure_schema(catalog.db)
     binding = bind_channel(workspace, catalog.db, channel)
-    adapter = binding.adapter()
     report = ReconcileReport(channel)
+    adapter: Any
+    if file_channel:  # the live side is the feed the platform fetches (feedsync.feeds.readback)
+        from feedsync.feeds.readback import published_feed
+
+        adapter = published_feed(workspace, catalog.db, channel, binding.schema)
+        report.against = f"the published feed {adapter.path}"
+    else:
+        adapter = binding.adapter()
+        report.against = f"what {channel} shows"
     now = binding.clock()
     for chunk in _skus(catalog, channel, binding.account, skus):
         records = {r.sku: r for r in binding.mapper.map_catalog(catalog, skus=chunk, now=now)}
@@ -160,6 +174,9 @@ def reconcile(workspace: Workspace, catalog: Catalog, channel: str, *,
                 continue
             report.compared += 1
             report.drift.extend(compare(sku, records.get(sku), live.get(sku), binding.schema))
+    for item in getattr(adapter, "unseen", lambda: [])():  # live, but no catalog SKU asked
+        report.compared += 1
+        report.drift.extend(compare(str(item["sku"]), None, item, binding.schema))
     if fix and report.drift:
         report.fixed = mark_for_correction(catalog, channel, binding.account, report.drift)
         from feedsync.sync.plan import build_plan

@@ -1,0 +1,71 @@
+"""Issue #17 point 6: `feedsync reconcile` works on the channels we ship. A file channel is
+compared through the feed it last published (what Google and Meta fetch)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.cli.conftest import one_json, run
+
+
+def _drift_catalog(root: Path) -> None:
+    with sqlite3.connect(root / "feedsync.db") as db:
+        db.execute("UPDATE inventory SET on_hand = 0, reserved = 0 WHERE sku = 'BAG-DWN-20F'")
+        db.execute("UPDATE products SET price = '1.00' WHERE sku = 'TEE-ORG-BLK-S'")
+        db.execute("UPDATE products SET status = 'archived' WHERE sku = 'TEE-ORG-BLK-M'")
+
+
+def test_a_file_channel_is_compared_with_its_published_feed(example: Path) -> None:
+    assert run(example, "feed", "build", "google", "facebook").exit_code == 0
+    for channel, name in (("google", "google.xml"), ("facebook", "facebook.csv")):
+        clean = run(example, "reconcile", channel)
+        assert clean.exit_code == 0, clean.output
+        assert clean.stdout == (f"{channel}: 60 SKU(s) compared with the published feed "
+                                f"{example / 'out' / name}, 0 difference(s)\n")
+    _drift_catalog(example)
+    facebook = run(example, "reconcile", "facebook")
+    assert facebook.stdout.splitlines() == [
+        "BAG-DWN-20F              quantity   expected 0              channel shows 7",
+        "TEE-ORG-BLK-M            unexpected expected filtered out: no filters.include set "
+        "matched: (status = active) channel shows listed",
+        "TEE-ORG-BLK-S            price      expected 1.00           channel shows 28.00",
+        f"facebook: 60 SKU(s) compared with the published feed {example / 'out' / 'facebook.csv'}"
+        ", 3 difference(s)",
+    ]
+    google = one_json(run(example, "--json", "reconcile", "google"))
+    assert google["ok"] is True and google["compared"] == 60
+    # Google's feed says in/out of stock only: a sell-out is compared on that.
+    assert {(d["sku"], d["kind"], str(d["expected"]), str(d["live"]))
+            for d in google["drift"]} == {("BAG-DWN-20F", "quantity", "0", "1"),
+                                          ("TEE-ORG-BLK-M", "unexpected", d_why(google),
+                                           "listed"),
+                                          ("TEE-ORG-BLK-S", "price", "1.00", "28.00")}
+
+
+def d_why(report: dict[str, object]) -> str:
+    drift = report["drift"]
+    assert isinstance(drift, list)
+    return next(str(d["expected"]) for d in drift if d["kind"] == "unexpected")
+
+
+def test_an_item_gone_from_the_catalog_is_unexpected(example: Path) -> None:
+    assert run(example, "feed", "build", "facebook").exit_code == 0
+    with sqlite3.connect(example / "feedsync.db") as db:
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("DELETE FROM products WHERE sku = 'BAG-DWN-20F'")
+    data = one_json(run(example, "--json", "reconcile", "facebook"))
+    assert [(d["sku"], d["kind"]) for d in data["drift"]] == [("BAG-DWN-20F", "unexpected")]
+
+
+def test_no_published_feed_and_fix_are_explained(example: Path) -> None:
+    nothing = run(example, "reconcile", "google")
+    assert nothing.exit_code == 2
+    assert nothing.stderr == (f"error: google: no published feed to reconcile against "
+                              f"({example / 'out' / 'google.xml'}): run 'feedsync feed build "
+                              "google' first\n")
+    fix = run(example, "reconcile", "google", "--fix")
+    assert fix.exit_code == 2
+    assert fix.stderr == ("error: google is a file channel: 'feedsync feed build google' "
+                          "republishes its feed from the catalog (reconcile --fix plans "
+                          "pushes)\n")
