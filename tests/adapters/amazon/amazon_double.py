@@ -8,7 +8,10 @@ It answers, through ``responses``:
   createFeed → getFeed (``IN_PROGRESS`` for the first check, then ``DONE``) → getFeedDocument →
   a GZIP processing report with an ERROR issue per rejected SKU
   (listings-feed-processing-report-schema-v2);
-- patchListingsItem (Listings Items API 2021-08-01), ``ACCEPTED`` or ``INVALID`` with issues.
+- patchListingsItem (Listings Items API 2021-08-01), ``ACCEPTED`` or ``INVALID`` with issues;
+- searchOrders (Orders API v2026-01-01, paged with ``paginationToken``) over the orders a test
+  publishes with ``add_order``, and confirmShipment (Orders API v0), recorded in
+  ``confirmations`` — the orders side of the contract suite (feedsync.testing.capabilities).
 
 Accepted messages change ``listings`` (sku → productType and attributes) the way Amazon applies
 them (UPDATE replaces, PATCH replaces or deletes single attributes, DELETE removes), so a test
@@ -23,12 +26,15 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
 import responses
 from feedsync.adapters.amazon.config import ENDPOINTS, LWA_TOKEN_URL
 
+from feedsync.clock import iso_z, parse_iso
+from feedsync.testing.capabilities import OrderSpec
 from feedsync.testing.http_double import Captured, HttpChannelDouble, Reply
 
 BASE = ENDPOINTS["NA"]
@@ -63,6 +69,61 @@ class SellingPartnerDouble(HttpChannelDouble):
         self.feeds: dict[str, dict[str, Any]] = {}
         self.reports: dict[str, bytes] = {}
         self.patches: list[tuple[str, dict[str, Any]]] = []  # (sku, patchListingsItem body)
+        self.orders: dict[str, dict[str, Any]] = {}  # orderId → Order (v2026-01-01 model)
+        self.page_size = 100  # searchOrders maxResultsPerPage the double honours at most
+        self.confirmations: list[dict[str, Any]] = []
+
+    # --- the capability protocol (feedsync.testing.capabilities) ----------------------------
+
+    def add_order(self, spec: OrderSpec) -> None:
+        """Publish or update one merchant-fulfilled order in the Orders API v2026-01-01 shape
+        (the fields of orders2026.searchOrders.200.json the adapter reads)."""
+        status = {"unshipped": "UNSHIPPED", "shipped": "SHIPPED",
+                  "cancelled": "CANCELLED"}[spec.status]
+        items = [{
+            "orderItemId": f"{spec.order_id.replace('-', '')}{i + 1:04d}",
+            "quantityOrdered": line.quantity,
+            "product": {"sellerSku": line.sku, "title": f"Item {line.sku}",
+                        "price": {"unitPrice": {"amount": str(line.unit_price),
+                                                "currencyCode": spec.currency}}},
+            "fulfillment": {"quantityFulfilled": line.quantity if status == "SHIPPED" else 0},
+        } for i, line in enumerate(spec.lines)]
+        total = sum((line.unit_price * line.quantity for line in spec.lines), Decimal(0))
+        self.orders[spec.order_id] = {
+            "orderId": spec.order_id, "createdTime": iso_z(spec.placed_at),
+            "lastUpdatedTime": iso_z(spec.updated_at),
+            "salesChannel": {"channelName": "AMAZON", "marketplaceId": "ATVPDKIKX0DER"},
+            "proceeds": {"grandTotal": {"amount": str(total), "currencyCode": spec.currency}},
+            "fulfillment": {"fulfillmentStatus": status, "fulfilledBy": "MERCHANT"},
+            "orderItems": items}
+
+    def _search_orders(self, query: dict[str, str]) -> Reply:
+        after = parse_iso(query["lastUpdatedAfter"])
+        before = parse_iso(query["lastUpdatedBefore"])
+        size = min(int(query.get("maxResultsPerPage", "100")), self.page_size)
+        found = sorted((o for o in self.orders.values()
+                        if after <= parse_iso(o["lastUpdatedTime"]) <= before),
+                       key=lambda o: (o["lastUpdatedTime"], o["orderId"]))
+        start = int(query.get("paginationToken", "0"))
+        body: dict[str, Any] = {"orders": found[start:start + size],
+                                "lastUpdatedBefore": query["lastUpdatedBefore"]}
+        if start + size < len(found):
+            body["pagination"] = {"nextToken": str(start + size)}
+        return _ok(body)
+
+    def _confirm_shipment(self, order_id: str, body: dict[str, Any]) -> Reply:
+        order = self.orders.get(order_id)
+        if order is None:
+            return _errors(404, "NotFound", f"order {order_id} not found")
+        skus = {i["orderItemId"]: i["product"]["sellerSku"] for i in order["orderItems"]}
+        quantities: dict[str, int] = {}
+        for item in body["packageDetail"]["orderItems"]:
+            sku = skus[item["orderItemId"]]
+            quantities[sku] = quantities.get(sku, 0) + int(item["quantity"])
+        self.confirmations.append({"order_id": order_id,
+                                   "tracking_number": body["packageDetail"]["trackingNumber"],
+                                   "quantities": quantities})
+        return 204, {}, b""
 
     @property
     def uploaded(self) -> list[dict[str, Any]]:
@@ -101,6 +162,11 @@ class SellingPartnerDouble(HttpChannelDouble):
         if method == "PATCH" and re.fullmatch(r"/listings/2021-08-01/items/([^/]+)/([^/]+)",
                                               path):
             return "patchListingsItem"
+        if method == "GET" and path == "/orders/2026-01-01/orders":
+            return "searchOrders"
+        if method == "POST" and re.fullmatch(r"/orders/v0/orders/[^/]+/shipmentConfirmation",
+                                             path):
+            return "confirmShipment"
         return None
 
     def answer(self, request: Captured) -> Reply:
@@ -116,6 +182,10 @@ class SellingPartnerDouble(HttpChannelDouble):
             return self._get_document(last)
         if request.operation == "patchListingsItem":
             return self._patch(last, request.json or {})
+        if request.operation == "searchOrders":
+            return self._search_orders(request.query)
+        if request.operation == "confirmShipment":
+            return self._confirm_shipment(unquote(path.split("/")[-2]), request.json or {})
         return _errors(404, "NotFound", f"no such operation: {request.method} {path}")
 
     def extra_routes(self) -> list[tuple[str, re.Pattern[str], Any]]:

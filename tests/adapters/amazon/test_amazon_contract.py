@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 
 import pytest
 from amazon_double import SellingPartnerDouble
+from amazon_swagger import body_validator
+from conftest import load_json
 from feedsync.adapters.amazon.adapter import AmazonAdapter
 from jsonschema import Draft7Validator
 
@@ -48,10 +50,13 @@ class TestAmazonContract(AdapterContract):
     @pytest.fixture
     def channel_double(self, request: pytest.FixtureRequest) -> Iterator[SellingPartnerDouble]:
         """The SP-API double; with the official specs at hand every uploaded feed document is
-        checked against listings-feed-schema-v2.json (feedsync.testing.HttpChannelDouble)."""
-        schemas = {}
+        checked against listings-feed-schema-v2.json and every shipment confirmation against
+        ordersV0.json's ConfirmShipmentRequest (feedsync.testing.HttpChannelDouble)."""
+        schemas: dict[str, Any] = {}
         if (specs_root() / "PROVENANCE.md").is_file():
             schemas["uploadFeedDocument"] = request.getfixturevalue("feed_validator")
+            v0 = load_json(specs_root() / "amazon" / "ordersV0.json")
+            schemas["confirmShipment"] = body_validator(v0, "ConfirmShipmentRequest")
         with SellingPartnerDouble(schemas=schemas) as double:
             yield double
 

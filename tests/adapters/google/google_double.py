@@ -53,6 +53,11 @@ class MerchantApiDouble(HttpChannelDouble):
         self.inputs: dict[str, dict[str, Any]] = {}  # product key → ProductInput
         self.updated: dict[str, float] = {}
 
+    def remove_live(self, sku: str) -> None:
+        """Merchant Center stops showing the product whose offer id is ``sku`` (contract)."""
+        for key in [k for k, body in self.inputs.items() if body.get("offerId") == sku]:
+            del self.inputs[key]
+
     # --- the channel's shapes ---------------------------------------------------------------
 
     def token_reply(self, request: Captured) -> Reply:
