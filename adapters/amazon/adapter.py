@@ -83,7 +83,7 @@ class AmazonAdapter(Adapter[AmazonConfig]):
     Config: ClassVar[type[AdapterConfig]] = AmazonConfig
     capabilities: ClassVar[Capability] = (
         Capability.API_PUSH | Capability.PRICE_QUANTITY | Capability.DELETE
-        | Capability.ORDERS | Capability.SHIPMENTS
+        | Capability.ORDERS | Capability.SHIPMENTS | Capability.FETCH_LIVE
     )
     limits: ClassVar[Limits] = LIMITS
     api = API
@@ -277,6 +277,15 @@ class AmazonAdapter(Adapter[AmazonConfig]):
     def push_shipments(self, shipments: Sequence[Shipment]) -> list[ItemOutcome]:
         """Confirm merchant-fulfilled shipments (confirmShipment); one outcome per shipment."""
         return confirm_shipments(self.client, shipments, self.config.primary_marketplace)
+
+
+    def fetch_live(self, skus: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """What Amazon shows for ``skus`` (searchListingsItems; reconcile, :mod:`.live`)."""
+        from feedsync.adapters.amazon.live import fetch_live
+
+        self.config.require_account()
+        return fetch_live(self.http, self.config.seller_id, self.config.primary_marketplace,
+                          skus, fulfillment_channel_code=self.config.fulfillment_channel_code)
 
 
 ADAPTER = AmazonAdapter

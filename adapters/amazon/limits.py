@@ -33,6 +33,7 @@ GET_FEED_DOCUMENT = "getFeedDocument"
 PUT_LISTINGS_ITEM = "putListingsItem"
 PATCH_LISTINGS_ITEM = "patchListingsItem"
 GET_LISTINGS_ITEM = "getListingsItem"
+SEARCH_LISTINGS_ITEMS = "searchListingsItems"
 VALIDATION_PREVIEW = "validationPreview"
 LWA_TOKEN = "lwaToken"
 
@@ -55,6 +56,9 @@ OPERATIONS: tuple[OperationLimit, ...] = (
     OperationLimit(PUT_LISTINGS_ITEM, rate_per_second=5.0, burst=10),
     OperationLimit(PATCH_LISTINGS_ITEM, rate_per_second=5.0, burst=5),
     OperationLimit(GET_LISTINGS_ITEM, rate_per_second=5.0, burst=10),
+    # searchListingsItems (reconcile's read-back): 5 requests per second, burst 5
+    # (listingsItems_2021-08-01.json usage plan).
+    OperationLimit(SEARCH_LISTINGS_ITEMS, rate_per_second=5.0, burst=5),
     # put/patchListingsItem with mode=VALIDATION_PREVIEW: one request per second
     # (https://developer-docs.amazon.com/sp-api/changelog/update-listings-items-api-v2021-08-01-
     # now-supports-previewing-errors).

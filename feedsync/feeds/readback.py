@@ -27,7 +27,7 @@ from lxml import etree
 from feedsync.errors import UsageError
 from feedsync.feeds.atomic import open_feed_for_reading
 from feedsync.mapping.schema import ChannelSchema
-from feedsync.sync.parts import quantity_of, split_parts
+from feedsync.sync.parts import amount, quantity_of, split_parts
 
 DELIMITERS = {"csv": ",", "tsv": "\t"}
 _TABLES = itertools.count(1)
@@ -77,7 +77,8 @@ def live_view(fields: dict[str, Any], schema: ChannelSchema) -> dict[str, Any]:
     its price text."""
     parts = split_parts(fields, schema)
     price_part = parts["price"]
-    price_field = "price" if "price" in price_part else next(iter(price_part), None)
+    price_field = "price" if "price" in price_part else next(
+        (name for name, value in price_part.items() if amount(value) is not None), None)
     return {"sku": str(fields.get(schema.id_field, "")), "present": True,
             "quantity": quantity_of(parts["quantity"]),
             "price": price_part.get(price_field) if price_field else None}

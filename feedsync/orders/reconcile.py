@@ -111,7 +111,10 @@ def compare(sku: str, record: MappedRecord | None, live: dict[str, Any] | None,
         live_n = int(live_qty)
         if (want_qty != live_n) if numeric else ((want_qty > 0) != (live_n > 0)):
             found.append(Drift(sku, "quantity", want_qty, live_n))
-    price_field = "price" if "price" in parts["price"] else next(iter(parts["price"]), None)
+    # The price: ``price``, else the first price-part field holding an amount (Amazon's
+    # ``our_price``; its ``currency`` field holds none).
+    price_field = "price" if "price" in parts["price"] else next(
+        (name for name, value in parts["price"].items() if amount(value) is not None), None)
     want_price = amount(parts["price"][price_field]) if price_field else None
     live_price = _decimal(live.get("price"))
     if want_price is not None and live_price is not None and want_price != live_price:

@@ -3,10 +3,16 @@ compared through the feed it last published (what Google and Meta fetch)."""
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-from tests.cli.conftest import one_json, run
+import responses
+
+from tests.cli.conftest import append_config, one_json, run
 
 
 def _drift_catalog(root: Path) -> None:
@@ -69,3 +75,74 @@ def test_no_published_feed_and_fix_are_explained(example: Path) -> None:
     assert fix.stderr == ("error: google is a file channel: 'feedsync feed build google' "
                           "republishes its feed from the catalog (reconcile --fix plans "
                           "pushes)\n")
+
+
+AMAZON = '''
+[channels.amazon]
+enabled = true
+delivery = "api"
+seller_id = "A1SELLERID"
+marketplace_ids = ["ATVPDKIKX0DER"]
+'''
+
+
+def _amazon_answer(prices: dict[str, str], quantities: dict[str, int]) -> Any:
+    """A searchListingsItems double: the SKUs asked for, shaped like Amazon's example
+    (specs/amazon/examples/listingsItems.searchListingsItems.200.json)."""
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        query = dict(parse_qsl(urlsplit(request.url).query))
+        items = [{"sku": sku,
+                  "summaries": [{"marketplaceId": "ATVPDKIKX0DER", "asin": "B071VG5N9D",
+                                 "status": ["BUYABLE"]}],
+                  "offers": [{"marketplaceId": "ATVPDKIKX0DER", "offerType": "B2C",
+                              "price": {"currencyCode": "USD", "amount": prices[sku]}}],
+                  "fulfillmentAvailability": [{"fulfillmentChannelCode": "DEFAULT",
+                                               "quantity": quantities[sku]}]}
+                 for sku in query["identifiers"].split(",") if sku in prices]
+        return 200, {}, json.dumps({"numberOfResults": len(items), "items": items})
+    return answer
+
+
+def test_amazon_is_read_back_with_search_listings_items(example: Path,
+                                                        monkeypatch: Any) -> None:
+    append_config(example, AMAZON)
+    for key, value in (("CLIENT_ID", "amzn1.application-oa2-client.x"),
+                       ("CLIENT_SECRET", "secret-1"), ("REFRESH_TOKEN", "Atzr|refresh-1")):
+        monkeypatch.setenv(f"FEEDSYNC_AMAZON__{key}", value)
+    expected = {r["sku"]: r for r in _amazon_records(example)}
+    prices = {sku: fields["our_price"] for sku, fields in expected.items()}
+    quantities = {sku: int(fields["quantity"]) for sku, fields in expected.items()}
+    prices["TEE-ORG-BLK-S"] = "99.00"
+    quantities["BAG-DWN-20F"] = 0
+    gone = "TEE-ORG-BLK-M"
+    del prices[gone]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(responses.POST, "https://api.amazon.com/auth/o2/token",
+                 json={"access_token": "Atza|a", "token_type": "bearer", "expires_in": 3600})
+        rsps.add_callback(responses.GET, re.compile(
+            r"https://sellingpartnerapi-na\.amazon\.com/listings/2021-08-01/items/A1SELLERID\?.*"),
+            callback=_amazon_answer(prices, quantities))
+        data = one_json(run(example, "--json", "reconcile", "amazon"))
+    assert data["ok"] is True and data["against"] == "what amazon shows"
+    drift = {(d["sku"], d["kind"]): (d["expected"], d["live"]) for d in data["drift"]}
+    assert drift == {
+        ("BAG-DWN-20F", "quantity"): (int(expected["BAG-DWN-20F"]["quantity"]), 0),
+        ("TEE-ORG-BLK-S", "price"): (expected["TEE-ORG-BLK-S"]["our_price"], "99.00"),
+        (gone, "missing"): ("listed", "absent"),
+    }
+
+
+def _amazon_records(root: Path) -> list[dict[str, Any]]:
+    data = one_json(run(root, "--json", "validate", "amazon"))
+    sendable = [s["sku"] for s in data["channels"][0]["skus"] if s["sendable"]]
+    out = []
+    for sku in sendable or _all_skus(root):
+        preview = one_json(run(root, "--json", "preview", "amazon", sku))
+        if preview["sendable"]:
+            out.append({"sku": sku, **preview["fields"]})
+    return out
+
+
+def _all_skus(root: Path) -> list[str]:
+    with sqlite3.connect(root / "feedsync.db") as db:
+        return [row[0] for row in db.execute("SELECT sku FROM products ORDER BY sku")]
