@@ -39,8 +39,9 @@ def live_rows(listing: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         price, currency = _price(offering)
         enabled = bool(offering.get("is_enabled", True))
         quantity = int(offering.get("quantity") or 0) if enabled else 0
-        # Only an active listing sells: a draft, inactive or expired one shows 0 units.
-        yield {"sku": sku, "present": True,
+        # Only an active (or sold-out) listing is shown to buyers: a draft, inactive or
+        # expired one is absent for reconcile ("missing"), whatever its inventory says.
+        yield {"sku": sku, "present": state in ("active", "sold_out"),
                "quantity": quantity if state == "active" else 0, "price": price,
                "currency": currency, "status": state,
                "remote_id": str(listing.get("listing_id") or "")}

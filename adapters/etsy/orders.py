@@ -6,7 +6,8 @@ filters by ``min_last_modified`` / ``max_last_modified`` (unix seconds) and page
 read can skip a receipt (one updated during the pull leaves the window and everything after
 it shifts one place), so the walk is anchored: sorted by ``updated`` ascending, each query
 starts at the last ``updated_timestamp`` read, and the offset only steps over the receipts of
-that same second already seen. Re-reading a receipt is harmless (the core upserts).
+that same second already seen. The walk ends when a page reaches the answer's ``count`` (the
+receipts matching that query). Re-reading a receipt is harmless (the core upserts).
 
 Money (https://developers.etsy.com/documentation/reference#tag/ShopReceipt, ``Money``):
 ``amount`` / ``divisor`` in ``currency_code``, turned into an exact Decimal. Transactions become
@@ -169,7 +170,10 @@ def pull_receipts(api: ReceiptsApi, since: datetime, *, now: Callable[[], dateti
             raise ChannelError("Etsy getShopReceipts answered without 'results'",
                                channel=CHANNEL)
         orders = [parse_receipt(r, account=account) for r in results]
-        if len(results) < PAGE_LIMIT:
+        count = body.get("count")
+        last_page = not results or (skip + len(results) >= count if isinstance(count, int)
+                                    else len(results) < PAGE_LIMIT)
+        if last_page:
             yield OrderPage(orders=orders, cursor=before_dt)
             return
         last = _updated(results[-1])

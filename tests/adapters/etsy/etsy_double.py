@@ -50,7 +50,7 @@ class EtsyDouble:
         self.listings: dict[int, dict[str, Any]] = {}
         self.inventories: dict[int, dict[str, Any]] = {}
         self.images: dict[int, dict[int, int]] = {}  # listing → rank → image id
-        self.receipts: dict[int, dict[str, Any]] = {}
+        self.receipts: dict[str, dict[str, Any]] = {}
         self.rejected: set[str] = set()
         self.missing: set[str] = set()  # image paths answered 404
         self.sizes: dict[str, int] = {}  # image path → body size
@@ -60,6 +60,7 @@ class EtsyDouble:
         self.refresh_tokens: list[str] = []  # refresh tokens presented
         self.valid_refresh: str | None = None  # when set, only this one is accepted
         self.lose_next_create = False  # create the draft, then answer 500
+        self.page_size: int | None = None  # receipts per page at most (contract suite)
         self.requests: list[tuple[str, str]] = []
         self.downloads: list[str] = []
         self._ids = iter(range(900_001, 10_000_000))
@@ -212,9 +213,9 @@ class EtsyDouble:
                 del self.listings[lid]
                 return 204, self._headers(), ""
             return self._json(self.listings[lid])
-        match = re.fullmatch(rf"/shops/{SHOP}/receipts/(\d+)(/tracking)?", path)
-        if match and int(match.group(1)) in self.receipts:
-            receipt = self.receipts[int(match.group(1))]
+        match = re.fullmatch(rf"/shops/{SHOP}/receipts/([^/]+)(/tracking)?", path)
+        if match and match.group(1) in self.receipts:
+            receipt = self.receipts[match.group(1)]
             if match.group(2):
                 form = self._form("createReceiptShipment", request)
                 receipt.setdefault("shipments", []).append(
@@ -339,7 +340,37 @@ class EtsyDouble:
                          if low <= r["updated_timestamp"] <= high),
                         key=lambda r: (r["updated_timestamp"], r["receipt_id"]))
         offset, limit = int(query.get("offset", 0)), int(query.get("limit", 25))
+        limit = min(limit, self.page_size or limit)
         return self._json({"count": len(chosen), "results": chosen[offset:offset + limit]})
+
+    # --- capability contract (feedsync.testing.capabilities) ---------------------------------
+
+    def add_order(self, spec: Any) -> None:
+        """Publish or update a receipt in Etsy's shape (transaction ids stable per line)."""
+        status = {"unshipped": "paid", "shipped": "completed",
+                  "cancelled": "canceled"}[spec.status]
+        created = int(spec.placed_at.timestamp())
+        updated = int(spec.updated_at.timestamp())
+        old = self.receipts.get(spec.order_id, {})
+        self.receipts[spec.order_id] = {
+            "receipt_id": spec.order_id, "status": status, "is_paid": True,
+            "is_shipped": spec.status == "shipped", "created_timestamp": created,
+            "create_timestamp": created, "updated_timestamp": updated,
+            "update_timestamp": updated, "shipments": old.get("shipments", []),
+            "grandtotal": {"amount": sum(int(ln.unit_price * 100) * ln.quantity
+                                         for ln in spec.lines), "divisor": 100,
+                           "currency_code": spec.currency},
+            "transactions": [
+                {"transaction_id": 7_000_000 + i, "quantity": ln.quantity, "sku": ln.sku,
+                 "listing_id": 800_001, "title": ln.sku, "shipped_timestamp": None,
+                 "price": {"amount": int(ln.unit_price * 100), "divisor": 100,
+                           "currency_code": spec.currency}}
+                for i, ln in enumerate(spec.lines)]}
+
+    def remove_live(self, sku: str) -> None:
+        """The shop stops showing the listing that sells ``sku``."""
+        listing = self.listing_of(sku)
+        self.listings[listing["listing_id"]]["state"] = "inactive"
 
     # --- test helpers -----------------------------------------------------------------------
 

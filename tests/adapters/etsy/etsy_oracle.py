@@ -51,6 +51,7 @@ class EtsyOracle:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.spec = spec
         self.definitions = to_json_schema(spec["components"]["schemas"])
+        self._validators: dict[int, Draft7Validator] = {}
 
     def operation(self, operation_id: str) -> tuple[str, str, dict[str, Any]]:
         """(path, method, operation) of ``operation_id``."""
@@ -60,8 +61,15 @@ class EtsyOracle:
                     return path, method, op
         raise KeyError(operation_id)
 
-    def _validator(self, schema: dict[str, Any]) -> Draft7Validator:
-        return Draft7Validator({**to_json_schema(schema), "definitions": self.definitions})
+    def _validator(self, schema: dict[str, Any], *, cache: bool = True) -> Draft7Validator:
+        # Schemas of the loaded spec live as long as the oracle: cached by identity.
+        if not cache:
+            return Draft7Validator({**to_json_schema(schema), "definitions": self.definitions})
+        found = self._validators.get(id(schema))
+        if found is None:
+            found = Draft7Validator({**to_json_schema(schema), "definitions": self.definitions})
+            self._validators[id(schema)] = found
+        return found
 
     def request_schema(self, operation_id: str, content_type: str) -> dict[str, Any]:
         """The request body schema of an operation for a content type."""
@@ -124,7 +132,7 @@ class EtsyOracle:
         binary = {k for k in typed if props[k].get("format") == "binary"}
         rest = {k: v for k, v in typed.items() if k not in binary}
         part = {**schema, "properties": {k: v for k, v in props.items() if k not in binary}}
-        errors = [e.message for e in self._validator(part).iter_errors(rest)]
+        errors = [e.message for e in self._validator(part, cache=False).iter_errors(rest)]
         assert not errors, f"{operation_id}: {errors}"
 
     def check_response(self, operation_id: str, status: int, body: Any) -> Any:

@@ -188,5 +188,5 @@ def test_live_rows_from_listings_with_inventory(oracle: EtsyOracle,
     assert set(rows) == {"TEE-R-M", "TEE-B-M"}
     assert rows["TEE-R-M"]["quantity"] == 3 and rows["TEE-R-M"]["price"] == Decimal("19.5")
     assert rows["TEE-R-M"]["remote_id"] == "800001"
-    inactive = {**listing, "state": "inactive"}
-    assert next(live.pick([inactive], {"TEE-R-M"}))["quantity"] == 0
+    inactive = next(live.pick([{**listing, "state": "inactive"}], {"TEE-R-M"}))
+    assert inactive["present"] is False and inactive["quantity"] == 0

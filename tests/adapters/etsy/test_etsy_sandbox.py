@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from etsy_oracle import EtsyOracle
+from feedsync.adapters.etsy.adapter import EtsyAdapter
 
+from feedsync.http import OperationLimit
 from feedsync.sandbox.buyers import place_orders
 from tests.sandbox.support import Demo, demo
 
@@ -39,8 +42,13 @@ class Observer:
 
 
 @pytest.fixture
-def shop(tmp_path: Path, oracle: EtsyOracle) -> Iterator[Demo]:
-    with demo(tmp_path, channels=CHANNELS, oracle=Observer(oracle)) as found:
+def shop(tmp_path: Path, oracle: EtsyOracle, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
+    # Etsy's 10 requests/second are honoured in real time by the adapter and the sandbox;
+    # these tests raise both so they do not sleep (bench/etsy_calls.py counts the calls).
+    fast = replace(EtsyAdapter.limits, operations=(
+        OperationLimit("*", rate_per_second=10_000, burst=10_000, daily_budget=10_000),))
+    monkeypatch.setattr(EtsyAdapter, "limits", fast)
+    with demo(tmp_path, channels=CHANNELS, oracle=Observer(oracle), rate_scale=0) as found:
         yield found
         found.clean()
 
