@@ -12,7 +12,9 @@ code the CLI turns it into (the CLI is the only place that maps errors to exit c
     ├── ValidationFailed (6)          `feedsync validate` found errors
     ├── TransientError (75)           try again later (network, 5xx, rate limit exhausted)
     │   ├── LockBusy (75)             another run holds the workspace lock
-    │   └── BudgetExhausted (75)      a rate limit / daily budget is used up: deferred to next run
+    │   ├── BudgetExhausted (75)      a rate limit / daily budget is used up: deferred to next run
+    │   └── OutcomeUnknown (75)       a create-like call may have been processed; its answer
+    │                                 was lost: resolved by reading back (feedsync/sync/readback)
     └── ChannelError (1)              a marketplace said no
         ├── ItemRejected (1)          one SKU's data is wrong (reported per SKU)
         │   └── RenderError (1)       an adapter cannot render one SKU's record (render_failed)
@@ -117,6 +119,12 @@ class BudgetExhausted(TransientError):
     def __init__(self, message: str, *, deferral: object | None = None) -> None:
         self.deferral = deferral
         super().__init__(message)
+
+
+class OutcomeUnknown(TransientError):
+    """A non-idempotent request may have been processed, but its answer was lost (a dropped
+    connection or timeout after sending, a 5xx): the core reads back what the channel did
+    before sending anything again, never guesses (:mod:`feedsync.sync.readback`)."""
 
 
 class ChannelError(FeedsyncError):

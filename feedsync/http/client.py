@@ -24,6 +24,7 @@ from feedsync.errors import (
     ChannelError,
     CircuitOpen,
     ItemRejected,
+    OutcomeUnknown,
     PaginationLoop,
     TransientError,
 )
@@ -321,7 +322,8 @@ class HttpClient:
         if action is Action.FAIL_CONFIG:
             return self._trip(label, resolution, response, "the channel needs a human")
         if action in (Action.RETRY, Action.RATE_LIMITED):
-            return TransientError(f"{message}; not retried: the request is not idempotent and "
+            # Not sent again: the channel may have acted on it. The caller reads back.
+            return OutcomeUnknown(f"{message}; not retried: the request is not idempotent and "
                                   f"the channel may have processed it (the adapter may mark it "
                                   f"idempotent=True if the API allows)")
         if action is Action.FAIL_ITEM and item is not None:

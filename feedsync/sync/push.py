@@ -40,11 +40,12 @@ from feedsync.errors import (
     ConfigError,
     FeedsyncError,
     ItemRejected,
+    OutcomeUnknown,
     RenderError,
     TransientError,
 )
 from feedsync.models import Issue, Severity
-from feedsync.sync import apply
+from feedsync.sync import apply, readback
 from feedsync.sync.batching import Batcher, ItemTooLarge, Outgoing
 from feedsync.sync.plan import Plan, PlanRow, build_plan
 from feedsync.sync.runs import Outcome, StepResult
@@ -150,7 +151,13 @@ class _Pusher:
         ensure_schema(self.db)
         adapter = self.b.adapter()
         if not self.opts.dry_run:
-            self.counts["lost"] += apply.release_lost(self.db, self.b.name, self.b.account)
+            # Batches whose answer was lost (this or a dead run): read back before planning,
+            # so a batch that did arrive is adopted, not sent twice (feedsync.sync.readback).
+            resolved = readback.resolve_open(self.db, adapter, self.b.name, self.b.account)
+            self.counts["lost"] += resolved.released
+            self.counts["adopted"] += resolved.adopted
+            self.counts["unknown"] += resolved.open
+            self.counts.update(resolved.counts)
             self._poll(adapter, deadline=self.opts.monotonic())
         plan = self.plan = build_plan(
             self.b, self.catalog, skus=self.opts.skus, full=self.opts.full,
@@ -219,10 +226,25 @@ class _Pusher:
             self.counts["bytes"] += outgoing.size
             try:
                 submission = adapter.submit(outgoing.batch)
-            except (AuthError, CircuitOpen, ConfigError, TransientError) as exc:
+            except (AuthError, CircuitOpen, ConfigError, BudgetExhausted) as exc:
+                # About the channel (credentials, settings, a spent quota): stop it.
                 self.counts.update(apply.fail(self.db, sub_id, self.b.name,
                                               f"not sent, channel stopped: {exc.message}"))
                 raise
+            except OutcomeUnknown as exc:  # sent, answer lost: read back, never resend blind
+                self._outcome_unknown(adapter, sub_id, exc)
+                failures += 1
+                if failures >= MAX_BATCH_FAILURES:
+                    raise
+                continue
+            except TransientError as exc:  # this batch only (a 5xx after its retries …)
+                self.counts.update(apply.fail(self.db, sub_id, self.b.name,
+                                              f"not sent: {exc.message}"))
+                self.counts["failed_batches"] += 1
+                failures += 1  # the other batches go on, unless the channel looks down
+                if failures >= MAX_BATCH_FAILURES:
+                    raise
+                continue
             except ItemRejected as exc:  # one SKU named: it is rejected, the others wait
                 verdict = self._one_rejected(outgoing.batch, exc)
                 if verdict is None:
@@ -246,6 +268,26 @@ class _Pusher:
             counts = apply.record(self.db, sub_id, submission)
             counts.pop("pending", None)  # pending submissions are counted after polling
             self.counts.update(counts)
+
+    def _outcome_unknown(self, adapter: Adapter, sub_id: int, exc: OutcomeUnknown) -> None:
+        """The batch may have arrived: keep it open and read back (or, for an adapter without
+        the hook, release it for the next plan as before)."""
+        readback.mark_unknown(self.db, sub_id, exc.message)
+        attempt = readback.attempt_of(
+            self.db, sub_id, self.b.name, self.b.account,
+            self.db.execute("SELECT created_at FROM submissions WHERE id = ?",
+                            [sub_id]).fetchone()[0],
+            frozenset(h for (h,) in self.db.execute(
+                "SELECT handle FROM submissions WHERE channel = ? AND account = ?"
+                " AND handle IS NOT NULL", [self.b.name, self.b.account]).fetchall()),
+            exc.message)
+        resolved = readback.Resolved()
+        readback.resolve(self.db, adapter, attempt, resolved)
+        self.counts["outcome_unknown"] += 1
+        self.counts["adopted"] += resolved.adopted
+        self.counts["unknown"] += resolved.open
+        self.counts["lost"] += resolved.released
+        self.counts.update(resolved.counts)
 
     def _one_rejected(self, batch: Batch, exc: ItemRejected) -> Submission | None:
         """A final submission for an ItemRejected naming a SKU of ``batch`` (else None):
@@ -328,7 +370,8 @@ class _Pusher:
             self.result.details["deferred"] = deferred
         if self.result.outcome is not Outcome.OK:
             return
-        bad = sum(counts.get(k, 0) for k in ("rejected", "deferred", "failed", "not_sent"))
+        bad = sum(counts.get(k, 0) for k in ("rejected", "deferred", "failed", "not_sent",
+                                               "unknown"))
         if bad and not self.opts.dry_run:
             self.result.outcome = Outcome.PARTIAL
         self.result.message = self._describe(counts)
@@ -338,7 +381,8 @@ class _Pusher:
             return (f"{self.b.name}: dry run: would send {c.get('items', 0)} item(s) in "
                     f"{c.get('batches', 0)} batch(es), {c.get('bytes', 0)} bytes; nothing sent")
         parts = [f"{c.get('items', 0)} sent in {c.get('batches', 0)} batch(es)"]
-        for key in ("accepted", "rejected", "deferred", "failed", "not_sent"):
+        for key in ("accepted", "rejected", "deferred", "failed", "not_sent", "adopted",
+                    "unknown"):
             if c.get(key):
                 parts.append(f"{c[key]} {key.replace('_', ' ')}")
         if c.get("pending"):

@@ -120,14 +120,28 @@ def test_a_refused_batch_releases_its_skus_and_the_next_batches_go(env: SyncEnv)
     assert env.push().counts["accepted"] == 2
 
 
-def test_a_transient_failure_stops_the_channel_and_the_next_run_continues(env: SyncEnv) -> None:
+def test_a_transient_batch_failure_fails_that_batch_and_the_others_go_on(env: SyncEnv) -> None:
+    """Issue #16: one 503 (after its retries) no longer stops the channel for the run."""
     env.adapter_cls = FakeAdapter.with_limits(2)
     env.add_many(5)
     env.channel.transient_failures = 1
     result = env.push()
+    assert result.outcome is Outcome.PARTIAL, result.message
+    assert env.channel.submit_calls == 3
+    assert result.counts["failed_batches"] == 1 and result.counts["accepted"] == 3
+    assert env.push().counts["accepted"] == 2
+
+
+def test_transient_failures_of_every_batch_stop_the_channel(env: SyncEnv) -> None:
+    """The channel looks down: stopped after three batches in a row failed."""
+    env.adapter_cls = FakeAdapter.with_limits(1)
+    env.add_many(5)
+    env.channel.transient_failures = 5
+    result = env.push()
     assert result.outcome is Outcome.TRANSIENT and "503" in result.message
-    assert env.channel.submit_calls == 1
+    assert env.channel.submit_calls == 3
     assert env.statuses() == {}
+    env.channel.transient_failures = 0
     assert env.push().counts["accepted"] == 5
 
 

@@ -1,0 +1,178 @@
+"""A lost answer to a create-like call is resolved by reading back, never by guessing (#16).
+
+The attempt is recorded before anything is sent: :func:`feedsync.sync.apply.open_submission`
+writes a ``sending`` submission with its SKUs and the time. If the answer never comes back — the
+connection dropped after the request left, a timeout, a 5xx to a POST (the HTTP layer raises
+:class:`~feedsync.errors.OutcomeUnknown`), or the process died — that row stays ``sending``: its
+SKUs stay pending and are **not** planned again. The core then asks the adapter what the channel
+holds, through the optional hook::
+
+    def find_submission(self, attempt: Attempt) -> Submission | NotArrived | None
+
+* a :class:`~feedsync.adapter.Submission` — the channel did receive it (Amazon: a
+  JSON_LISTINGS_FEED created in the attempt's window that is not one of ours; Meta: the batch
+  handle; Google: the products read back): it is adopted, polled and applied like any other;
+* :data:`NOT_ARRIVED` — the channel proves it never got it: the SKUs are released and planned
+  again (only those);
+* ``None`` — cannot tell yet (read-back failed, the channel is still settling): the attempt
+  stays open and is asked about again at the start of the next run.
+
+Adapters without the hook keep the old rule: the batch is marked lost and re-planned (their
+item writes are upserts, so a batch that did arrive is harmless to send again). The contract an
+adapter's hook must meet is :mod:`feedsync.testing.readback`; docs/architecture.md describes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Final, Protocol, runtime_checkable
+
+import sqlite_utils
+
+from feedsync.adapter import Submission
+from feedsync.db import utcnow_iso
+from feedsync.errors import FeedsyncError, redact
+from feedsync.sync import apply
+
+log = logging.getLogger("feedsync.sync")
+
+
+class _NotArrived:
+    """The channel proves the attempt never arrived (singleton: :data:`NOT_ARRIVED`)."""
+
+    _instance: _NotArrived | None = None
+
+    def __new__(cls) -> _NotArrived:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NOT_ARRIVED"
+
+
+NOT_ARRIVED: Final = _NotArrived()
+NotArrived = _NotArrived
+Verdict = Submission | _NotArrived | None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What the core recorded about a batch whose answer was lost (given to the adapter)."""
+
+    submission_id: int
+    channel: str
+    account: str
+    skus: list[str]
+    actions: dict[str, str]  # sku → create/update/price_quantity/delete
+    started_at: datetime  # recorded just before sending (UTC)
+    known_handles: frozenset[str] = field(default_factory=frozenset)  # this account's others
+    error: str | None = None  # what the send raised, if the process lived to see it
+
+
+@runtime_checkable
+class ReadBack(Protocol):
+    """The optional adapter hook (an adapter that has it declares it by defining it)."""
+
+    def find_submission(self, attempt: Attempt) -> Verdict:
+        """What the channel holds of ``attempt`` (see the module docstring)."""
+        ...
+
+
+def supports(adapter: object) -> bool:
+    """Whether ``adapter`` can read back a lost attempt."""
+    return callable(getattr(adapter, "find_submission", None))
+
+
+def open_attempts(db: sqlite_utils.Database, channel: str, account: str) -> Iterator[Attempt]:
+    """The ``sending`` submissions of a channel account, oldest first."""
+    handles = frozenset(h for (h,) in db.execute(
+        "SELECT handle FROM submissions WHERE channel = ? AND account = ?"
+        " AND handle IS NOT NULL", [channel, account]).fetchall())
+    for sub_id, created_at, error in db.execute(
+            "SELECT id, created_at, error FROM submissions WHERE channel = ? AND account = ?"
+            " AND state = 'sending' ORDER BY id", [channel, account]).fetchall():
+        yield attempt_of(db, sub_id, channel, account, created_at, handles, error)
+
+
+def attempt_of(db: sqlite_utils.Database, sub_id: int, channel: str, account: str,
+               created_at: str, handles: frozenset[str], error: str | None = None) -> Attempt:
+    """The :class:`Attempt` of submission ``sub_id``."""
+    items = db.execute("SELECT sku, action FROM submission_items WHERE submission_id = ?"
+                       " ORDER BY sku", [sub_id]).fetchall()
+    return Attempt(submission_id=sub_id, channel=channel, account=account,
+                   skus=[sku for sku, _ in items], actions=dict(items),
+                   started_at=_parse(created_at), known_handles=handles, error=error)
+
+
+def mark_unknown(db: sqlite_utils.Database, sub_id: int, error: str) -> None:
+    """Keep the attempt open (``sending``) and say why: its answer was lost."""
+    db.execute("UPDATE submissions SET error = ?, updated_at = ? WHERE id = ?",
+               [f"outcome unknown, read back before resending: {redact(error)}",
+                utcnow_iso(), sub_id])
+
+
+@dataclass
+class Resolved:
+    """What reading back did with the open attempts of one channel."""
+
+    adopted: int = 0  # found on the channel: polled and applied like any submission
+    released: int = 0  # proven not arrived (or no hook): planned again
+    open: int = 0  # still unknown: asked again next run, SKUs held back meanwhile
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def resolve(db: sqlite_utils.Database, adapter: object, attempt: Attempt,
+            result: Resolved) -> None:
+    """Resolve one open attempt through the adapter's hook (or the old rule without one)."""
+    hook: Callable[[Attempt], Verdict] | None = getattr(adapter, "find_submission", None)
+    if hook is None:
+        apply.fail(db, attempt.submission_id, attempt.channel,
+                   "the answer to this batch was lost (crash, kill or network) and the "
+                   "channel cannot be asked; its SKUs are re-planned", state="lost")
+        result.released += 1
+        return
+    try:
+        verdict = hook(attempt)
+    except FeedsyncError as exc:  # reading back failed: ask again next run, send nothing
+        log.warning("%s: reading back submission %s failed: %s", attempt.channel,
+                    attempt.submission_id, exc.message)
+        verdict = None
+    if verdict is None:
+        result.open += 1
+        return
+    if isinstance(verdict, _NotArrived):
+        apply.fail(db, attempt.submission_id, attempt.channel,
+                   "read back: the channel never received this batch; its SKUs are re-planned",
+                   state="lost")
+        result.released += 1
+        return
+    log.info("%s: submission %s found on the channel (%s), adopted", attempt.channel,
+             attempt.submission_id, verdict.handle or "final")
+    verdict.skus = attempt.skus
+    for key, value in apply.record(db, attempt.submission_id, verdict).items():
+        result.counts[key] = result.counts.get(key, 0) + value
+    result.adopted += 1
+
+
+def resolve_open(db: sqlite_utils.Database, adapter: object, channel: str,
+                 account: str) -> Resolved:
+    """Resolve every open attempt of a channel account (start of a push)."""
+    result = Resolved()
+    for attempt in list(open_attempts(db, channel, account)):
+        resolve(db, adapter, attempt, result)
+    return result
+
+
+def _parse(stamp: str) -> datetime:
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+__all__ = ["NOT_ARRIVED", "Attempt", "NotArrived", "ReadBack", "Resolved", "Verdict",
+           "attempt_of", "mark_unknown", "open_attempts", "resolve", "resolve_open",
+           "supports"]
+
