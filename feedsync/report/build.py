@@ -88,12 +88,23 @@ def build_report(workspace: Workspace, db: sqlite_utils.Database, *,
         listing: dict[str, Any] = {key: int(status.get(key, 0)) for key in (
             "listed", "live", "pending", "rejected", "held_invalid")}
         listing["excluded"] = activity.excluded_count(db, name, account)
+        reasons = activity.rejection_reasons(db, name, account)
+        feed_counts = _last_feed_counts(status)
+        if feed_counts is not None:  # a file channel: its last feed build says what it left out
+            listing["excluded"] = int(feed_counts.get("excluded", 0))
+            listing["held_invalid"] = int(feed_counts.get("skipped", 0))
+            if listing["held_invalid"]:
+                reasons.insert(0, {
+                    "source": "validation", "code": "left_out_of_feed",
+                    "count": listing["held_invalid"],
+                    "message": "left out of the last feed for validation errors",
+                    "skus": [], "explain": [f"feedsync validate {name}"]})
         listing["catalog_active"] = active
         listing["share_listed"] = round(listing["listed"] / active, 4) if active else 0.0
         rows.append({
             "channel": name, "account": account, "enabled": status.get("enabled", False),
             "delivery": status.get("delivery"), "listing": listing,
-            "rejection_reasons": activity.rejection_reasons(db, name, account),
+            "rejection_reasons": reasons,
             "orders": _channel_orders(money.get(name), converter, days),
             "oversells": activity.oversells(db, name, start, end),
             "fast_path": activity.fast_path_latency(db, name, start, end),
@@ -115,6 +126,15 @@ def build_report(workspace: Workspace, db: sqlite_utils.Database, *,
         "channels": rows,
         "summary": [_summary(row) for row in rows],
     }
+
+
+def _last_feed_counts(status: dict[str, Any]) -> dict[str, Any] | None:
+    """The counts of a file channel's last feed build (from ``feedsync status``), if any."""
+    if status.get("delivery") != "file":
+        return None
+    last = status.get("last_run") or {}
+    counts = last.get("counts") if last.get("step") == "feed" else None
+    return counts if isinstance(counts, dict) else None
 
 
 def _summary(row: dict[str, Any]) -> dict[str, Any]:

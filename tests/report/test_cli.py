@@ -70,3 +70,13 @@ def test_sync_report_refreshes_the_page_after_the_run(tmp_path):
     data = json.loads(result.output)
     assert data["report"] == {"out": str(page), "ok": True}
     assert page.is_file() and "<svg" in page.read_text()
+
+
+def test_file_channels_count_what_their_last_feed_holds_and_left_out(tmp_path):
+    root = _example_workspace(tmp_path)
+    assert _run(root, "feed", "build", "google").exit_code == 0
+    data = json.loads(_run(root, "--json", "report", "--channel", "google").output)
+    google = data["channels"][0]
+    # samples/catalog.csv: 60 SKUs, one draft and one archived left out by the mapping filters
+    assert google["listing"]["listed"] == 58 and google["listing"]["excluded"] == 2
+    assert google["listing"]["share_listed"] == 1.0
