@@ -221,7 +221,9 @@ class WalmartAdapter(Adapter[WalmartConfig]):
             if results is None:
                 continue
             raw["done"] = True
-            detail["outcomes"] += [_dump(o) for o in results]
+            # Accepted is what a final submission assumes of every SKU it does not mention:
+            # only the others are kept (a 10,000-item feed would otherwise store 10,000 rows).
+            detail["outcomes"] += [_dump(o) for o in results if o.status is not ItemStatus.ACCEPTED]
             if step.type == ops.MP_ITEM:
                 self._follow_up_inventory(detail, results)
         if not all(raw.get("done") for raw in detail["steps"]):

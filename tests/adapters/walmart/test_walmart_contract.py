@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,6 +19,7 @@ from feedsync.adapter import Action, Batch, PlannedChange, SubmissionState
 from feedsync.mapping.record import MappedRecord
 from feedsync.sync.runs import Outcome
 from feedsync.testing import AdapterContract
+from feedsync.testing.capabilities import LineSpec, OrderSpec
 
 SHIP_NODE = "10000003527"
 
@@ -53,6 +55,29 @@ class WalmartContractBase(AdapterContract):
 
 class TestWalmartContract(WalmartContractBase):
     """The shared suite, and Walmart's own behaviour on the same harness."""
+
+    def test_orders_re_read_from_the_cursor_change_nothing(
+            self, tmp_path: Path, channel_double: Any) -> None:
+        """The shared test, with one Walmart truth: acknowledging an order changes it on
+        Walmart (its lines go Created → Acknowledged), so the first re-read records that change
+        once — no new order, no stock moved; a further re-read changes nothing at all."""
+        side = self._orders_env(tmp_path, channel_double)
+        skus, now = self._skus(), self._now(channel_double)
+        for i in range(3):
+            channel_double.add_order(OrderSpec(f"R-{i}", now - timedelta(minutes=20 - i),
+                                               (LineSpec(skus[0], 1),)))
+        first = side.pull()
+        assert first.error is None and first.acked == 3, (first.error, first.ack_error)
+        again = side.pull()
+        assert again.error is None and again.result.new == 0
+        assert again.result.updated == 3  # Acknowledged now, as Walmart says
+        assert side.reserved(skus[0]) == 3 and len(side.orders()) == 3
+        third = side.pull()
+        assert third.result.new == 0 and third.result.updated == 0
+        channel_double.add_order(OrderSpec("R-9", now - timedelta(minutes=5),
+                                           (LineSpec(skus[1], 2),)))
+        later = side.pull()
+        assert later.result.new == 1 and side.reserved(skus[1]) == 2
 
     # --- what a push sends -----------------------------------------------------------------
 

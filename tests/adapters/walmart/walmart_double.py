@@ -87,6 +87,10 @@ class WalmartDouble:
         self.throttle_next_feed = 0
         self.lose_upload = False
         self.tokens: dict[str, float] = {}
+        self.page_size = 200
+        self.modified: dict[str, int] = {}  # purchase order id → last change (epoch ms)
+        self.acknowledged: list[str] = []
+        self.confirmations: list[dict[str, Any]] = []
         self.calls: list[tuple[str, Any]] = []
         self.correlation_ids: list[str] = []
         self.token_requests = 0
@@ -117,6 +121,35 @@ class WalmartDouble:
     def lose_next_upload(self) -> None:
         """The next feed upload creates the feed but its answer is lost (504)."""
         self.lose_upload = True
+
+    def add_order(self, spec: Any) -> None:
+        """Publish (or replace) an order from a channel-neutral ``OrderSpec``
+        (feedsync.testing.capabilities) in Walmart's shape."""
+        status = {"unshipped": "Created", "shipped": "Shipped",
+                  "cancelled": "Cancelled"}[spec.status]
+        changed = int(spec.updated_at.timestamp() * 1000)
+        lines = [{
+            "lineNumber": str(number), "item": {"productName": line.sku, "sku": line.sku},
+            "charges": {"charge": [{"chargeType": "PRODUCT", "chargeName": "ItemPrice",
+                                    "chargeAmount": {"currency": spec.currency, "amount":
+                                                     float(line.unit_price * line.quantity)}}]},
+            "orderLineQuantity": {"unitOfMeasurement": "EACH", "amount": str(line.quantity)},
+            "statusDate": changed,
+            "orderLineStatuses": {"orderLineStatus": [{
+                "status": status, "statusQuantity": {"unitOfMeasurement": "EACH",
+                                                     "amount": str(line.quantity)}}]},
+        } for number, line in enumerate(spec.lines, start=1)]
+        order = dict(example("orders.getAnOrder.200.ORDER.json")["order"]) if self.validate \
+            else {"customerOrderId": "1", "customerEmailId": "x@relay.walmart.com"}
+        order.update(purchaseOrderId=spec.order_id,
+                     orderDate=int(spec.placed_at.timestamp() * 1000),
+                     orderLines={"orderLine": lines})
+        self.orders[spec.order_id] = order
+        self.modified[spec.order_id] = changed
+
+    def remove_live(self, sku: str) -> None:
+        """The item is retired on Walmart (reconcile must find it missing)."""
+        self.items[sku]["retired"] = True
 
     @property
     def request_count(self) -> int:
@@ -367,9 +400,21 @@ class WalmartDouble:
 
     def _get_orders(self, request: requests.PreparedRequest, query: dict[str, str]) -> Reply:
         assert int(query.get("limit", "100")) <= 200
-        orders = list(self.orders.values())
-        return _reply({"list": {"meta": {"totalCount": len(orders), "limit": 200},
-                                "elements": {"order": orders}}})
+        start = _epoch_ms(query.get("lastModifiedStartDate"))
+        end = _epoch_ms(query.get("lastModifiedEndDate"))
+        found = sorted((self.modified[po], po) for po in self.orders
+                       if (start is None or self.modified[po] >= start)
+                       and (end is None or self.modified[po] <= end))
+        offset = int(query.get("poIndex", "0"))
+        size = min(int(query.get("limit", "100")), self.page_size)
+        page = [self.orders[po] for _, po in found[offset:offset + size]]
+        meta: dict[str, Any] = {"totalCount": len(found), "limit": size}
+        if offset + size < len(found):
+            rest = {k: v for k, v in query.items() if k not in ("poIndex", "hasMoreElements")}
+            meta["nextCursor"] = "?" + "&".join(
+                [f"{k}={v}" for k, v in rest.items()]
+                + ["hasMoreElements=true", f"poIndex={offset + size}"])
+        return _reply({"list": {"meta": meta, "elements": {"order": page}}})
 
     def _get_order(self, request: requests.PreparedRequest, query: dict[str, str],
                    order_id: str) -> Reply:
@@ -380,6 +425,7 @@ class WalmartDouble:
     def _ack(self, request: requests.PreparedRequest, query: dict[str, str],
              order_id: str) -> Reply:
         order = self.orders[order_id]
+        self.acknowledged.append(order_id)
         for line in order["orderLines"]["orderLine"]:
             for status in line["orderLineStatuses"]["orderLineStatus"]:
                 if status["status"] == "Created":
@@ -389,9 +435,38 @@ class WalmartDouble:
     def _ship(self, request: requests.PreparedRequest, query: dict[str, str],
               order_id: str) -> Reply:
         body = json.loads(request.body or b"{}")
+        if self.validate:
+            from walmart_oracle import shipping_validator
+
+            assert not errors(shipping_validator(), body), errors(shipping_validator(), body)
         order = self.orders[order_id]
         lines = {ln["lineNumber"]: ln for ln in order["orderLines"]["orderLine"]}
+        quantities: dict[str, int] = {}
+        tracking = ""
         for shipped in body["orderShipment"]["orderLines"]["orderLine"]:
             status = shipped["orderLineStatuses"]["orderLineStatus"][0]
-            lines[shipped["lineNumber"]]["orderLineStatuses"]["orderLineStatus"] = [status]
+            line = lines[shipped["lineNumber"]]
+            amount = int(status["statusQuantity"]["amount"])
+            statuses = line["orderLineStatuses"]["orderLineStatus"]
+            open_ = [s for s in statuses if s["status"] in ("Created", "Acknowledged")]
+            left = sum(int(s["statusQuantity"]["amount"]) for s in open_) - amount
+            assert left >= 0, "shipped more than the line's open quantity"
+            kept = [s for s in statuses if s not in open_]
+            if left:
+                kept.append({"status": "Acknowledged", "statusQuantity": {
+                    "unitOfMeasurement": "EACH", "amount": str(left)}})
+            line["orderLineStatuses"]["orderLineStatus"] = [*kept, status]
+            quantities[line["item"]["sku"]] = quantities.get(line["item"]["sku"], 0) + amount
+            tracking = status["trackingInfo"]["trackingNumber"]
+        self.confirmations.append({"order_id": order_id, "tracking_number": tracking,
+                                   "quantities": quantities})
+        self.modified[order_id] = int(self.clock.time() * 1000)
         return _reply({"order": order})
+
+
+def _epoch_ms(text: str | None) -> int | None:
+    if not text:
+        return None
+    from datetime import datetime
+
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
