@@ -18,11 +18,14 @@ least 1): in stock, without reserve or buffer, since there is no count to hold b
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel.numbers import get_currency_precision
 
 from feedsync.mapping.record import TraceStep
 from feedsync.mapping.sources import plain_text
@@ -30,20 +33,16 @@ from feedsync.mapping.spec import PriceSpec, QuantitySpec
 from feedsync.mapping.transforms import Problem
 from feedsync.models import Product, Severity
 
-# ISO 4217 currencies without minor units (prices are whole numbers).
-ZERO_DECIMAL_CURRENCIES = frozenset({
-    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
-    "VUV", "XAF", "XOF", "XPF",
-})
 
-
-_ONE = Decimal(1)
-_CENT = Decimal("0.01")
-
-
+@functools.lru_cache(maxsize=512)
 def minor_unit(currency: str) -> Decimal:
-    """The smallest amount of ``currency`` (0.01, or 1 for zero-decimal currencies)."""
-    return _ONE if currency in ZERO_DECIMAL_CURRENCIES else _CENT
+    """The smallest amount of ``currency``: 0.01 (USD), 1 (JPY), 0.001 (KWD) …
+
+    From the CLDR currency data Babel maintains (``get_currency_precision``), not a hand list:
+    a currency with three decimals gets them; an unknown code gets CLDR's default of two.
+    Cached: prices are rounded once per record on the mapping's hot path.
+    """
+    return Decimal(1).scaleb(-get_currency_precision(currency.upper()))
 
 
 def _ignore(rule: str, before: Decimal, after: Decimal) -> None:

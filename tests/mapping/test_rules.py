@@ -8,7 +8,13 @@ from decimal import Decimal
 import pytest
 
 from feedsync.mapping.record import TraceStep
-from feedsync.mapping.rules import PriceRule, availability_word, round_price, shown_quantity
+from feedsync.mapping.rules import (
+    PriceRule,
+    availability_word,
+    minor_unit,
+    round_price,
+    shown_quantity,
+)
 from feedsync.mapping.spec import PriceSpec, QuantitySpec
 from tests.conftest import make_product
 
@@ -64,6 +70,16 @@ def test_currency_conversion_with_fixed_rates() -> None:
 def test_zero_decimal_currency() -> None:
     result = price_rule(currency="JPY").compute(make_product(price=Decimal("10.01")), NOW)
     assert result.amount == Decimal("1502")
+
+
+def test_three_decimal_currency_keeps_its_fils() -> None:
+    """Minor units come from CLDR (Babel), not a hand list: the Kuwaiti dinar has three."""
+    rule = PriceRule(PriceSpec.model_validate({"currency": "KWD"}),
+                     {"KWD": Decimal("0.30712")}, "USD")
+    result = rule.compute(make_product(price=Decimal("19.99")), NOW)
+    assert result.amount == Decimal("6.139")  # 19.99 × 0.30712 = 6.1393…, to the fils
+    assert [str(minor_unit(c)) for c in ("USD", "JPY", "KWD", "BHD")] == [
+        "0.01", "1", "0.001", "0.001"]
 
 
 def test_missing_rate_is_an_error_not_a_guess() -> None:
