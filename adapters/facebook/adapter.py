@@ -17,7 +17,7 @@ the run (a human must issue a new token) instead of retrying.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
@@ -110,7 +110,7 @@ class FacebookAdapter(Adapter[FacebookConfig]):
     Config: ClassVar[type[AdapterConfig]] = FacebookConfig
     capabilities: ClassVar[Capability] = (
         Capability.FILE_FEED | Capability.API_PUSH | Capability.PRICE_QUANTITY
-        | Capability.DELETE)
+        | Capability.DELETE | Capability.FETCH_LIVE)
     limits: ClassVar[Limits] = LIMITS
     api = API
 
@@ -146,6 +146,14 @@ class FacebookAdapter(Adapter[FacebookConfig]):
             self._client = CatalogClient(self.http, self.config.catalog_id,
                                          self.config.graph_version)
         return self._client
+
+    def fetch_live(self, skus: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """What the catalog holds for ``skus`` (the products edge; reconcile, :mod:`.live`)."""
+        from .live import fetch_live
+
+        self.require_api_config()
+        path = f"{self.config.graph_version}/{self.config.catalog_id}/products"
+        return fetch_live(self.http, path, skus)
 
     # --- render (pure) --------------------------------------------------------------------
 
