@@ -107,6 +107,10 @@ class EtsyAdapter(Adapter[EtsyConfig]):
     def client(self) -> EtsyClient:
         """The Etsy operations over the core-built HTTP client."""
         if self._client is None:
+            injected = self.context.extras.get("etsy_client")  # bench/etsy_calls.py
+            if injected is not None:
+                self._client = injected
+                return injected
             self._client = EtsyClient(
                 self.http, shop_id=self.config.require_shop(),
                 known_remaining=self.steps.last_remaining(self.clock.time()))
