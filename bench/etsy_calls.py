@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from feedsync.adapters.etsy.limits import DEFAULT_PER_DAY, BudgetWatch  # noqa: E402
+
 from feedsync.catalog import open_catalog  # noqa: E402
 from feedsync.config import load_workspace  # noqa: E402
 from feedsync.models import InventoryLevel, Product  # noqa: E402
