@@ -65,6 +65,7 @@ class EbayDouble:
         self.clock = FakeClock(start=1_800_000_000.0)
         self.items: dict[str, dict[str, Any]] = {}
         self.offers: dict[str, dict[str, Any]] = {}  # offerId → offer (+ status, listing)
+        self.offer_by_sku: dict[str, str] = {}  # SKU → offerId (one per SKU on EBAY_US)
         self.groups: dict[str, dict[str, Any]] = {}
         self.orders: list[dict[str, Any]] = []
         self.fulfillments: dict[str, list[dict[str, Any]]] = {}
@@ -146,7 +147,9 @@ class EbayDouble:
         path, query = unquote(parts.path), parse_qs(parts.query)
         body = json.loads(request.body) if request.body else None
         op, handler, args = self._route(request.method or "GET", path)
-        self.calls.append((op, body))
+        self.calls.append((op, body if self.validate else None))
+        assert self._mock is not None
+        self._mock.calls.reset()  # responses' own call log would hold every body (memory)
         if request.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}" or \
                 self.auth_refused or self.expire_token_once:
             self.expire_token_once = False
@@ -217,20 +220,27 @@ class EbayDouble:
         if sku not in self.items:
             return _reply({"errors": [error(25710, "We didn't find the entity.")]}, 404)
         del self.items[sku]
-        for offer_id in [o for o, offer in self.offers.items() if offer["sku"] == sku]:
+        offer_id = self.offer_by_sku.pop(sku, None)
+        if offer_id is not None:
             del self.offers[offer_id]
         return 204, {}, ""
 
     def _sync_quantity(self, sku: str, quantity: int) -> None:
-        for offer in self.offers.values():
-            if offer["sku"] == sku:
-                offer["availableQuantity"] = quantity
+        offer = self.offer_of(sku)
+        if offer is not None:
+            offer["availableQuantity"] = quantity
 
     # --- offers ---------------------------------------------------------------------------------
 
     def offer_of(self, sku: str) -> dict[str, Any] | None:
         """The SKU's offer, if any."""
-        return next((o for o in self.offers.values() if o["sku"] == sku), None)
+        offer_id = self.offer_by_sku.get(sku)
+        return self.offers.get(offer_id) if offer_id is not None else None
+
+    def add_offer(self, offer: dict[str, Any]) -> None:
+        """Put an offer straight into eBay's state (one an earlier, lost call made)."""
+        self.offers[offer["offerId"]] = offer
+        self.offer_by_sku[offer["sku"]] = offer["offerId"]
 
     def bulk_offers(self, body: Any, _q: Any) -> Reply:
         assert 1 <= len(body["requests"]) <= 25, "bulkCreateOffer takes ≤ 25"
@@ -251,6 +261,7 @@ class EbayDouble:
                 continue
             offer_id = str(next(self._ids))
             self.offers[offer_id] = {**request, "offerId": offer_id, "status": "UNPUBLISHED"}
+            self.offer_by_sku[sku] = offer_id
             entries.append({**base, "statusCode": 200, "offerId": offer_id})
         return _bulk(entries)
 
@@ -262,8 +273,8 @@ class EbayDouble:
         return _reply({"offerId": offer_id})
 
     def get_offers(self, _b: Any, query: dict[str, list[str]]) -> Reply:
-        sku = query["sku"][0]
-        offers = [o for o in self.offers.values() if o["sku"] == sku]
+        found = self.offer_of(query["sku"][0])
+        offers = [found] if found is not None else []
         if not offers:
             return _reply({"errors": [error(25713, "This Offer is not available.")]}, 404)
         return _reply({"offers": offers, "total": len(offers), "size": len(offers),

@@ -76,9 +76,9 @@ class TestEbayContract(AdapterContract):
         channel_double.items["MUG-01"] = {"sku": "MUG-01", "product": {"title": "x"},
                                           "availability": {"shipToLocationAvailability": {
                                               "quantity": 1}}}
-        channel_double.offers["4999"] = {"offerId": "4999", "sku": "MUG-01",
-                                         "marketplaceId": "EBAY_US", "format": "FIXED_PRICE",
-                                         "status": "UNPUBLISHED"}
+        channel_double.add_offer({"offerId": "4999", "sku": "MUG-01",
+                                  "marketplaceId": "EBAY_US", "format": "FIXED_PRICE",
+                                  "status": "UNPUBLISHED"})
         result = env.push()
         assert result.outcome is Outcome.OK, result.message
         assert [o["offerId"] for o in channel_double.offers.values()
