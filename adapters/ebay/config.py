@@ -89,7 +89,8 @@ class EbayConfig(ApiConfig):
                                    "payment_policy_id", "return_policy_id")
                    if not getattr(self, key)]
         if missing:
-            raise ConfigError("eBay is not fully configured", [
+            keys = ", ".join(f"channels.ebay.{key}" for key in missing)
+            raise ConfigError(f"eBay is not fully configured: set {keys}", [
                 f"channels.ebay.{key}: required to publish offers (Seller Hub → business "
                 "policies / inventory locations, or the Account API)" for key in missing])
 

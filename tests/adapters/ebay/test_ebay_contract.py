@@ -234,3 +234,22 @@ class TestEbayContract(AdapterContract):
         remote = env.catalog.db.execute(
             "SELECT remote_id FROM listings WHERE sku = 'MUG-01'").fetchone()[0]
         assert remote == offer["offerId"]
+
+    def test_a_missing_secret_is_named(self, tmp_path: Path,
+                                       channel_double: EbayDouble) -> None:
+        self.channel_secrets = {k: v for k, v in SECRETS.items() if k != "refresh_token"}
+        env = self.make_env(tmp_path, channel_double)
+        result = env.push()
+        assert result.outcome is Outcome.NEEDS_HUMAN
+        assert "FEEDSYNC_EBAY__REFRESH_TOKEN" in (result.message or "")
+        assert channel_double.request_count == 0
+
+    def test_missing_policies_and_location_are_named(self, tmp_path: Path,
+                                                     channel_double: EbayDouble) -> None:
+        self.channel_settings = {"marketplace_id": "EBAY_US"}
+        env = self.make_env(tmp_path, channel_double)
+        result = env.push()
+        assert result.outcome is Outcome.NEEDS_HUMAN
+        for key in ("merchant_location_key", "fulfillment_policy_id", "payment_policy_id",
+                    "return_policy_id"):
+            assert key in json.dumps(result.details) + (result.message or ""), key

@@ -97,6 +97,18 @@ class World:
         with self.sandbox.app.store.transaction() as db:
             return market.cancel_order(self.sandbox.app.exchange("ebay", db), order_id)
 
+    def reserved(self, sku: str) -> int:
+        """Units feedsync's catalog holds for open orders of ``sku``."""
+        from feedsync.catalog import open_catalog
+
+        catalog = open_catalog(self.root / "feedsync.db")
+        try:
+            row = catalog.db.execute("SELECT SUM(reserved) FROM inventory WHERE sku = ?",
+                                     [sku]).fetchone()
+        finally:
+            catalog.db.close()
+        return int(row[0] or 0)
+
     def listing(self, sku: str) -> tuple[str, int, str | None]:
         """(offer status, eBay quantity, price) of a SKU on the sandbox."""
         [(status, body, quantity)] = self.ebay(
@@ -188,7 +200,9 @@ def test_plan_push_orders_ship_and_reconcile(world: World, tmp_path: Path) -> No
     world.run("push", "ebay", code=3)  # nothing new to send but MUG-FEAT again
     sold = world.buy("MUG-BLU", 3, "18.00")
     cancelled = world.buy("TEE-WHT-S", 1, "28.00")
-    assert world.cancel(cancelled)
+    world.run("orders", "pull", "ebay")
+    assert world.reserved("TEE-WHT-S") == 1 and world.listing("TEE-WHT-S")[1] == 1
+    assert world.cancel(cancelled)  # the buyer cancels on eBay after feedsync reserved
     _hand_made_listing(world)
     stranger = world.buy("HAND-1", 1, "9.00")
 
@@ -201,7 +215,9 @@ def test_plan_push_orders_ship_and_reconcile(world: World, tmp_path: Path) -> No
     ids = json.dumps(orders)
     assert sold in ids and cancelled in ids and stranger in ids
     assert world.listing("MUG-BLU")[1] == 7  # eBay sold 3 of 10
-    assert world.listing("TEE-WHT-S")[1] == 2  # the cancelled unit is back
+    assert world.reserved("MUG-BLU") == 3
+    assert world.reserved("TEE-WHT-S") == 0, "the cancellation released the reservation"
+    assert world.listing("TEE-WHT-S")[1] == 2
 
     ship = tmp_path / "ship.csv"
     ship.write_text(f"order_id,channel,carrier,tracking_number\n{sold},ebay,USPS,9400100000000001\n")
