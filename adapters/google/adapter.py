@@ -304,13 +304,15 @@ class GoogleAdapter(Adapter[GoogleConfig]):
                 yield outcome_from_product(sku, product)
 
     def fetch_live(self, skus: Sequence[str]) -> Iterator[dict[str, Any]]:
-        """What Merchant Center shows for ``skus`` (offer id = SKU), from ``products.list``."""
-        for outcome in self.read_status({sku: sku for sku in skus}):
-            yield {"sku": outcome.sku, "status": outcome.status.value,
-                   "remote_id": outcome.remote_id,
-                   "issues": [{"code": i.code, "severity": i.severity.value,
-                               "field": i.field, "message": i.message}
-                              for i in outcome.issues]}
+        """What Merchant Center shows for ``skus`` (offer id = SKU): price, in/out of stock,
+        status and issues, from one ``products.list`` walk per run (:mod:`.live`)."""
+        from .live import ProductsWalk
+
+        walk = self.__dict__.get("_live_walk")
+        if walk is None:
+            walk = self.__dict__["_live_walk"] = ProductsWalk(self.client.list_products,
+                                                              self.target)
+        return walk.fetch_live(skus)
 
 
 def _processed_after(product: Mapping[str, Any], sent_at: float) -> bool:

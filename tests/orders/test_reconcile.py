@@ -86,9 +86,13 @@ def test_drift_is_printed_and_fix_plans_the_corrections(listed: Path) -> None:
     assert reconcile(listed, "shopb")["drift"] == []
 
 
-def test_channel_without_fetch_live_is_a_usage_error(ows: Path) -> None:
+def test_a_file_channel_without_a_published_feed_is_a_usage_error(ows: Path) -> None:
+    # Issue #17: a file channel is reconciled against the feed it last published.
     with (ows / "feedsync.toml").open("a") as handle:
         handle.write('\n[channels.facebook]\nenabled = false\ndelivery = "file"\n')
+    repo = Path(__file__).resolve().parents[2]
+    (ows / "mappings" / "facebook.toml").write_text(
+        (repo / "mappings" / "facebook.toml").read_text())
     result = CliRunner().invoke(cli, ["--workspace", str(ows), "reconcile", "facebook"])
     assert result.exit_code == 2
-    assert "cannot read its listings back" in result.output
+    assert "no published feed to reconcile against" in result.output
