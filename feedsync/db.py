@@ -71,7 +71,7 @@ def migrate(db: sqlite_utils.Database, component: str, steps: Sequence[Migration
     for version, step in enumerate(steps, start=1):
         if version in done:
             continue
-        with _write_transaction(db):
+        with write_transaction(db):
             if version in _applied_versions(db, component):
                 continue  # another process applied it while we waited for the write lock
             if isinstance(step, str):
@@ -93,9 +93,15 @@ def _applied_versions(db: sqlite_utils.Database, component: str) -> set[int]:
 
 
 @contextmanager
-def _write_transaction(db: sqlite_utils.Database) -> Iterator[None]:
+def write_transaction(db: sqlite_utils.Database) -> Iterator[None]:
     """BEGIN IMMEDIATE … COMMIT (waiting up to the busy timeout for the write lock); inside a
-    caller's transaction, a savepoint of it (that transaction already decides)."""
+    caller's transaction, a savepoint of it (that transaction already decides).
+
+    The one helper for a read-then-write that must not race another process: taking the write
+    lock at BEGIN means no other writer commits between the read and the write (a deferred
+    transaction would fail with SQLITE_BUSY_SNAPSHOT instead of waiting). Used by migrations,
+    the orders loop and the HTTP state store.
+    """
     conn = db.conn
     if conn.in_transaction:
         with db.atomic():

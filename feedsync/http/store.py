@@ -21,7 +21,7 @@ from typing import Protocol
 
 import sqlite_utils
 
-from feedsync.db import migrate, utcnow_iso
+from feedsync.db import migrate, utcnow_iso, write_transaction
 
 
 @dataclass(frozen=True)
@@ -181,20 +181,10 @@ class SqliteStateStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE (or a savepoint inside a caller's transaction); commit or roll back."""
-        with self._lock:
-            conn = self.db.conn
-            if conn.in_transaction:
-                with self.db.atomic():
-                    yield
-                return
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        """BEGIN IMMEDIATE (or a savepoint inside a caller's transaction); commit or roll back
+        (:func:`feedsync.db.write_transaction`, under this store's thread lock)."""
+        with self._lock, write_transaction(self.db):
+            yield
 
     def get_bucket(self, key: BucketKey) -> BucketState | None:
         """See :class:`StateStore`."""

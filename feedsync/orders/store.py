@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +23,10 @@ import sqlite_utils
 from feedsync.catalog.rows import decimal_text
 from feedsync.clock import iso_z, parse_iso
 from feedsync.db import migrate, utcnow_iso
+
+# BEGIN IMMEDIATE (a page reads the ledger, then writes deltas): the one helper of feedsync.db,
+# re-exported here for the rest of the orders package.
+from feedsync.db import write_transaction as write_transaction
 from feedsync.models import Order, OrderLine, OrderStatus
 from feedsync.orders import schema
 from feedsync.orders.privacy import minimise
@@ -35,29 +38,6 @@ MARKETPLACE_FULFILLED = "marketplace"
 def iso(value: datetime) -> str:
     """Canonical UTC text of a timestamp (naive values are taken as UTC)."""
     return iso_z(value, timespec="auto")
-
-
-@contextmanager
-def write_transaction(db: sqlite_utils.Database) -> Iterator[None]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``: take SQLite's write lock up front.
-
-    The page transaction reads the ledger and then writes deltas; taking the write lock at BEGIN
-    means no other writer can commit between that read and the write (a deferred transaction
-    would fail with SQLITE_BUSY_SNAPSHOT instead of waiting). Nested use becomes a savepoint.
-    """
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        with db.atomic():  # a savepoint inside our transaction
-            yield
-    except BaseException:
-        if db.conn.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 @dataclass(slots=True)
