@@ -59,6 +59,7 @@ from feedsync.errors import BudgetExhausted, CircuitOpen, ItemRejected, Transien
 from feedsync.http import BaseUrls, HttpAuth
 from feedsync.mapping.record import FieldValue
 from feedsync.models import Issue, Order, Severity, Shipment
+from feedsync.sync.readback import Attempt, Verdict
 
 _EMPTY: tuple[Any, ...] = (None, "", [])
 
@@ -216,6 +217,14 @@ class AmazonAdapter(Adapter[AmazonConfig]):
                           state=SubmissionState.FAILED if error else SubmissionState.DONE,
                           skus=batch.skus, outcomes=results,
                           detail={"kind": "patchListingsItem"}, error=error)
+
+    def find_submission(self, attempt: Attempt) -> Verdict:
+        """A feed whose createFeed answer was lost, read back with getFeeds (issue #16)."""
+        from feedsync.adapters.amazon.readback import find_feed
+
+        clock = self.context.clock
+        now = clock.now() if hasattr(clock, "now") else clock()
+        return find_feed(self.client, attempt, now, list(self.config.marketplace_ids))
 
     def poll(self, submission: Submission) -> Submission:
         """Check a pending feed; when finished, turn its processing report into outcomes."""

@@ -18,7 +18,6 @@ from tests.orders.helpers import state_lines
 def test_fast_path_counts_only_skus_actually_sent(listed: Path) -> None:  # noqa: F811
     """A queued SKU whose quantity the channel already has is 'unchanged', not 'pushed'."""
     from feedsync.catalog import open_catalog
-
     from feedsync.db import migrate
     from feedsync.orders import schema
 

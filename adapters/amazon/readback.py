@@ -1,0 +1,59 @@
+"""Reading back a feed whose createFeed answer was lost (issue #16; feedsync.sync.readback).
+
+createFeed is not idempotent: sent twice it creates two feeds and spends two of the few
+JSON_LISTINGS_FEED submissions allowed per five minutes. When its answer is lost, the core asks
+:func:`find_feed`, which lists this seller's JSON_LISTINGS_FEED feeds created since the attempt
+started (``getFeeds`` with ``feedTypes`` and ``createdSince``,
+https://developer-docs.amazon.com/sp-api/docs/feeds-api-v2021-06-30-reference#getfeeds) and:
+
+* exactly one feed created in the window that is not one of ours (``known_handles``): that is
+  the lost one; it is adopted as a pending submission and polled like any other;
+* none, once :data:`SETTLE_SECONDS` have passed since the attempt: Amazon never received it
+  (the SKUs are planned again);
+* none yet, or several candidates (another tool submitting feeds for this seller at the same
+  time): cannot tell; the attempt stays open and is asked about again next run.
+
+getFeeds' usage plan is 0.0222 requests/s, burst 10: one call per lost answer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from feedsync.adapters.amazon.client import FEED_TYPE, FEEDS, AmazonClient
+
+from feedsync.adapter import Submission, SubmissionState
+from feedsync.errors import ChannelError
+from feedsync.sync.readback import NOT_ARRIVED, Attempt, Verdict
+
+GET_FEEDS = "getFeeds"
+CLOCK_SKEW = timedelta(minutes=2)  # Amazon's clock and ours; createdSince is inclusive
+SETTLE_SECONDS = 60.0  # a feed Amazon accepted is listed by getFeeds well within this
+
+
+def find_feed(client: AmazonClient, attempt: Attempt, now: datetime,
+              marketplace_ids: list[str]) -> Verdict:
+    """The verdict on a lost createFeed (see the module docstring)."""
+    since = (attempt.started_at - CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ")
+    params: dict[str, Any] = {"feedTypes": FEED_TYPE, "createdSince": since, "pageSize": 100,
+                              "marketplaceIds": ",".join(marketplace_ids)}
+    response = client.http.get(f"{FEEDS}/feeds", operation=GET_FEEDS, params=params)
+    body = response.json() if response.content else {}
+    feeds = body.get("feeds") if isinstance(body, dict) else None
+    if not isinstance(feeds, list):
+        raise ChannelError("amazon getFeeds: no 'feeds' list in the answer", channel="amazon")
+    candidates = [f for f in feeds if isinstance(f, dict) and isinstance(f.get("feedId"), str)
+                  and f["feedId"] not in attempt.known_handles
+                  and f.get("feedType", FEED_TYPE) == FEED_TYPE]
+    if len(candidates) == 1:
+        feed = candidates[0]
+        return Submission(channel="amazon", handle=feed["feedId"],
+                          state=SubmissionState.PENDING, skus=attempt.skus,
+                          detail={"kind": "feed", "adopted": True,
+                                  "messages": len(attempt.skus),
+                                  "deleted": [s for s, a in attempt.actions.items()
+                                              if a == "delete"]})
+    if not candidates and (now - attempt.started_at).total_seconds() >= SETTLE_SECONDS:
+        return NOT_ARRIVED
+    return None

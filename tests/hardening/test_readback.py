@@ -1,0 +1,122 @@
+"""A lost answer to a create-like call is resolved by reading back (issue #16, point 1).
+
+The core records the attempt before sending; when the answer is lost it asks the adapter's
+``find_submission`` hook and adopts what arrived, re-planning only what provably did not. The
+contract suite (feedsync.testing.readback) runs here against the reference fake; the engine
+tests show the core never sends a lost batch twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+import pytest
+
+from feedsync.adapter import Batch
+from feedsync.adapter_factory import open_adapter
+from feedsync.sync.runs import Outcome
+from feedsync.testing.readback import (
+    LosingChannel,
+    ReadBackContract,
+    ReadBackFakeAdapter,
+    losing_answer,
+    losing_request,
+)
+from tests.sync.conftest import SyncEnv, env  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def lenv(env: SyncEnv) -> Iterator[SyncEnv]:  # noqa: F811
+    """The sync test workspace with a channel that can lose answers, read back by the hook."""
+    env.channel = LosingChannel()
+    env.adapter_cls = ReadBackFakeAdapter.with_limits(2)
+    yield env
+
+
+class TestFakeReadBack(ReadBackContract):
+    """The contract, on the reference implementation."""
+
+    @pytest.fixture(autouse=True)
+    def _env(self, lenv: SyncEnv) -> None:
+        self.env = lenv
+
+    def readback_adapter(self) -> Any:
+        return open_adapter(self.env.workspace, self.env.catalog.db, "fake",
+                            cls=ReadBackFakeAdapter,
+                            extras={"fake_channel": self.env.channel})
+
+    def readback_batch(self, adapter: Any) -> Batch:
+        from feedsync.adapter import Action, RenderedItem
+
+        n = len(self.env.channel.calls)
+        items = [RenderedItem(sku=f"RB-{n}-{i}", action=Action.CREATE,
+                              payload={"id": f"RB-{n}-{i}", "method": "create", "data": {}},
+                              size=10) for i in range(2)]
+        return Batch(channel="fake", items=items)
+
+    def lose_answer(self) -> AbstractContextManager[None]:
+        return losing_answer(self.env.channel)  # type: ignore[arg-type]
+
+    def lose_request(self) -> AbstractContextManager[None]:
+        return losing_request(self.env.channel)  # type: ignore[arg-type]
+
+
+def test_a_lost_answer_is_adopted_and_never_sent_twice(lenv: SyncEnv) -> None:
+    channel: LosingChannel = lenv.channel  # type: ignore[assignment]
+    lenv.add_many(4)
+    channel.lose_answers = 1  # the first batch arrives, its answer does not
+    result = lenv.push()
+    assert result.counts["outcome_unknown"] == 1 and result.counts["adopted"] == 1
+    assert channel.submit_calls == 2  # two batches of two, each sent once
+    assert lenv.statuses() == {f"SKU-00{i}": "live" for i in range(4)}
+    again = lenv.push()
+    assert channel.submit_calls == 2 and again.outcome is Outcome.OK
+    sent = sorted(sku for batch in channel.batches for sku in batch.skus)
+    assert sent == ["SKU-000", "SKU-001", "SKU-002", "SKU-003"]  # no duplicate
+
+
+def test_a_request_that_never_arrived_is_resent_once_proven(lenv: SyncEnv) -> None:
+    channel: LosingChannel = lenv.channel  # type: ignore[assignment]
+    lenv.add_many(4)
+    channel.lose_requests = 1
+    first = lenv.push()
+    assert first.counts["lost"] == 1  # the fake proves it at once: released for the next plan
+    assert lenv.statuses() == {"SKU-002": "live", "SKU-003": "live"}
+    lenv.push()
+    assert lenv.statuses() == {f"SKU-00{i}": "live" for i in range(4)}
+    sent = sorted(sku for batch in channel.batches for sku in batch.skus)
+    assert sent == ["SKU-000", "SKU-001", "SKU-002", "SKU-003"]
+
+
+def test_an_undecided_attempt_holds_its_skus_until_the_channel_can_tell(
+        lenv: SyncEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read-back failing (or unsure) sends nothing: the SKUs wait, the attempt stays open."""
+    channel: LosingChannel = lenv.channel  # type: ignore[assignment]
+    lenv.add_many(2)
+    channel.lose_answers = 1
+    monkeypatch.setattr(LosingChannel, "find", lambda self, attempt: None)
+    first = lenv.push()
+    assert first.counts["unknown"] == 1 and first.outcome is Outcome.PARTIAL
+    second = lenv.push()  # still unsure: nothing resent
+    assert channel.submit_calls == 1 and second.counts.get("unknown") == 1
+    monkeypatch.undo()
+    third = lenv.push()  # the channel can tell now: adopted, polled, live
+    assert third.counts["adopted"] == 1 and channel.submit_calls == 1
+    assert lenv.statuses() == {"SKU-000": "live", "SKU-001": "live"}
+
+
+def test_a_crash_between_send_and_record_is_read_back(lenv: SyncEnv) -> None:
+    """kill -9 after the channel took the batch: the next run adopts it instead of resending."""
+    from feedsync.testing.fakes import SimulatedCrash
+
+    channel: LosingChannel = lenv.channel  # type: ignore[assignment]
+    lenv.add_many(2)
+    channel.crash_after_receive = 1
+    with pytest.raises(SimulatedCrash):
+        lenv.push()
+    result = lenv.push()
+    assert result.counts["adopted"] == 1
+    assert channel.submit_calls == 1
+    assert lenv.statuses() == {"SKU-000": "live", "SKU-001": "live"}
