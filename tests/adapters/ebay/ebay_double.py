@@ -19,6 +19,7 @@ import itertools
 import json
 import re
 from collections.abc import Collection
+from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -48,6 +49,11 @@ def error(error_id: int, message: str, **params: str) -> dict[str, Any]:
     return entry
 
 
+def _iso(moment: Any) -> str:
+    """eBay's timestamp format (UTC, milliseconds)."""
+    return str(moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+
+
 def _reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     return status, {**JSON, **(headers or {})}, json.dumps(body)
 
@@ -75,6 +81,8 @@ class EbayDouble:
         self.auth_refused = False
         self.expire_token_once = False
         self.calls: list[tuple[str, Any]] = []  # (operationId, body) of each API call
+        self.page_size = 200  # orders per getOrders page (the contract suite sets 2)
+        self.confirmations: list[dict[str, Any]] = []  # createShippingFulfillment, per call
         self.token_requests = 0
         self.validate = validate and (specs_root() / "ebay").is_dir()
         self._ids = itertools.count(5_000_000_001)
@@ -102,6 +110,37 @@ class EbayDouble:
     def request_count(self) -> int:
         """API calls received (token requests included)."""
         return len(self.calls) + self.token_requests
+
+    def add_order(self, spec: Any) -> None:
+        """Publish (or update) an order given as a :class:`feedsync.testing.OrderSpec`."""
+        lines = []
+        for index, line in enumerate(spec.lines):
+            cost = line.unit_price * line.quantity
+            lines.append({
+                "lineItemId": f"{spec.order_id}-{index}", "sku": line.sku,
+                "title": f"Item {line.sku}", "quantity": line.quantity,
+                "lineItemCost": {"value": f"{cost:.2f}", "currency": spec.currency},
+                "lineItemFulfillmentStatus": "FULFILLED" if spec.status == "shipped"
+                else "NOT_STARTED"})
+        total = sum(line.unit_price * line.quantity for line in spec.lines)
+        order = {
+            "orderId": spec.order_id, "creationDate": _iso(spec.placed_at),
+            "lastModifiedDate": _iso(spec.updated_at),
+            "orderFulfillmentStatus": "FULFILLED" if spec.status == "shipped"
+            else "NOT_STARTED",
+            "orderPaymentStatus": "PAID",
+            "cancelStatus": {"cancelState": "CANCELED" if spec.status == "cancelled"
+                             else "NONE_REQUESTED", "cancelRequests": []},
+            "pricingSummary": {"total": {"value": f"{total:.2f}", "currency": spec.currency}},
+            "lineItems": lines}
+        self.orders = [o for o in self.orders if o["orderId"] != spec.order_id] + [order]
+
+    def remove_live(self, sku: str) -> None:
+        """eBay stops showing ``sku`` (its item and offer are deleted)."""
+        self.items.pop(sku, None)
+        offer_id = self.offer_by_sku.pop(sku, None)
+        if offer_id is not None:
+            self.offers.pop(offer_id, None)
 
     def operations(self) -> list[str]:
         """The operationIds called, in order."""
@@ -363,9 +402,20 @@ class EbayDouble:
     def get_orders(self, _b: Any, query: dict[str, list[str]]) -> Reply:
         offset, limit = int(query.get("offset", ["0"])[0]), int(query.get("limit", ["50"])[0])
         assert 1 <= limit <= 200
-        page = self.orders[offset:offset + limit]
-        return _reply({"orders": page, "total": len(self.orders), "offset": offset,
-                       "limit": limit})
+        limit = min(limit, self.page_size)
+        found = re.fullmatch(r"lastmodifieddate:\[([^.\]]*\.\d{3}Z)?\.\.([^\]]*)\]",
+                             query.get("filter", ["lastmodifieddate:[..]"])[0])
+        assert found is not None, "getOrders filter: lastmodifieddate:[from..to]"
+        low, high = found.group(1) or "", found.group(2) or "9999"
+        matching = sorted((o for o in self.orders
+                           if low <= o["lastModifiedDate"] and o["lastModifiedDate"] <= high),
+                          key=lambda o: o["orderId"])
+        page = matching[offset:offset + limit]
+        body: dict[str, Any] = {"orders": page, "total": len(matching), "offset": offset,
+                                "limit": limit}
+        if offset + limit < len(matching):
+            body["next"] = f"{FUL}/order?offset={offset + limit}&limit={limit}"
+        return _reply(body)
 
     def get_fulfillments(self, _b: Any, _q: Any, order_id: str) -> Reply:
         items = self.fulfillments.get(order_id, [])
@@ -373,6 +423,14 @@ class EbayDouble:
 
     def create_fulfillment(self, body: Any, _q: Any, order_id: str) -> Reply:
         fulfillment_id = body["trackingNumber"]
+        order = next(o for o in self.orders if o["orderId"] == order_id)
+        skus = {line["lineItemId"]: line.get("sku") for line in order["lineItems"]}
+        quantities: dict[str, int] = {}
+        for line in body["lineItems"]:
+            sku = skus[line["lineItemId"]]
+            quantities[sku] = quantities.get(sku, 0) + line["quantity"]
+        self.confirmations.append({"order_id": order_id, "tracking_number": fulfillment_id,
+                                   "quantities": quantities})
         self.fulfillments.setdefault(order_id, []).append({
             "fulfillmentId": fulfillment_id, "shipmentTrackingNumber": body["trackingNumber"],
             "shippingCarrierCode": body["shippingCarrierCode"],
