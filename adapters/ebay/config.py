@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -43,16 +43,22 @@ IMPERIAL_MARKETPLACES = frozenset({"EBAY_US", "EBAY_MOTORS"})
 class EbayConfig(ApiConfig):
     """Keys of ``[channels.ebay]``; unknown keys are errors."""
 
+    # An enabled API channel cannot publish without these (checked when feedsync.toml loads).
+    REQUIRED_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {"api": (
+        "merchant_location_key", "fulfillment_policy_id", "payment_policy_id",
+        "return_policy_id")}
     environment: Environment = "production"  # or "sandbox"; base_url overrides both
     # MarketplaceEnum (https://developer.ebay.com/api-docs/sell/inventory/types/ba:MarketplaceIdEnum)
     marketplace_id: str = Field(default="EBAY_US", pattern=r"^EBAY_[A-Z_]+$")
     # The Content-Language header of Inventory API writes: the language the values are in
     # (https://developer.ebay.com/api-docs/sell/static/inventory/inventory-api-headers.html).
     content_language: str = Field(default="en-US", pattern=r"^[a-z]{2}-[A-Z]{2}$")
-    merchant_location_key: str = Field(default="", max_length=36)
-    fulfillment_policy_id: str = ""
-    payment_policy_id: str = ""
-    return_policy_id: str = ""
+    merchant_location_key: str = Field(default="", max_length=36, description=(
+        "an inventory location of the seller (Seller Hub, or the Inventory API's locations)"))
+    fulfillment_policy_id: str = Field(default="", description="business policy id (Seller "
+                                                               "Hub → Business policies)")
+    payment_policy_id: str = Field(default="", description="business policy id")
+    return_policy_id: str = Field(default="", description="business policy id")
     token_url: str | None = Field(default=None, description="override of the token endpoint")
     # Deletes withdraw the offer (the listing ends, the inventory item stays for a relist);
     # true also deletes the inventory item (and with it every offer of the SKU).

@@ -244,12 +244,12 @@ class TestEbayContract(AdapterContract):
         assert "FEEDSYNC_EBAY__REFRESH_TOKEN" in (result.message or "")
         assert channel_double.request_count == 0
 
-    def test_missing_policies_and_location_are_named(self, tmp_path: Path,
-                                                     channel_double: EbayDouble) -> None:
-        self.channel_settings = {"marketplace_id": "EBAY_US"}
-        env = self.make_env(tmp_path, channel_double)
-        result = env.push()
-        assert result.outcome is Outcome.NEEDS_HUMAN
+    def test_missing_policies_and_location_are_named(self) -> None:
+        from feedsync.config_channels import channel_problems
+
+        problems = "\n".join(channel_problems(
+            {"ebay": {"enabled": True, "delivery": "api", "marketplace_id": "EBAY_US"}},
+            "feedsync.toml"))
         for key in ("merchant_location_key", "fulfillment_policy_id", "payment_policy_id",
                     "return_policy_id"):
-            assert key in json.dumps(result.details) + (result.message or ""), key
+            assert f"channels.ebay.{key}: required" in problems, problems
