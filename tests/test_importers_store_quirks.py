@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from feedsync.catalog import Catalog, open_catalog
-from feedsync.catalog.importers import import_file
+from feedsync.catalog.importers import export_catalog, import_file
 from feedsync.catalog.schema import MIGRATIONS
 from feedsync.cli.main import cli
 from feedsync.db import migrate, open_database
@@ -251,3 +251,24 @@ def test_init_takes_or_refuses_a_store_url(tmp_path: Path, runner: CliRunner) ->
     assert bad.exit_code == 2 and "must be the store's web address" in bad.output
     bare = runner.invoke(cli, ["init", str(tmp_path / "c")])
     assert "no store web address yet" in bare.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_untracked_stock_survives_export_and_import(catalog: Catalog, tmp_path: Path,
+                                                    fmt: str) -> None:
+    import_file(catalog, PACKT)
+    out = io.StringIO()
+    export_catalog(catalog, out, fmt)
+    path = tmp_path / f"catalog.{fmt}"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    assert '"untracked"' in out.getvalue() or ",untracked," in out.getvalue()
+    fresh = open_catalog(tmp_path / "fresh.db")
+    try:
+        result = import_file(fresh, path)
+        assert (result.summary.created, result.summary.stock_not_tracked) == (21, 20)
+        assert not fresh.stock_tracked("floor-lamp")
+        assert fresh.stock_tracked("grey-wheelbarrow") and fresh.available("grey-wheelbarrow") == 8
+        again = import_file(catalog, path)  # into the catalog it came from: nothing changes
+        assert (again.summary.unchanged, again.summary.stock_not_tracked) == (21, 20)
+    finally:
+        fresh.db.close()

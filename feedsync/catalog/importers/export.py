@@ -3,7 +3,8 @@
 The output imports back unchanged (every product "unchanged"). Stock is written in the
 ``quantity``/``location`` columns when a SKU has stock at exactly one location; a SKU stocked at
 several locations gets blank stock cells (so re-importing leaves its stock alone) and is counted
-in :attr:`ExportResult.multi_location`.
+in :attr:`ExportResult.multi_location`. A SKU whose stock the store does not track gets
+``quantity = untracked``, which imports back as the same state.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from feedsync.catalog.importers.native import IMAGE_SEPARATOR, NATIVE_COLUMNS
+from feedsync.catalog.importers.native import IMAGE_SEPARATOR, NATIVE_COLUMNS, UNTRACKED
 from feedsync.catalog.importers.values import join_escaped
 from feedsync.catalog.rows import decimal_text
 from feedsync.catalog.store import Catalog
@@ -52,10 +53,14 @@ def export_catalog(catalog: Catalog, out: TextIO, fmt: str = "csv") -> ExportRes
     return result
 
 
-def _with_stock(catalog: Catalog) -> Iterator[tuple[Product, list[InventoryLevel]]]:
-    """Products with their stock rows, merged from two cursors ordered by SKU."""
+def _with_stock(catalog: Catalog) -> Iterator[tuple[Product, list[InventoryLevel] | None]]:
+    """Products with their stock rows (None: stock not tracked), merged from cursors ordered
+    by SKU."""
     stock = catalog.iter_inventory()
     pending = next(stock, None)
+    untracked = catalog.db.conn.execute(
+        "SELECT sku FROM products WHERE stock_tracked = 0 ORDER BY sku")
+    next_untracked = untracked.fetchone()
     for product in catalog.iter_products():
         levels = []
         while pending is not None and pending.sku < product.sku:
@@ -63,10 +68,18 @@ def _with_stock(catalog: Catalog) -> Iterator[tuple[Product, list[InventoryLevel
         while pending is not None and pending.sku == product.sku:
             levels.append(pending)
             pending = next(stock, None)
-        yield product, levels
+        while next_untracked is not None and next_untracked[0] < product.sku:
+            next_untracked = untracked.fetchone()
+        if next_untracked is not None and next_untracked[0] == product.sku:
+            yield product, None
+        else:
+            yield product, levels
 
 
-def _stock(levels: list[InventoryLevel], result: ExportResult) -> tuple[int | None, str | None]:
+def _stock(levels: list[InventoryLevel] | None,
+           result: ExportResult) -> tuple[int | str | None, str | None]:
+    if levels is None:
+        return UNTRACKED, None  # imports back as "in stock without a count"
     if len(levels) == 1:
         return levels[0].on_hand, levels[0].location
     if len(levels) > 1:
@@ -74,7 +87,7 @@ def _stock(levels: list[InventoryLevel], result: ExportResult) -> tuple[int | No
     return None, None
 
 
-def _csv_cells(product: Product, stock: tuple[int | None, str | None]) -> list[str]:
+def _csv_cells(product: Product, stock: tuple[int | str | None, str | None]) -> list[str]:
     data = _json_object(product, stock)
     cells = []
     for column in NATIVE_COLUMNS:
@@ -94,7 +107,8 @@ def _csv_cells(product: Product, stock: tuple[int | None, str | None]) -> list[s
     return cells
 
 
-def _json_object(product: Product, stock: tuple[int | None, str | None]) -> dict[str, Any]:
+def _json_object(product: Product,
+                 stock: tuple[int | str | None, str | None]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for column in NATIVE_COLUMNS:
         if column == "image_urls":

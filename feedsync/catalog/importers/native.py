@@ -40,6 +40,7 @@ PRODUCT_COLUMNS: tuple[str, ...] = (
     "variant_axes", "attributes",
 )
 STOCK_COLUMNS: tuple[str, ...] = ("quantity", "location")
+UNTRACKED = "untracked"  # a quantity cell: in stock without a count (issue #10)
 # The product's cost (what one unit costs the merchant, in the product's currency): kept as
 # ``attributes.cost`` for the channel report's margin (docs/report.md).
 COST_COLUMNS: tuple[str, ...] = ("cost",)
@@ -259,7 +260,8 @@ class NativeRowParser:
             self._axes(check, axes) if axes else [],  # variant_axes
             self._attributes(check, attributes) if attributes else {},
         )
-        stock = check.quantity("quantity", quantity) if quantity else None
+        untracked = bool(quantity) and quantity.strip().lower() == UNTRACKED
+        stock = check.quantity("quantity", quantity) if quantity and not untracked else None
         if cost:
             unit_cost = check.money("cost", cost)
             if unit_cost is not None:
@@ -267,6 +269,8 @@ class NativeRowParser:
         check_product(check, product)
         if check.problems:
             return Parsed(line, check.sku, None, check.problems)
+        if untracked:  # the store sells it without counting it (catalog export writes this)
+            return Parsed(line, sku, product, [], tracked=False)
         if stock is None:
             return Parsed(line, sku, product, [])
         return Parsed(line, sku, product, [], stock,
