@@ -299,3 +299,23 @@ def test_a_revoked_refresh_token_stops_the_channel_with_exit_4(world: World) -> 
     assert "FEEDSYNC_EBAY__REFRESH_TOKEN" in result.output
     assert "revoked-refresh-token" not in result.output
 
+
+
+def test_a_lost_offer_answer_is_read_back_not_duplicated(tmp_path: Path) -> None:
+    violations: list[str] = []
+    # seed 5: the first bulkCreateOffer is processed but its answer is lost; the next are not
+    faults = [parse_fault("ebay.bulkCreateOffer:lost:0.5")]
+    with running_sandbox(tmp_path / "sandbox.db", channels=["ebay"], faults=faults, seed=5,
+                         observers=[_oas_observer(violations)]) as sandbox:
+        runner = CliRunner()
+        world = World(sandbox, _workspace(tmp_path, sandbox, runner), runner, violations)
+        world.run("push", "ebay", code=(3, 75))  # the batch's outcome is unknown: try later
+        assert sandbox.app.faults.injected
+        created = world.ebay("SELECT sku, offer_id FROM ebay_offers ORDER BY sku")
+        assert created, "eBay did create the offers whose answer was lost"
+        world.run("push", "ebay", code=3)  # 3: MUG-FEAT's aspects, as always
+        again = world.ebay("SELECT sku, offer_id FROM ebay_offers ORDER BY sku")
+        assert again == created, "the existing offers were found again (25002), none added"
+        for sku in ("MUG-BLU", "MUG-LONG", "TEE-BLK-S", "TEE-BLK-M", "TEE-WHT-S"):
+            assert world.listing(sku)[0] == "PUBLISHED", sku
+        assert violations == []
