@@ -17,10 +17,8 @@ the run (a human must issue a new token) instead of retrying.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
-
-from pydantic import Field, field_validator
 
 from feedsync.adapter import (
     Action,
@@ -42,6 +40,7 @@ from feedsync.http import StaticBearerAuth
 from feedsync.models import Issue, Severity
 
 from .client import CatalogClient
+from .config import FacebookConfig
 from .limits import API, LIMITS
 from .render import (
     DEFAULT_PRICE_QUANTITY_FIELDS,
@@ -52,27 +51,10 @@ from .render import (
     item_size,
     update_request,
 )
+from .status import final_outcomes, issue_json, issues_of, rejected_at_submit
 
 FINISHED = "finished"
 FAILED_STATES = frozenset({"error", "failed", "canceled", "cancelled"})
-
-
-class FacebookConfig(AdapterConfig):
-    """``[channels.facebook]``: common keys plus what ``delivery = "api"`` needs."""
-
-    # Checked for an enabled channel before any command runs (feedsync.config_channels).
-    REQUIRED_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {"api": ("catalog_id",)}
-    catalog_id: str = Field(default="", description="the product catalog id (digits)")
-    graph_version: str = Field(default="v26.0", pattern=r"^v\d+\.\d+$")
-    environment: str = Field(default="production",
-                             description="'production' or an http(s) URL (tests, emulator)")
-
-    @field_validator("catalog_id")
-    @classmethod
-    def _digits(cls, value: str) -> str:
-        if value and not value.isdigit():
-            raise ValueError("catalog_id must be the numeric product catalog id")
-        return value
 
 
 def _schema_info() -> tuple[str, frozenset[str]]:
@@ -87,20 +69,6 @@ def _schema_info() -> tuple[str, frozenset[str]]:
 
 def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
-
-
-def _issues(sku: str, entries: Iterable[Any], severity: Severity, code: str) -> list[Issue]:
-    found = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            continue
-        message = str(entry.get("message") or entry.get("error_message") or "")
-        if not message:
-            continue
-        found.append(Issue(sku=sku, severity=severity,
-                           code=str(entry.get("error_code") or entry.get("code") or code),
-                           message=message, source="facebook"))
-    return found
 
 
 class FacebookAdapter(Adapter[FacebookConfig]):
@@ -198,7 +166,7 @@ class FacebookAdapter(Adapter[FacebookConfig]):
             sku = ids.get(str(entry.get("retailer_id")))
             if sku is None:
                 continue
-            errors = _issues(sku, entry.get("errors") or (), Severity.ERROR, "validation")
+            errors = issues_of(sku, entry.get("errors") or (), Severity.ERROR, "validation")
             if errors:
                 outcomes[sku] = ItemOutcome(sku, ItemStatus.REJECTED, errors)
             found = entry.get("warnings") or []
@@ -210,7 +178,7 @@ class FacebookAdapter(Adapter[FacebookConfig]):
                               list(outcomes.values()), {"ids": ids},
                               error="Meta ingested nothing from this batch (no handle "
                                     "returned); its SKUs will be planned again")
-        rejected = {sku: [_issue_json(i) for i in o.issues] for sku, o in outcomes.items()}
+        rejected = {sku: [issue_json(i) for i in o.issues] for sku, o in outcomes.items()}
         for rid, sku in ids.items():
             outcomes.setdefault(sku, ItemOutcome(sku, ItemStatus.PENDING, remote_id=rid))
         # A pending submission is resumed from ``detail`` alone: keep what is already known.
@@ -228,76 +196,12 @@ class FacebookAdapter(Adapter[FacebookConfig]):
             submission.state = SubmissionState.FAILED
             submission.error = (f"Meta reports batch {submission.handle} as {state!r}; its "
                                 f"SKUs will be planned again")
-            submission.outcomes = list(_rejected_at_submit(submission).values())
+            submission.outcomes = list(rejected_at_submit(submission).values())
             return submission
         if state != FINISHED:
             return submission
-        submission.outcomes = self._final_outcomes(submission, status)
+        submission.outcomes = final_outcomes(submission, status)
         submission.state = SubmissionState.DONE
         return submission
-
-    def _final_outcomes(self, submission: Submission, status: dict[str, Any]
-                        ) -> list[ItemOutcome]:
-        ids: dict[str, str] = submission.detail.get("ids") or {}
-        deletes = set(submission.detail.get("deletes") or ())
-        earlier = _rejected_at_submit(submission)
-        errors: dict[str, list[Issue]] = {}
-        warns: dict[str, list[Issue]] = {}
-        stored = submission.detail.get("warnings") or {}
-        for sku, entries in stored.items():
-            warns.setdefault(sku, []).extend(
-                _issues(sku, entries, Severity.WARNING, "validation_warning"))
-        for target, entries, severity, code in (
-                (errors, status.get("errors") or (), Severity.ERROR, "batch_error"),
-                (warns, status.get("warnings") or (), Severity.WARNING, "batch_warning")):
-            for entry in entries:
-                if not isinstance(entry, dict):
-                    continue
-                rid = entry.get("id", entry.get("retailer_id"))
-                sku = ids.get(str(rid)) if rid is not None else None
-                if sku is not None:
-                    target.setdefault(sku, []).extend(_issues(sku, [entry], severity, code))
-        for rid in status.get("ids_of_invalid_requests") or ():
-            sku = ids.get(str(rid))
-            if sku is not None and not errors.get(sku):
-                errors[sku] = [Issue(
-                    sku=sku, severity=Severity.ERROR, code="batch_error",
-                    message=("Meta rejected this item; its message was not among the sampled "
-                             "errors (see Commerce Manager → Catalog → Issues)"),
-                    source="facebook")]
-        retailer = {sku: rid for rid, sku in ids.items()}
-        outcomes = []
-        for sku in submission.skus:
-            if sku in earlier:
-                outcomes.append(earlier[sku])
-            elif errors.get(sku):
-                outcomes.append(ItemOutcome(sku, ItemStatus.REJECTED,
-                                            errors[sku] + warns.get(sku, [])))
-            else:
-                done = ItemStatus.DELETED if sku in deletes else ItemStatus.ACCEPTED
-                outcomes.append(ItemOutcome(sku, done, warns.get(sku, []),
-                                            remote_id=retailer.get(sku)))
-        attributed = sum(1 for o in outcomes if o.status is ItemStatus.REJECTED)
-        total = status.get("errors_total_count")
-        if isinstance(total, int) and total > attributed:
-            submission.error = (f"Meta counted {total} errors in batch {submission.handle} but "
-                                f"named the items of only {attributed}")
-        return outcomes
-
-
-def _issue_json(issue: Issue) -> dict[str, Any]:
-    return {"severity": issue.severity.value, "code": issue.code, "message": issue.message,
-            "source": issue.source}
-
-
-def _rejected_at_submit(submission: Submission) -> dict[str, ItemOutcome]:
-    """Outcomes of SKUs Meta refused when the batch was posted (kept in ``detail``)."""
-    found: dict[str, ItemOutcome] = {}
-    for sku, issues in (submission.detail.get("rejected") or {}).items():
-        found[sku] = ItemOutcome(sku, ItemStatus.REJECTED, [
-            Issue(sku=sku, severity=Severity(i["severity"]), code=i["code"],
-                  message=i["message"], source=i.get("source") or "facebook") for i in issues])
-    return found
-
 
 ADAPTER = FacebookAdapter
