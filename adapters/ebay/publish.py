@@ -231,8 +231,18 @@ class Publisher:
                                               self.client.marketplace_id)
                     offer_id = offer.get("offerId") if offer else None
                 if offer_id:
-                    self.client.withdraw_offer(str(offer_id), sku=item.sku)
+                    self._withdraw(str(offer_id), item.sku)
                 if delete_inventory_item:
                     self.client.delete_inventory_item(item.sku)
             except ItemRejected as exc:
                 state.reject(item.sku, exc.message)
+
+    def _withdraw(self, offer_id: str, sku: str) -> None:
+        """Withdraw one offer; eBay refusing because the offer is not published (never was,
+        or an earlier withdraw whose answer was lost) is checked by reading the offer back."""
+        try:
+            self.client.withdraw_offer(offer_id, sku=sku)
+        except ItemRejected:
+            offer = marketplace_offer(self.client.get_offers(sku), self.client.marketplace_id)
+            if offer is not None and offer.get("status") == "PUBLISHED":
+                raise

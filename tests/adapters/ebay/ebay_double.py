@@ -349,6 +349,9 @@ class EbayDouble:
         offer = self.offers.get(offer_id)
         if offer is None:
             return _reply({"errors": [error(25713, "This Offer is not available.")]}, 404)
+        if offer["status"] != "PUBLISHED":
+            return _reply({"errors": [error(25002, "A user error has occurred. The offer is "
+                                               "not published.")]}, 400)
         offer["status"] = "UNPUBLISHED"
         offer.get("listing", {})["listingStatus"] = "ENDED"
         return _reply({"listingId": offer.get("listing", {}).get("listingId")})

@@ -253,3 +253,19 @@ class TestEbayContract(AdapterContract):
         for key in ("merchant_location_key", "fulfillment_policy_id", "payment_policy_id",
                     "return_policy_id"):
             assert f"channels.ebay.{key}: required" in problems, problems
+
+    def test_a_delete_whose_offer_is_already_withdrawn_reads_it_back(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        env = self.make_env(tmp_path, channel_double)
+        assert env.push().outcome is Outcome.OK
+        bowl = channel_double.offer_of("BOWL-01")
+        assert bowl is not None
+        bowl["status"] = "UNPUBLISHED"  # an earlier withdraw whose answer was lost
+        channel_double.calls.clear()
+        del env.mapper.records["BOWL-01"]
+        env.catalog.db.execute("DELETE FROM inventory WHERE sku = 'BOWL-01'")
+        env.catalog.db.execute("DELETE FROM products WHERE sku = 'BOWL-01'")
+        result = env.push(force=True)
+        assert result.outcome is Outcome.OK, result.message
+        assert channel_double.operations() == ["withdrawOffer", "getOffers"]
+        assert env.listings()["BOWL-01"]["status"] == "deleted"
