@@ -283,6 +283,16 @@ class AmazonAdapter(Adapter[AmazonConfig]):
         return amazon_orders.parse_order(payload, account=self.context.account,
                                          keep_personal_data=self._keep_personal_data())
 
+    def find_shipment(self, shipment: Shipment, attempted_at: datetime) -> bool | None:
+        """Whether a confirmShipment whose answer was lost did arrive (getOrder PACKAGES)."""
+        from feedsync.adapters.amazon.readback import find_package
+        from feedsync.adapters.amazon.shipments import package_reference_id
+
+        clock = self.context.clock
+        now = clock.now() if hasattr(clock, "now") else clock()
+        return find_package(self.client, shipment, attempted_at, now,
+                            package_reference_id(shipment))
+
     def push_shipments(self, shipments: Sequence[Shipment]) -> list[ItemOutcome]:
         """Confirm merchant-fulfilled shipments (confirmShipment); one outcome per shipment."""
         return confirm_shipments(self.client, shipments, self.config.primary_marketplace)

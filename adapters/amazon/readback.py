@@ -25,6 +25,7 @@ from feedsync.adapters.amazon.client import FEED_TYPE, FEEDS, AmazonClient
 
 from feedsync.adapter import Submission, SubmissionState
 from feedsync.errors import ChannelError
+from feedsync.models import Shipment
 from feedsync.sync.readback import NOT_ARRIVED, Attempt, Verdict
 
 GET_FEEDS = "getFeeds"
@@ -56,4 +57,26 @@ def find_feed(client: AmazonClient, attempt: Attempt, now: datetime,
                                               if a == "delete"]})
     if not candidates and (now - attempt.started_at).total_seconds() >= SETTLE_SECONDS:
         return NOT_ARRIVED
+    return None
+
+
+def find_package(client: AmazonClient, shipment: Shipment, attempted_at: datetime,
+                 now: datetime, reference_id: str) -> bool | None:
+    """Whether Amazon already holds the package of a confirmShipment whose answer was lost.
+
+    getOrder with ``includedData=PACKAGES`` (Orders API v2026-01-01, ``Order.packages``, only
+    for merchant-fulfilled orders) lists the order's packages with their tracking number and
+    ``packageReferenceId``; feedsync's reference id is stable per (order, tracking number).
+    Not listed yet within :data:`SETTLE_SECONDS` of the attempt: cannot tell (None).
+    """
+    order = client.get_order(shipment.order_id, ["PACKAGES"])
+    packages = order.get("packages") or []
+    for package in packages if isinstance(packages, list) else []:
+        if not isinstance(package, dict):
+            continue
+        if (str(package.get("packageReferenceId")) == reference_id
+                or (package.get("trackingNumber") or "") == shipment.tracking_number):
+            return True
+    if (now - attempted_at).total_seconds() >= SETTLE_SECONDS:
+        return False
     return None

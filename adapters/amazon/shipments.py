@@ -15,8 +15,9 @@ from feedsync.adapters.amazon.client import AmazonClient
 
 from feedsync.adapter import ItemOutcome, ItemStatus
 from feedsync.clock import iso_z, utc_now
-from feedsync.errors import CircuitOpen, FeedsyncError, TransientError
+from feedsync.errors import CircuitOpen, FeedsyncError, OutcomeUnknown, TransientError
 from feedsync.models import Issue, Severity, Shipment
+from feedsync.sync.readback import OUTCOME_UNKNOWN
 
 # Carrier codes Amazon lists for confirmShipment (CarrierCode); anything else is sent as
 # "Other" with the carrier's name (https://developer-docs.amazon.com/sp-api/docs/
@@ -78,6 +79,12 @@ def confirm_shipments(client: AmazonClient, shipments: Sequence[Shipment],
                                     confirm_shipment_body(shipment, marketplace_id))
         except CircuitOpen:
             raise
+        except OutcomeUnknown as exc:  # it may have arrived: read back before resending
+            issue = Issue(sku=shipment.order_id, severity=Severity.WARNING,
+                          code=OUTCOME_UNKNOWN, message=exc.message, source="amazon")
+            results.append(ItemOutcome(sku=shipment.order_id, status=ItemStatus.PENDING,
+                                       issues=[issue]))
+            continue
         except TransientError as exc:  # try again on the next run
             issue = Issue(sku=shipment.order_id, severity=Severity.WARNING, code="transient",
                           message=exc.message, source="amazon")

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from feedsync.adapter import Capability, ItemOutcome, ItemStatus
+from feedsync.clock import parse_iso
 from feedsync.config import Workspace
 from feedsync.db import utcnow_iso
-from feedsync.errors import FeedsyncError, redact
+from feedsync.errors import FeedsyncError, OutcomeUnknown, redact
 from feedsync.models import OrderStatus, Shipment, ShipmentLine
 from feedsync.orders.channels import AdapterFactory
 from feedsync.orders.faults import crash_point
@@ -30,6 +31,7 @@ from feedsync.orders.pull import fastpath_targets
 from feedsync.orders.shipfile import BadEntry, ShipmentRequest
 from feedsync.orders.stock import LineKey, StockLedger, line_target
 from feedsync.orders.store import OrderStore, PageResult, iso, write_transaction
+from feedsync.sync.readback import OUTCOME_UNKNOWN
 
 PUSH_BATCH = 50
 
@@ -40,7 +42,7 @@ class ShipResult:
 
     where: str
     order_id: str | None
-    status: str  # confirmed · already_confirmed · failed · error
+    status: str  # confirmed · already_confirmed · failed · unknown · error
     message: str = ""
     channel: str | None = None
     tracking_number: str | None = None
@@ -87,6 +89,7 @@ def ship(workspace: Workspace, store: OrderStore, factory: AdapterFactory,
             )
             continue
         targets = fastpath_targets(workspace)
+        items = _read_back(store, adapter, items, targets, report)
         for start in range(0, len(items), PUSH_BATCH):
             chunk = items[start:start + PUSH_BATCH]
             report.results.extend(_push(store, adapter.push_shipments, chunk, targets))
@@ -185,7 +188,8 @@ def _push(store: OrderStore, push: Any, items: list[tuple[ShipmentRequest, Shipm
     except Exception as exc:
         message = (exc.message if isinstance(exc, FeedsyncError)
                    else redact(f"{type(exc).__name__}: {exc}"))
-        return _settle(store, items, [], targets, default_error=message)
+        return _settle(store, items, [], targets, default_error=message,
+                       unknown=isinstance(exc, OutcomeUnknown))
     crash_point("after_shipment_push_before_record")
     return _settle(store, items, outcomes, targets)
 
@@ -209,7 +213,7 @@ def _match(shipments: list[Shipment], outcomes: list[ItemOutcome]) -> list[ItemO
 
 def _settle(store: OrderStore, items: list[tuple[ShipmentRequest, Shipment]],
             outcomes: list[ItemOutcome], targets: list[str],
-            default_error: str = "") -> list[ShipResult]:
+            default_error: str = "", unknown: bool = False) -> list[ShipResult]:
     results: list[ShipResult] = []
     now = utcnow_iso()
     paired = _match([s for _, s in items], outcomes)
@@ -223,6 +227,14 @@ def _settle(store: OrderStore, items: list[tuple[ShipmentRequest, Shipment]],
                 units = sum(line.quantity for line in shipment.lines)
                 results.append(_result(request, shipment, "confirmed", f"{units} unit(s)"))
                 continue
+            lost = (unknown and outcome is None) or (outcome is not None and any(
+                i.code == OUTCOME_UNKNOWN for i in outcome.issues))
+            if lost:  # it may have arrived: stays 'sending', read back before any resend
+                message = "outcome unknown (answer lost); read back before sending again: " + (
+                    "; ".join(i.message for i in outcome.issues) if outcome else default_error)
+                _record(store, shipment, "sending", message, now)
+                results.append(_result(request, shipment, "unknown", message))
+                continue
             if outcome is None:
                 message = default_error or "the channel returned no result for this shipment"
             else:
@@ -231,6 +243,49 @@ def _settle(store: OrderStore, items: list[tuple[ShipmentRequest, Shipment]],
             _record(store, shipment, "failed", message, now)
             results.append(_result(request, shipment, "failed", message))
     return results
+
+
+def _read_back(store: OrderStore, adapter: Any,
+               items: list[tuple[ShipmentRequest, Shipment]], targets: list[str],
+               report: ShipReport) -> list[tuple[ShipmentRequest, Shipment]]:
+    """Shipments whose earlier attempt has no known outcome (a lost answer, a kill) are read
+    back through the adapter's ``find_shipment(shipment, attempted_at)`` hook first: found →
+    confirmed without sending; not found → sent; cannot tell → left for the next run. Adapters
+    without the hook send them again, as before (issue #16). Returns what is to be sent."""
+    hook = getattr(adapter, "find_shipment", None)
+    if hook is None:
+        return items
+    to_send = []
+    now = utcnow_iso()
+    for request, shipment in items:
+        row = store.db.execute(
+            "SELECT updated_at FROM shipments WHERE channel = ? AND account = ? AND order_id = ?"
+            " AND tracking_number = ? AND status = 'sending'",
+            [shipment.channel, shipment.account, shipment.order_id,
+             shipment.tracking_number]).fetchone()
+        if row is None:
+            to_send.append((request, shipment))
+            continue
+        try:
+            found = hook(shipment, parse_iso(row[0]))
+        except FeedsyncError as exc:
+            found = None
+            why = exc.message
+        else:
+            why = "the channel cannot tell yet"
+        if found is None:
+            report.results.append(_result(request, shipment, "unknown",
+                                          f"outcome of the earlier attempt unknown ({why}); "
+                                          "not sent again until read back"))
+        elif found:
+            with write_transaction(store.db):
+                _record(store, shipment, "confirmed", None, now)
+                _apply_shipped(store, shipment, targets, now)
+            report.results.append(_result(request, shipment, "confirmed",
+                                          "found on the channel (read back); not sent again"))
+        else:
+            to_send.append((request, shipment))
+    return to_send
 
 
 def _record(store: OrderStore, shipment: Shipment, status: str, error: str | None,

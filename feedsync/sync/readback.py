@@ -55,6 +55,9 @@ class _NotArrived:
 
 
 NOT_ARRIVED: Final = _NotArrived()
+# The issue code an adapter puts on a PENDING per-item outcome whose answer was lost (e.g. one
+# confirmShipment of a batch): the core reads it back before sending it again.
+OUTCOME_UNKNOWN: Final = "outcome_unknown"
 NotArrived = _NotArrived
 Verdict = Submission | _NotArrived | None
 
@@ -172,7 +175,7 @@ def _parse(stamp: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-__all__ = ["NOT_ARRIVED", "Attempt", "NotArrived", "ReadBack", "Resolved", "Verdict",
-           "attempt_of", "mark_unknown", "open_attempts", "resolve", "resolve_open",
+__all__ = ["NOT_ARRIVED", "OUTCOME_UNKNOWN", "Attempt", "NotArrived", "ReadBack", "Resolved",
+           "Verdict", "attempt_of", "mark_unknown", "open_attempts", "resolve", "resolve_open",
            "supports"]
 

@@ -18,7 +18,7 @@ from feedsync.errors import FeedsyncError
 from tests.hardening.test_hostile_input import snapshot
 
 FORMATS = ("auto", "native", "jsonl", "shopify", "woocommerce", "inventory")
-PROPERTY = settings(max_examples=60, deadline=None,
+PROPERTY = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
 
