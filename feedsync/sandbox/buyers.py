@@ -32,6 +32,7 @@ class PlacedOrders:
     cancelled: list[str] = field(default_factory=list)
     units: int = 0
     lines: int = 0
+    by_sku: dict[str, int] = field(default_factory=dict)  # units still ordered (not cancelled)
 
 
 def _market(app: SandboxApp, channel: str) -> None:
@@ -61,6 +62,7 @@ def place_orders(app: SandboxApp, channel: str, count: int, *, seed: int = 0,
     market = app.markets[channel]
     rng = random.Random(f"{seed}:{channel}:orders")
     placed = PlacedOrders(channel)
+    contents: dict[str, list[OrderLine]] = {}
     with app.store.transaction() as db:
         wanted = set(skus) if skus is not None else None
         stock = {offer.sku: offer for offer in market.offers(app.exchange(channel, db))
@@ -86,11 +88,16 @@ def place_orders(app: SandboxApp, channel: str, count: int, *, seed: int = 0,
         placed.orders.append(order_id)
         placed.lines += len(lines)
         placed.units += sum(line.quantity for line in lines)
+        contents[order_id] = lines
+        for line in lines:
+            placed.by_sku[line.sku] = placed.by_sku.get(line.sku, 0) + line.quantity
     for order_id in list(placed.orders):
         if rng.random() < cancel_share:
             with app.store.transaction() as db:
                 if market.cancel_order(app.exchange(channel, db, ago=placed_ago), order_id):
                     placed.cancelled.append(order_id)
+                    for line in contents[order_id]:
+                        placed.by_sku[line.sku] -= line.quantity
     return placed
 
 

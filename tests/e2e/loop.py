@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -89,3 +90,26 @@ def shown_everywhere(found: Demo, skus: list[str]) -> dict[str, dict[str, int]]:
         except NotImplementedError:  # Google shows availability, not a quantity
             continue
     return shown
+
+
+CRON_GAP = 10.0  # seconds between runs while something is open (cron would wait minutes)
+
+
+def sync_until_settled(found: Demo, runs: int) -> list[int]:
+    """Run `feedsync sync` like cron until nothing is pending or open; the exit codes.
+
+    A create whose answer was lost stays open until the adapter can tell from a read-back
+    that it never arrived (Amazon: a minute after the attempt), so runs are spaced then.
+    """
+    codes = []
+    for _ in range(runs):
+        result = found.feedsync("sync")
+        codes.append(result.exit_code)
+        assert "Traceback" not in result.output, result.output
+        status = found.feedsync_json("status")["channels"]
+        if result.exit_code == 0 and all(c["pending"] == 0 and c["open_submissions"] == 0
+                                         for c in status):
+            break
+        if any(c["open_submissions"] for c in status):
+            time.sleep(CRON_GAP)
+    return codes

@@ -167,12 +167,18 @@ class FeedRoutes(AmazonBase):
         if not 1 <= size <= 100:
             raise invalid_input("pageSize must be between 1 and 100.")
         statuses = {s for s in (request.arg("processingStatuses") or "").split(",") if s}
+        marketplaces = {m for m in (request.arg("marketplaceIds") or "").split(",") if m}
+        since = _created(request.arg("createdSince"), "createdSince", ctx.now - 90 * 86400)
+        until = _created(request.arg("createdUntil"), "createdUntil", ctx.now)
         feeds = []
         for job in ctx.jobs.recent("feed", owner=request.principal, limit=1000):
+            if not since <= job.created_at <= until:
+                continue
             job = ctx.jobs.advance(job.id, poll=False) or job
             view = feed_view(job)
-            if view["feedType"] in types and (not statuses
-                                               or view["processingStatus"] in statuses):
+            if (view["feedType"] in types
+                    and (not statuses or view["processingStatus"] in statuses)
+                    and (not marketplaces or marketplaces & set(view["marketplaceIds"]))):
                 feeds.append(view)
         return Response.json({"feeds": feeds[:size]})
 
@@ -209,6 +215,17 @@ class FeedRoutes(AmazonBase):
                         ctx.now))
         return {"processingStatus": status, "resultFeedDocumentId": result_id,
                 "processingStartTime": iso(job.created_at), "processingEndTime": iso(ctx.now)}
+
+
+def _created(text: str | None, name: str, default: float) -> float:
+    """getFeeds' createdSince/createdUntil (ISO 8601; default: 90 days ago / now)."""
+    if text is None:
+        return default
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid_input(f"{name} '{text}' is not an ISO 8601 date-time.") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def process_document(ctx: Exchange, job: Job, data: bytes) -> dict[str, Any] | None:
