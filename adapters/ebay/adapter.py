@@ -29,6 +29,7 @@ from feedsync.adapters.ebay.limits import (
 )
 from feedsync.adapters.ebay.publish import BatchState, Publisher
 from feedsync.adapters.ebay.shipments import push_shipments
+from feedsync.adapters.ebay.withdraw import Withdrawer
 
 from feedsync.adapter import (
     Action,
@@ -173,9 +174,10 @@ class EbayAdapter(Adapter[EbayConfig]):
                     state.offer_ids[item.sku] = str(item.payload["offer_id"])
             publisher.price_quantity(prices, state)
         if deletes:
-            publisher.delete(deletes, state, self.config.delete_inventory_item)
+            Withdrawer(self.client).delete(deletes, state, self.config.delete_inventory_item)
             for item in state.pending(deletes):
-                state.outcomes[item.sku] = ItemOutcome(item.sku, ItemStatus.DELETED)
+                state.outcomes[item.sku] = ItemOutcome(item.sku, ItemStatus.DELETED,
+                                                       state.warnings.get(item.sku, []))
         return Submission(channel=self.name, handle=None, state=SubmissionState.DONE,
                           skus=batch.skus, outcomes=state.accept(batch.items,
                                                                  ItemStatus.ACCEPTED),

@@ -96,8 +96,8 @@ class EbayClient:
         response = self.http.request("PUT", f"{INVENTORY}/offer/{_path(offer_id)}",
                                      operation=ops.UPDATE_OFFER, json=dict(body),
                                      headers=self._language, item=sku)
-        body = json_body(response) if response.content else None
-        return body if isinstance(body, dict) else {}
+        answer = json_body(response) if response.content else None
+        return answer if isinstance(answer, dict) else {}
 
     def get_offers(self, sku: str) -> dict[str, Any]:
         """getOffers for one SKU on the configured marketplace (no offer: an empty list)."""
@@ -123,6 +123,13 @@ class EbayClient:
                                   operation=ops.WITHDRAW_OFFER, idempotent=True, item=sku,
                                   ok_statuses=(404,))
         return response.status_code != 404
+
+    def withdraw_by_inventory_item_group(self, key: str, *, sku: str) -> None:
+        """withdrawOfferByInventoryItemGroup: end a multi-variation listing, keep its offers."""
+        self.http.post(f"{INVENTORY}/offer/withdraw_by_inventory_item_group",
+                       operation=ops.WITHDRAW_GROUP, idempotent=True, item=sku,
+                       json={"inventoryItemGroupKey": key,
+                             "marketplaceId": self.marketplace_id})
 
     def bulk_update_price_quantity(self, requests_: Sequence[Mapping[str, Any]]
                                    ) -> dict[str, Any]:

@@ -62,6 +62,7 @@ UPDATE_OFFER = "updateOffer"
 GET_OFFERS = "getOffers"
 BULK_PUBLISH = "bulkPublishOffer"
 WITHDRAW_OFFER = "withdrawOffer"
+WITHDRAW_GROUP = "withdrawOfferByInventoryItemGroup"
 BULK_PRICE_QUANTITY = "bulkUpdatePriceQuantity"
 GET_GROUP = "getInventoryItemGroup"
 PUT_GROUP = "createOrReplaceInventoryItemGroup"
@@ -74,8 +75,8 @@ REVISION = "listingRevision"
 
 INVENTORY_OPERATIONS = (BULK_INVENTORY, BULK_GET_INVENTORY, GET_INVENTORY_ITEMS,
                         DELETE_INVENTORY_ITEM, BULK_CREATE_OFFER, UPDATE_OFFER, GET_OFFERS,
-                        BULK_PUBLISH, WITHDRAW_OFFER, BULK_PRICE_QUANTITY, GET_GROUP,
-                        PUT_GROUP, PUBLISH_GROUP)
+                        BULK_PUBLISH, WITHDRAW_OFFER, WITHDRAW_GROUP, BULK_PRICE_QUANTITY,
+                        GET_GROUP, PUT_GROUP, PUBLISH_GROUP)
 FULFILLMENT_OPERATIONS = (GET_ORDERS, GET_FULFILLMENTS, CREATE_FULFILLMENT)
 
 

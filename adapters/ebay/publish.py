@@ -14,6 +14,7 @@ One batch of at most 25 SKUs costs one call per bulk step, whatever its size:
 A SKU that fails a step is that SKU's outcome (rejected with eBay's errors, or deferred when
 eBay reported a system error) and leaves the later steps; its batch-mates carry on.
 Every step is safe to repeat, so a failed batch is simply planned again by the next run.
+Deletes are in ``withdraw``.
 """
 
 from __future__ import annotations
@@ -216,33 +217,3 @@ class Publisher:
     def _read_offer_id(self, sku: str) -> str | None:
         offer = marketplace_offer(self.client.get_offers(sku), self.client.marketplace_id)
         return str(offer["offerId"]) if offer and offer.get("offerId") else None
-
-    # --- deletes --------------------------------------------------------------------------------
-
-    def delete(self, items: Sequence[RenderedItem], state: BatchState,
-               delete_inventory_item: bool) -> None:
-        """Withdraw each SKU's offer (found by reading back when its id is unknown) and, when
-        configured, delete the inventory item."""
-        for item in items:
-            offer_id = item.payload.get("offer_id")
-            try:
-                if not offer_id:
-                    offer = marketplace_offer(self.client.get_offers(item.sku),
-                                              self.client.marketplace_id)
-                    offer_id = offer.get("offerId") if offer else None
-                if offer_id:
-                    self._withdraw(str(offer_id), item.sku)
-                if delete_inventory_item:
-                    self.client.delete_inventory_item(item.sku)
-            except ItemRejected as exc:
-                state.reject(item.sku, exc.message)
-
-    def _withdraw(self, offer_id: str, sku: str) -> None:
-        """Withdraw one offer; eBay refusing because the offer is not published (never was,
-        or an earlier withdraw whose answer was lost) is checked by reading the offer back."""
-        try:
-            self.client.withdraw_offer(offer_id, sku=sku)
-        except ItemRejected:
-            offer = marketplace_offer(self.client.get_offers(sku), self.client.marketplace_id)
-            if offer is not None and offer.get("status") == "PUBLISHED":
-                raise

@@ -239,6 +239,8 @@ class FulfillmentRoutes(OfferRoutes):
             left = max(int(((item.get("availability") or {}).get("shipToLocationAvailability")
                             or {}).get("quantity") or 0) - line.quantity, 0)
             store.set_quantity(ctx, line.sku, left)
+            ctx.db.execute("UPDATE ebay_offers SET sold = sold + ? WHERE offer_id = ?",
+                           (line.quantity, offer["offerId"]))
         return order_id
 
     def cancel_order(self, ctx: Exchange, order_id: str) -> bool:

@@ -162,8 +162,24 @@ class InventoryRoutes(EbayBase):
             raise SandboxError(400, str(first["errorId"]), first["message"],
                                parameters={p["name"]: p["value"]
                                            for p in first.get("parameters", [])})
-        existed = ctx.db.execute("SELECT 1 FROM ebay_groups WHERE group_key = ?",
+        existed = ctx.db.execute("SELECT body FROM ebay_groups WHERE group_key = ?",
                                  (request.params["key"],)).fetchone()
+        if existed is not None:
+            # Omitting a SKU removes that variation from the listing, unless it has sales
+            # (InventoryItemGroup.variantSKUs).
+            gone = set(json.loads(existed["body"]).get("variantSKUs", [])) - set(skus)
+            for sku in sorted(gone):
+                if any((o.get("listing") or {}).get("soldQuantity")
+                       for o in store.offers_of(ctx, sku)):
+                    raise ebay_error(400, rules.INVALID_GROUP, "Invalid data in the Inventory "
+                                     f"Item Group. The variation {sku} has sales and cannot be "
+                                     "removed; set its quantity to 0 instead.",
+                                     fieldName="variantSKUs")
+                for offer in store.offers_of(ctx, sku):
+                    if offer["status"] == "PUBLISHED":
+                        offer["status"] = "UNPUBLISHED"
+                        offer["listing"] = {**offer["listing"], "listingStatus": "ENDED"}
+                        store.save_offer(ctx, offer)
         ctx.db.execute("INSERT INTO ebay_groups VALUES (?, ?, ?) ON CONFLICT (group_key) DO "
                        "UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
                        (request.params["key"], json.dumps(body), ctx.now))

@@ -44,7 +44,7 @@ def publish(ctx: Exchange, offer: dict[str, Any]) -> list[dict[str, Any]]:
             return [revision]
     offer["status"] = "PUBLISHED"
     listing = offer.get("listing") or {"listingId": f"1105{ctx.next_id('listing'):08d}"}
-    offer["listing"] = {"listingId": listing["listingId"], "listingStatus": "ACTIVE"}
+    offer["listing"] = {**listing, "listingStatus": "ACTIVE"}
     store.save_offer(ctx, offer)
     return []
 
@@ -182,7 +182,8 @@ class OfferRoutes(InventoryRoutes):
                                             location_keys=LOCATIONS, policies=POLICIES)
             if problems:
                 _raise(problems)
-            offer.update(status="PUBLISHED", listing={"listingId": listing,
+            offer.update(status="PUBLISHED", listing={**(offer.get("listing") or {}),
+                                                      "listingId": listing,
                                                       "listingStatus": "ACTIVE"})
             store.save_offer(ctx, offer)
         return Response.json({"listingId": listing})
@@ -198,6 +199,26 @@ class OfferRoutes(InventoryRoutes):
             offer["listing"] = {**listing, "listingStatus": "ENDED"}
         store.save_offer(ctx, offer)
         return Response.json({"listingId": listing.get("listingId")} if listing else {})
+
+    @route("POST", f"{INV}/offer/withdraw_by_inventory_item_group",
+           operation="withdrawOfferByInventoryItemGroup")
+    def withdraw_group(self, ctx: Exchange, request: Request) -> Response:
+        """End a multi-variation listing: its offers go unpublished, group and offers stay
+        (https://developer.ebay.com/api-docs/sell/inventory/resources/offer/methods/withdrawOfferByInventoryItemGroup)."""
+        body = request.json() or {}
+        row = ctx.db.execute("SELECT body FROM ebay_groups WHERE group_key = ?",
+                             (body.get("inventoryItemGroupKey"),)).fetchone()
+        if row is None:
+            raise ebay_error(400, rules.INVALID_GROUP, "Invalid data in the Inventory Item "
+                             "Group: no such group.", fieldName="inventoryItemGroupKey")
+        for sku in json.loads(row["body"]).get("variantSKUs", []):
+            for offer in store.offers_of(ctx, sku):
+                if offer["marketplaceId"] == body.get("marketplaceId") and \
+                        offer["status"] == "PUBLISHED":
+                    offer["status"] = "UNPUBLISHED"
+                    offer["listing"] = {**offer["listing"], "listingStatus": "ENDED"}
+                    store.save_offer(ctx, offer)
+        return Response.empty(204)
 
     @route("POST", f"{INV}/bulk_update_price_quantity", operation="bulkUpdatePriceQuantity")
     def bulk_price_quantity(self, ctx: Exchange, request: Request) -> Response:

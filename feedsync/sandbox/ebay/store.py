@@ -88,15 +88,17 @@ def offer_from(row: Any) -> dict[str, Any]:
 def save_offer(ctx: Exchange, offer: dict[str, Any]) -> None:
     """Store an offer (its body without the read-only fields)."""
     body = {k: v for k, v in offer.items() if k not in ("offerId", "status", "listing")}
+    sold = int((offer.get("listing") or {}).get("soldQuantity") or 0)
     listing = offer.get("listing") or {}
     ctx.db.execute(
         "INSERT INTO ebay_offers (offer_id, sku, marketplace_id, format, body, status,"
-        " listing_id, listing_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (offer_id)"
-        " DO UPDATE SET body = excluded.body, status = excluded.status, listing_id ="
-        " excluded.listing_id, listing_status = excluded.listing_status",
+        " listing_id, listing_status, sold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (offer_id) DO UPDATE SET body = excluded.body, status = excluded.status,"
+        " listing_id = excluded.listing_id, listing_status = excluded.listing_status,"
+        " sold = excluded.sold",
         (offer["offerId"], offer["sku"], offer["marketplaceId"], offer.get("format",
          "FIXED_PRICE"), json.dumps(body), offer.get("status", "UNPUBLISHED"),
-         listing.get("listingId"), listing.get("listingStatus")))
+         listing.get("listingId"), listing.get("listingStatus"), sold))
 
 
 def revise(ctx: Exchange, sku: str) -> dict[str, Any] | None:

@@ -249,7 +249,9 @@ class EbayDouble:
         for request in body["requests"]:
             sku = request["sku"]
             if sku in self.items:
-                entries.append({"statusCode": 200, "sku": sku, "inventoryItem": self.items[sku]})
+                keys = [k for k, g in self.groups.items() if sku in g["variantSKUs"]]
+                item = {**self.items[sku], **({"inventoryItemGroupKeys": keys} if keys else {})}
+                entries.append({"statusCode": 200, "sku": sku, "inventoryItem": item})
             else:
                 entries.append({"statusCode": 404, "sku": sku, "errors": [error(
                     25710, "We didn't find the resource/entity you are requesting.")]})
@@ -387,7 +389,26 @@ class EbayDouble:
         return _reply({**self.groups[key], "inventoryItemGroupKey": key})
 
     def put_group(self, body: Any, _q: Any, key: str) -> Reply:
+        old = self.groups.get(key, {}).get("variantSKUs", [])
+        for sku in set(old) - set(body["variantSKUs"]):  # removed from the listing
+            offer = self.offer_of(sku)
+            if offer is not None and offer.get("sold"):
+                return _reply({"errors": [error(25013, "Invalid data in the Inventory Item "
+                                                       "Group. A variation with sales cannot "
+                                                       "be removed.")]}, 400)
+            if offer is not None:
+                offer["status"] = "UNPUBLISHED"
         self.groups[key] = body
+        return 204, {}, ""
+
+    def withdraw_group(self, body: Any, _q: Any) -> Reply:
+        group = self.groups.get(body["inventoryItemGroupKey"])
+        if group is None:
+            return _reply({"errors": [error(25013, "Invalid data in the group.")]}, 400)
+        for sku in group["variantSKUs"]:
+            offer = self.offer_of(sku)
+            if offer is not None:
+                offer["status"] = "UNPUBLISHED"
         return 204, {}, ""
 
     def publish_group(self, body: Any, _q: Any) -> Reply:
@@ -456,6 +477,8 @@ ROUTES: tuple[tuple[str, str, str, Any], ...] = (
      EbayDouble.bulk_price_quantity),
     ("POST", f"{_I}/offer/publish_by_inventory_item_group", "publishOfferByInventoryItemGroup",
      EbayDouble.publish_group),
+    ("POST", f"{_I}/offer/withdraw_by_inventory_item_group",
+     "withdrawOfferByInventoryItemGroup", EbayDouble.withdraw_group),
     ("POST", f"{_I}/offer/([^/]+)/withdraw", "withdrawOffer", EbayDouble.withdraw),
     ("PUT", f"{_I}/offer/([^/]+)", "updateOffer", EbayDouble.update_offer),
     ("GET", f"{_I}/offer", "getOffers", EbayDouble.get_offers),

@@ -168,7 +168,7 @@ class TestEbayContract(AdapterContract):
         env.catalog.db.execute("DELETE FROM products WHERE sku = 'BOWL-01'")
         result = env.push(force=True)
         assert result.outcome is Outcome.OK, result.message
-        assert channel_double.operations() == ["withdrawOffer"]
+        assert channel_double.operations() == ["bulkGetInventoryItem", "withdrawOffer"]
         bowl = channel_double.offer_of("BOWL-01")
         assert bowl is not None and bowl["status"] == "UNPUBLISHED"
         assert "BOWL-01" in channel_double.items, "the item stays for a relist"
@@ -212,7 +212,8 @@ class TestEbayContract(AdapterContract):
         env.catalog.db.execute("DELETE FROM products WHERE sku = 'BOWL-01'")
         result = env.push(force=True)
         assert result.outcome is Outcome.OK, result.message
-        assert channel_double.operations() == ["withdrawOffer", "deleteInventoryItem"]
+        assert channel_double.operations() == [
+            "bulkGetInventoryItem", "withdrawOffer", "deleteInventoryItem"]
         assert "BOWL-01" not in channel_double.items and channel_double.offer_of("BOWL-01") is None
 
     def test_an_update_without_a_known_offer_id_reads_it_back(
@@ -267,5 +268,64 @@ class TestEbayContract(AdapterContract):
         env.catalog.db.execute("DELETE FROM products WHERE sku = 'BOWL-01'")
         result = env.push(force=True)
         assert result.outcome is Outcome.OK, result.message
-        assert channel_double.operations() == ["withdrawOffer", "getOffers"]
+        assert channel_double.operations() == [
+            "bulkGetInventoryItem", "withdrawOffer", "getOffers"]
         assert env.listings()["BOWL-01"]["status"] == "deleted"
+
+    def _family_env(self, tmp_path: Path, double: EbayDouble) -> Any:
+        family = [record(variant(f"TEE-{c}-{s}", c.title(), s))
+                  for c in ("BLK", "WHT") for s in ("S", "M")]
+        env = self.make_env(tmp_path, double, family)
+        assert env.push().outcome is Outcome.OK
+        double.calls.clear()
+        return env
+
+    @staticmethod
+    def _remove(env: Any, *skus: str) -> None:
+        for sku in skus:
+            del env.mapper.records[sku]
+            env.catalog.db.execute("DELETE FROM inventory WHERE sku = ?", [sku])
+            env.catalog.db.execute("DELETE FROM products WHERE sku = ?", [sku])
+
+    def test_deleting_a_variant_removes_it_from_its_group(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        env = self._family_env(tmp_path, channel_double)
+        self._remove(env, "TEE-WHT-S", "TEE-WHT-M")
+        result = env.push(force=True)
+        assert result.outcome is Outcome.OK, result.message
+        assert channel_double.operations() == [
+            "bulkGetInventoryItem", "getInventoryItemGroup", "getOffers", "getOffers",
+            "bulkGetInventoryItem", "createOrReplaceInventoryItemGroup"]
+        group = channel_double.groups["TEE-ORG"]
+        assert group["variantSKUs"] == ["TEE-BLK-M", "TEE-BLK-S"]
+        assert group["variesBy"]["specifications"] == [
+            {"name": "Color", "values": ["Blk"]}, {"name": "Size", "values": ["M", "S"]}]
+        assert env.listings()["TEE-WHT-S"]["status"] == "deleted"
+
+    def test_a_variant_with_sales_is_zeroed_instead(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        env = self._family_env(tmp_path, channel_double)
+        sold = channel_double.offer_of("TEE-WHT-S")
+        assert sold is not None
+        sold["listing"] = {**sold.get("listing", {}), "soldQuantity": 1}
+        sold["sold"] = 1
+        self._remove(env, "TEE-WHT-S")
+        result = env.push(force=True)
+        assert result.outcome is Outcome.OK, result.message
+        assert channel_double.operations()[-1] == "bulkUpdatePriceQuantity"
+        assert channel_double.items["TEE-WHT-S"]["availability"][
+            "shipToLocationAvailability"]["quantity"] == 0
+        listing = env.listings()["TEE-WHT-S"]
+        assert listing["status"] == "deleted"
+        assert [i["code"] for i in listing["issues"]] == ["ebay.variation_kept"]
+
+    def test_deleting_every_variant_ends_the_listing(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        env = self._family_env(tmp_path, channel_double)
+        self._remove(env, "TEE-BLK-S", "TEE-BLK-M", "TEE-WHT-S", "TEE-WHT-M")
+        result = env.push(force=True)
+        assert result.outcome is Outcome.OK, result.message
+        ops = channel_double.operations()
+        assert ops[:2] == ["bulkGetInventoryItem", "getInventoryItemGroup"]
+        assert ops[2:] == ["getOffers"] * 4 + ["withdrawOfferByInventoryItemGroup"]
+        assert {o["status"] for o in channel_double.offers.values()} == {"UNPUBLISHED"}

@@ -319,3 +319,20 @@ def test_a_lost_offer_answer_is_read_back_not_duplicated(tmp_path: Path) -> None
         for sku in ("MUG-BLU", "MUG-LONG", "TEE-BLK-S", "TEE-BLK-M", "TEE-WHT-S"):
             assert world.listing(sku)[0] == "PUBLISHED", sku
         assert violations == []
+
+
+def test_deleting_variants_on_the_sandbox(world: World) -> None:
+    world.run("push", "ebay", code=3)
+    world.buy("TEE-BLK-M", 1, "28.00")  # a variation with a sale stays on eBay
+    world.run("orders", "pull", "ebay")
+    catalog = world.root / "catalog.csv"
+    kept = [row for row in catalog.read_text().splitlines()
+            if not row.startswith(("TEE-WHT-S", "TEE-BLK-M"))]
+    catalog.write_text("\n".join(kept) + "\n")
+    world.run("catalog", "import", str(catalog), "--prune", "--force", code=(0, 3))
+    world.run("push", "ebay", "--force", code=(0, 3))
+    [(group,)] = world.ebay("SELECT body FROM ebay_groups WHERE group_key = 'TEE'")
+    assert json.loads(group)["variantSKUs"] == ["TEE-BLK-M", "TEE-BLK-S"], \
+        "TEE-WHT-S removed; TEE-BLK-M kept (it has a sale)"
+    assert world.listing("TEE-WHT-S")[0] == "UNPUBLISHED"
+    assert world.listing("TEE-BLK-M")[1] == 0, "eBay's workaround: quantity 0"
