@@ -141,6 +141,18 @@ def import_file(
     return result
 
 
+_MAX_REASONS = 50
+_OTHER_REASONS = "(other reasons: see the listed problems)"
+
+
+def _tally(counts: dict[str, int], reason: str, count: int = 1) -> None:
+    """Count ``reason``; past 50 distinct reasons (each naming its own value) into one bucket,
+    so the summary stays short whatever the file holds."""
+    if reason not in counts and len(counts) >= _MAX_REASONS:
+        reason = _OTHER_REASONS
+    counts[reason] = counts.get(reason, 0) + count
+
+
 def _checked_rules(rules: dict[str, str]) -> dict[str, str]:
     """SKU rules that compile (UsageError naming the bad one otherwise)."""
     allowed = {"shopify_sku_rule": SHOPIFY_PLACEHOLDERS,
@@ -226,7 +238,7 @@ class _Run:
         for row in skipped:
             self.report(row.problems)
             reason = row.problems[-1].reason
-            summary.skipped_reasons[reason] = summary.skipped_reasons.get(reason, 0) + 1
+            _tally(summary.skipped_reasons, reason)
         summary.skipped += len(skipped)
         for row in batch:
             if row.note is not None and not row.problems:
@@ -273,8 +285,7 @@ class _Run:
             reason = ("stock total of the product export not stored: the SKU's stock is kept "
                       "per location (from an inventory export)")
             self.summary.warning_count += len(located)
-            self.summary.warning_reasons[reason] = (
-                self.summary.warning_reasons.get(reason, 0) + len(located))
+            _tally(self.summary.warning_reasons, reason, len(located))
         return [lv for lv in levels if lv.sku not in located]
 
     def warn(self, warnings: list[Problem]) -> None:
@@ -283,7 +294,7 @@ class _Run:
         for warning in warnings:
             summary.warning_count += 1
             reason = warning.reason
-            summary.warning_reasons[reason] = summary.warning_reasons.get(reason, 0) + 1
+            _tally(summary.warning_reasons, reason)
             if len(summary.warnings) < MAX_LISTED_PROBLEMS:
                 summary.warnings.append(warning.describe(self.label))
 
@@ -303,7 +314,7 @@ class _Run:
         for row in skipped:
             self.report(row.problems)
             reason = row.problems[-1].reason
-            summary.skipped_reasons[reason] = summary.skipped_reasons.get(reason, 0) + 1
+            _tally(summary.skipped_reasons, reason)
         summary.skipped += len(skipped)
         for row in batch:
             if row.problems:
@@ -334,7 +345,7 @@ class _Run:
             reason = ("stock at a location the Shopify inventory file does not list set to 0 "
                       "(the file lists every location that stocks a variant)")
             self.summary.warning_count += cursor.rowcount
-            self.summary.warning_reasons[reason] = cursor.rowcount
+            _tally(self.summary.warning_reasons, reason, cursor.rowcount)
 
     def _mark_duplicates(self, batch: list[Any], key_of: Callable[[Any], str | None],
                          what: str) -> None:

@@ -25,18 +25,12 @@ temporary SQLite database and variations that arrive first wait there too: memor
 
 from __future__ import annotations
 
-import json
-import re
-import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 
 from feedsync.catalog.importers import values, woo_headers
 from feedsync.catalog.importers.base import (
-    DIMENSION_UNITS,
-    WEIGHT_UNITS,
     Parsed,
     ParseOptions,
     RowCheck,
@@ -46,11 +40,10 @@ from feedsync.catalog.importers.base import (
     set_option,
 )
 from feedsync.catalog.importers.derive import WOOCOMMERCE_PLACEHOLDERS, SkuRule
-from feedsync.catalog.importers.source import CsvFile, Problem, Record, Source
-from feedsync.errors import InputError
+from feedsync.catalog.importers.source import CsvFile, Problem, Source
+from feedsync.catalog.importers.woo_layout import Columns, Scratch, WooRow, description_text
 from feedsync.models import VARIANT_COLUMNS, Product, ProductStatus
 
-REQUIRED = ("Type", "SKU", "Name", "Regular price")
 VARIABLE_ROW = "variable product (its variations are the SKUs)"
 GROUPED_ROW = "grouped product (a set of other products, not sold itself)"
 SHORT_ROWS = ("this row has {cells} cells but the header has {width}: WooCommerce writes its "
@@ -62,139 +55,9 @@ HIDDEN = ("hidden in the store's catalog (Visibility in catalog = hidden): impor
 _GTIN = "gtin, upc, ean, or isbn"
 # GTIN columns of WooCommerce 9.x stores with an identifier plugin ("GTIN13 / EAN" …)
 _MORE_GTINS = ("gtin13 / ean", "gtin12 / upc", "gtin14 / itf-14", "gtin8", "isbn")
-_FORMULA_TRIGGERS = ("'=", "'+", "'-", "'@", "'\t", "'\r")
-_UNIT = re.compile(r"(weight|length|width|height) \((\w+)\)")
-_ATTRIBUTE = re.compile(r"attribute (\d+) (name|value\(s\))")
 _PUBLISHED = {"1": ProductStatus.ACTIVE, "0": ProductStatus.DRAFT,
               "-1": ProductStatus.DRAFT, "2": ProductStatus.DRAFT}
 _CACHE_SIZE = 64
-
-
-@dataclass
-class Columns:
-    """Positions of the WooCommerce columns this header has."""
-
-    positions: dict[str, int]
-    units: dict[str, tuple[int, str]]  # weight/length/width/height → (position, unit)
-    attributes: list[tuple[int, int]]  # (name position, value(s) position) per attribute
-
-    @classmethod
-    def from_header(cls, positions: dict[str, int], label: str, line: int) -> Columns:
-        """Resolve the header; unknown units and missing required columns are errors."""
-        problems = [f"missing required column {name!r}" for name in REQUIRED
-                    if name.casefold() not in positions]
-        if problems:
-            problems.append(
-                "the documented columns are " + ", ".join(repr(n) for n in REQUIRED)
-                + " (required), and " + ", ".join(repr(n) for n in woo_headers.DOCUMENTED
-                                                  if n not in REQUIRED)
-                + "; this file has " + ", ".join(repr(n) for n in list(positions)[:30])
-                + (" …" if len(positions) > 30 else ""))
-            problems.append(
-                "if the admin was not in English, map the file's names with --columns FILE, "
-                "a TOML file of lines like \"Artikelnummer\" = \"SKU\"")
-        units: dict[str, tuple[int, str]] = {}
-        attributes: dict[int, dict[str, int]] = {}
-        for name, index in positions.items():
-            if match := _UNIT.fullmatch(name):
-                measure, unit = match.groups()
-                table = WEIGHT_UNITS if measure == "weight" else {**DIMENSION_UNITS, "yd": "yd"}
-                if unit not in table:
-                    problems.append(f"column {name!r}: unknown unit {unit!r}")
-                else:
-                    units[measure] = (index, table[unit])
-            elif match := _ATTRIBUTE.fullmatch(name):
-                attributes.setdefault(int(match.group(1)), {})[match.group(2)] = index
-        if problems:
-            raise InputError(
-                f"{label}:{line}: not a complete WooCommerce product export", problems)
-        pairs = [(a["name"], a["value(s)"]) for _, a in sorted(attributes.items())
-                 if "name" in a and "value(s)" in a]
-        return cls(positions, units, pairs)
-
-
-def unescape(text: str) -> str:
-    """Undo the exporter's formula-injection prefix."""
-    return text[1:] if text.startswith(_FORMULA_TRIGGERS) else text
-
-
-def description_text(text: str) -> str:
-    """Undo the exporter's newline escaping: ``\\n`` → newline, ``\\\\n`` → ``\\n``."""
-    if "\\" not in text:
-        return text
-    return re.sub(r"\\\\n|\\n", lambda m: "\\n" if len(m.group()) == 3 else "\n", text)
-
-
-class _Row:
-    """Cell access for one record."""
-
-    __slots__ = ("cells", "columns", "line", "problems")
-
-    def __init__(self, record: Record, columns: Columns) -> None:
-        self.cells = record.cells
-        self.line = record.line
-        self.problems = record.problems
-        self.columns = columns
-
-    def get(self, name: str) -> str:
-        index = self.columns.positions.get(name.casefold())
-        if index is None or index >= len(self.cells):
-            return ""
-        return unescape(self.cells[index])
-
-    def at(self, index: int) -> str:
-        return unescape(self.cells[index]) if index < len(self.cells) else ""
-
-    def types(self) -> set[str]:
-        return {t.strip().lower() for t in self.get("Type").split(",") if t.strip()}
-
-    def options(self) -> list[tuple[str, list[str]]]:
-        found = []
-        for name_at, value_at in self.columns.attributes:
-            name = self.at(name_at).strip()
-            if name:
-                found.append((name, values.split_escaped(self.at(value_at))))
-        return found
-
-
-class _Scratch:
-    """Parents by key, and variations waiting for a parent seen later, in a private temporary
-    SQLite database (on disk, deleted on close): the parser's own connection, so it never
-    shares the catalog's connection with the import's writer thread."""
-
-    def __init__(self) -> None:
-        self.short_line = 0  # a waiting variation that carries the "short rows" warning
-        self.conn = sqlite3.connect("", isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode = OFF")
-        self.conn.execute("CREATE TABLE woo_parents (key TEXT PRIMARY KEY, line INTEGER, "
-                          "cells TEXT)")
-        self.conn.execute("CREATE TABLE woo_waiting (line INTEGER PRIMARY KEY, parent TEXT, "
-                          "cells TEXT, problems TEXT)")
-
-    def add_parent(self, keys: list[str], record: Record) -> None:
-        data = json.dumps(record.cells)
-        self.conn.executemany("INSERT OR REPLACE INTO woo_parents VALUES (?, ?, ?)",
-                              [(key, record.line, data) for key in keys])
-
-    def parent(self, key: str) -> Record | None:
-        row = self.conn.execute("SELECT line, cells FROM woo_parents WHERE key = ?",
-                                [key]).fetchone()
-        return Record(row[0], json.loads(row[1]), []) if row else None
-
-    def wait(self, key: str, record: Record) -> None:
-        problems = [[p.line, p.reason] for p in record.problems]
-        self.conn.execute("INSERT INTO woo_waiting VALUES (?, ?, ?, ?)",
-                          [record.line, key, json.dumps(record.cells), json.dumps(problems)])
-
-    def waiting(self) -> Iterator[tuple[str, Record]]:
-        cursor = self.conn.execute(
-            "SELECT line, parent, cells, problems FROM woo_waiting ORDER BY line")
-        for line, key, cells, problems in cursor:
-            yield key, Record(line, json.loads(cells),
-                              [Problem(p[0], p[1]) for p in json.loads(problems)])
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 def parse(source: Source, options: ParseOptions) -> Iterator[Parsed]:
@@ -205,7 +68,7 @@ def parse(source: Source, options: ParseOptions) -> Iterator[Parsed]:
     columns = Columns.from_header(positions, source.label, table.header_line)
     sku_rule = SkuRule(options.woocommerce_sku_rule, WOOCOMMERCE_PLACEHOLDERS)
     short_reported = False
-    scratch = _Scratch()
+    scratch = Scratch()
     parents: OrderedDict[str, Parent] = OrderedDict()
 
     def parent_for(key: str) -> Parent | None:
@@ -213,7 +76,7 @@ def parse(source: Source, options: ParseOptions) -> Iterator[Parsed]:
             parents.move_to_end(key)
             return parents[key]
         record = scratch.parent(key)
-        found = Parent(_Row(record, columns), options) if record else None
+        found = Parent(WooRow(record, columns), options) if record else None
         if found is not None:
             remember(key, found)
         return found
@@ -231,7 +94,7 @@ def parse(source: Source, options: ParseOptions) -> Iterator[Parsed]:
                 first_short = record.line
             else:
                 first_short = 0
-            row = _Row(record, columns)
+            row = WooRow(record, columns)
             types = row.types()
             parsed: Parsed | None
             if "variable" in types:
@@ -264,7 +127,7 @@ def parse(source: Source, options: ParseOptions) -> Iterator[Parsed]:
             if parsed is not None:
                 yield parsed
         for key, record in scratch.waiting():
-            parsed = _variation(_Row(record, columns), parent_for(key), options, sku_rule)
+            parsed = _variation(WooRow(record, columns), parent_for(key), options, sku_rule)
             if record.line == scratch.short_line:
                 parsed.warnings.insert(0, Problem(record.line, SHORT_ROWS.format(
                     cells=len(record.cells), width=table.width)))
@@ -276,7 +139,7 @@ def parse(source: Source, options: ParseOptions) -> Iterator[Parsed]:
 class Parent:
     """A variable product: the data its variations inherit, parsed once."""
 
-    def __init__(self, row: _Row, options: ParseOptions) -> None:
+    def __init__(self, row: WooRow, options: ParseOptions) -> None:
         check = RowCheck(row.line)
         self.line = row.line
         self.sku = clean(row.get("SKU"))
@@ -294,7 +157,7 @@ class Parent:
         self.problems = check.problems
 
 
-def _variation(row: _Row, parent: Parent | None, options: ParseOptions,
+def _variation(row: WooRow, parent: Parent | None, options: ParseOptions,
                sku_rule: SkuRule) -> Parsed:
     key = row.get("Parent").strip()
     if parent is None or parent.problems:
@@ -307,7 +170,7 @@ def _variation(row: _Row, parent: Parent | None, options: ParseOptions,
     return _sellable(row, parent, options, sku_rule)
 
 
-def _sellable(row: _Row, parent: Parent | None, options: ParseOptions,
+def _sellable(row: WooRow, parent: Parent | None, options: ParseOptions,
               sku_rule: SkuRule) -> Parsed:
     sku = row.get("SKU").strip()
     woo_id = row.get("ID").strip()
@@ -369,7 +232,7 @@ def _sellable(row: _Row, parent: Parent | None, options: ParseOptions,
                   warnings=check.warnings, derived_sku=derived)
 
 
-def _fill(row: _Row, check: RowCheck, options: ParseOptions, parent: Parent | None,
+def _fill(row: WooRow, check: RowCheck, options: ParseOptions, parent: Parent | None,
           *, is_parent: bool = False) -> Product:
     """Everything but price, sale, GTIN and stock; blanks inherit from ``parent``."""
     base = parent.product if parent else None
@@ -414,7 +277,7 @@ def _fill(row: _Row, check: RowCheck, options: ParseOptions, parent: Parent | No
     return product
 
 
-def _published(check: RowCheck, row: _Row, base: Product | None) -> ProductStatus:
+def _published(check: RowCheck, row: WooRow, base: Product | None) -> ProductStatus:
     text = row.get("Published").strip()
     if not text:
         return base.status if base else ProductStatus.ACTIVE
@@ -427,7 +290,7 @@ def _published(check: RowCheck, row: _Row, base: Product | None) -> ProductStatu
     return status
 
 
-def _apply_attributes(product: Product, row: _Row, parent: Parent | None,
+def _apply_attributes(product: Product, row: WooRow, parent: Parent | None,
                       is_parent: bool) -> None:
     """Variation attributes become axes; other single values fill columns or attributes.
 
@@ -450,7 +313,7 @@ def _apply_attributes(product: Product, row: _Row, parent: Parent | None,
         product.variant_axes = values.unique(axes)
 
 
-def _stock(check: RowCheck, row: _Row, parent: Parent | None) -> tuple[int | None, bool | None]:
+def _stock(check: RowCheck, row: WooRow, parent: Parent | None) -> tuple[int | None, bool | None]:
     """(quantity, tracked): a count; 0 for "not managed, out of stock"; or no count and not
     tracked for "not managed, in stock" (``In stock?`` 1 or backorder, ``Stock`` blank)."""
     stock = row.get("Stock").strip()
