@@ -318,7 +318,8 @@ def group(key: str, members: Sequence[tuple[str, Mapping[str, FieldValue]]],
     group as eBay has it (getInventoryItemGroup) or None. The group keeps every SKU eBay already
     has in it; ``variesBy`` lists each varying aspect with every value any member has, and the
     group's own aspects are the members' shared ones (eBay: variants must carry the group's
-    aspects). Title, description and pictures come from the first member in SKU order.
+    aspects). The title is the words every member's title (and the group's current one)
+    starts with; description and pictures come from the first member in SKU order.
     """
     ordered = sorted(members, key=lambda m: m[0])
     first_sku, first = ordered[0]
@@ -344,8 +345,11 @@ def group(key: str, members: Sequence[tuple[str, Mapping[str, FieldValue]]],
     skus = sorted({*(existing or {}).get("variantSKUs", ()), *(s for s, _ in ordered)})
     product = _product(first_sku, {**first, "inventory_item_group_key": "", "image_urls":
                                    many(first, "image_urls")[:limits.MAX_IMAGES]}, ctx)
+    titles = [str(one(f, "title") or "") for _, f in ordered]
+    if existing and existing.get("title"):
+        titles.append(str(existing["title"]))
     body: dict[str, Any] = {
-        "title": product["title"],
+        "title": family_title(titles) or product["title"],
         "variantSKUs": skus,
         "variesBy": {"specifications": [
             {"name": name, "values": list(dict.fromkeys(values[name]))} for name in names]},
@@ -358,6 +362,21 @@ def group(key: str, members: Sequence[tuple[str, Mapping[str, FieldValue]]],
     if "imageUrls" in product:
         body["imageUrls"] = product["imageUrls"]
     return body
+
+
+def family_title(titles: Sequence[str], shortest: int = 10) -> str | None:
+    """The words every variant title starts with ("Organic Tee – Black, S" and "Organic Tee –
+    White, M" → "Organic Tee"), or None when they share fewer than ``shortest`` characters."""
+    split = [t.split(" ") for t in titles if t]
+    if not split:
+        return None
+    words: list[str] = []
+    for group in zip(*split, strict=False):
+        if any(word != group[0] for word in group):
+            break
+        words.append(group[0])
+    common = " ".join(words).rstrip(" -–—,:;/|(")
+    return common if len(common) >= shortest else None
 
 
 def dumps(value: Any) -> str:

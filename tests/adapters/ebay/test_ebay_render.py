@@ -60,6 +60,7 @@ def test_group_varies_by_the_family_options(ebay_specs) -> None:
     body = render.group("TEE-ORG", members, existing, CTX)
     assert_valid(request_validator("inventory", "createOrReplaceInventoryItemGroup"), body)
     assert body["variantSKUs"] == ["TEE-BLK-M", "TEE-BLK-S", "TEE-WHT-S"]
+    assert body["title"] == "Organic Cotton T-Shirt", "the family's words, not a variant's"
     assert body["variesBy"]["specifications"] == [
         {"name": "Color", "values": ["Black", "White"]}, {"name": "Size", "values": ["S", "M"]}]
     assert body["aspects"] == {"Brand": ["Northwind Apparel"], "Type": ["T-Shirts"],
