@@ -69,6 +69,17 @@ def test_excel_mangled_barcodes_are_unusable(catalog: Catalog, tmp_path: Path) -
     assert all("scientific notation" in w for w in result.summary.warnings)
 
 
+def test_numeric_part_numbers_are_kept(catalog: Catalog, tmp_path: Path) -> None:
+    """An MPN of 12 digits is an MPN, whatever its last digit (only a GTIN has a check digit)."""
+    path = edited(PACKT, tmp_path, {("floor-lamp", "Google Shopping / MPN"): "'123456789012",
+                                    ("floor-lamp", "Variant Barcode"): "123456789013"})
+    result = import_file(catalog, path)
+    lamp = catalog.get_product("floor-lamp")
+    assert lamp is not None and (lamp.mpn, lamp.gtin) == ("123456789012", None)
+    assert result.summary.warning_reasons == {
+        "barcode has a GTIN's length but a wrong check digit: not sent as GTIN": 1}
+
+
 def test_shopify_text_prefixed_barcodes_are_gtins(catalog: Catalog) -> None:
     import_file(catalog, VELOFANT)  # written '7350177880121 by Shopify
     wheelset = catalog.get_product("WH-FS-700C-BK-V1")

@@ -193,6 +193,17 @@ class RowCheck:
             return None, None
         return None, code
 
+    def part_number(self, column: str, text: str) -> str | None:
+        """A manufacturer part number: kept as written (digits only are fine for an MPN),
+        except what a spreadsheet made of a number (``3.65275E+11``), which is left out with a
+        warning. The ``'`` some exports put before a number to keep it text is removed."""
+        code = text.strip().removeprefix("'").strip()
+        if _SCIENTIFIC.fullmatch(code):
+            self.warn(column, code, "part number in scientific notation (a spreadsheet rounded "
+                      "it): unusable, left out; export it again as text")
+            return None
+        return code or None
+
     def gtin(self, column: str, text: str) -> str | None:
         """A GTIN cell."""
         if not text:

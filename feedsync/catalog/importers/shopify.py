@@ -178,13 +178,13 @@ def _product(group: list[Record], columns: dict[str, int],
             attributes[key] = get(column).strip()
     if get("Gift Card").strip().lower() == "true":
         attributes["gift_card"] = True
-    mpn, mpn_other = check.barcode("Google Shopping / MPN", get("Google Shopping / MPN"))
+    mpn = check.part_number("Google Shopping / MPN", get("Google Shopping / MPN"))
     template = Product(
         sku="", title=title, price=Decimal(0), currency=options.default_currency,
         item_group_id=handle if has_options else None,
         description=get("Body (HTML)"),
         brand=clean(get("Vendor")),
-        mpn=mpn_other or mpn,
+        mpn=mpn,
         condition=check.choice("Google Shopping / Condition",
                                get("Google Shopping / Condition"), CONDITIONS, "new") or "new",
         category=values.category_path(get("Product Category")),

@@ -212,10 +212,7 @@ def _sellable(row: WooRow, parent: Parent | None, options: ParseOptions,
             if other:
                 product.attributes["barcode"] = other
             break
-    mpn = clean(row.get("MPN"))
-    if mpn:
-        code, other = check.barcode("MPN", mpn)
-        product.mpn = other or code
+    product.mpn = check.part_number("MPN", row.get("MPN"))
     if "external" in row.types():
         product.link = check.url("External URL", row.get("External URL"))
     quantity, tracked = _stock(check, row, parent)
