@@ -73,6 +73,9 @@ class OrdersSettings(_Strict):
     initial_lookback_days: int = Field(default=30, ge=1)  # first pull of a channel
     reserve_location: str | None = None  # reserve here first; else the most available location
     fast_path: bool = True  # push affected quantities to every listing channel in the same run
+    # Time one channel's pull may take per run (rate waits included); the rest is pulled by the
+    # next run from the cursor, and `status` says so (issue #16: a 10-minute cron overlapped).
+    max_pull_seconds: float = Field(default=240.0, ge=1.0)
 
 
 class FeeSettings(_Strict):

@@ -49,7 +49,7 @@ class OrdersCycle:
                 problems.append(pulled.exit_code)
             else:
                 worked += 1
-            if pulled.ack_error is not None:
+            if pulled.ack_error is not None or pulled.time_bound is not None:
                 problems.append(ExitCode.TEMPFAIL)
         for pushed in self.fastpath.channels if self.fastpath else []:
             if pushed.error is not None:
@@ -82,6 +82,8 @@ class OrdersCycle:
                 text += f"; acknowledgement failed ({pulled.ack_error}), retried next run"
             if pulled.error:
                 text += f"; stopped: {pulled.error}"
+            if pulled.time_bound:
+                text += f"; {pulled.time_bound}"
             out.append(text)
             out.extend(f"  ! {flag.code}: {flag.message}" for flag in r.flags)
         for name, why in self.pull.skipped.items():
@@ -147,12 +149,12 @@ def step_results(cycle: OrdersCycle) -> list[Any]:
     steps: list[Any] = []
     for pulled in cycle.pull.channels:
         code = pulled.exit_code if pulled.error else (
-            ExitCode.TEMPFAIL if pulled.ack_error else ExitCode.OK)
+            ExitCode.TEMPFAIL if pulled.ack_error or pulled.time_bound else ExitCode.OK)
         counts = {k: v for k, v in pulled.as_dict().items()
                   if k in ("new", "updated", "unchanged", "stale", "pages", "acknowledged",
                            "ack_failed", "affected_skus")}
         counts["flags"] = len(pulled.result.flags)
-        message = pulled.error or pulled.ack_error or (
+        message = pulled.error or pulled.time_bound or pulled.ack_error or (
             f"{pulled.channel}: {pulled.result.new} new, {pulled.result.updated} updated order(s)")
         steps.append(StepResult(step="orders", outcome=_outcome(code), channel=pulled.channel,
                                 account=pulled.account, message=message, counts=counts,

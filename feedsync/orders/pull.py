@@ -26,10 +26,11 @@ import sqlite_utils
 from feedsync.adapter import Adapter, Capability
 from feedsync.config import Workspace
 from feedsync.db import utcnow_iso
-from feedsync.errors import ExitCode, FeedsyncError, redact
+from feedsync.errors import BudgetExhausted, ExitCode, FeedsyncError, redact
 from feedsync.orders.channels import AdapterFactory, adapter_factory, channels_with, utcnow
 from feedsync.orders.faults import crash_point
 from feedsync.orders.store import OrderStore, PageResult, iso, write_transaction
+from feedsync.orders.timebox import Narrower, TimeBox, bounded_waits
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class ChannelPull:
     ack_error: str | None = None
     error: str | None = None
     exit_code: ExitCode = ExitCode.OK  # of the error that stopped the pull
+    time_bound: str | None = None  # stopped by [orders] max_pull_seconds: the rest next run
 
     @property
     def transient(self) -> bool:
@@ -61,7 +63,7 @@ class ChannelPull:
     @property
     def ok(self) -> bool:
         """Pulled completely and every acknowledgement went through."""
-        return self.error is None and self.ack_error is None
+        return self.error is None and self.ack_error is None and self.time_bound is None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly view."""
@@ -71,7 +73,7 @@ class ChannelPull:
             "cursor": iso(self.cursor) if self.cursor else None, "pages": self.pages,
             **self.result.as_dict(), "acknowledged": self.acked,
             "ack_failed": self.ack_failed, "ack_error": self.ack_error, "error": self.error,
-            "exit_code": int(self.exit_code),
+            "time_bound": self.time_bound, "exit_code": int(self.exit_code),
         }
 
 
@@ -166,7 +168,32 @@ def _pull_channel(workspace: Workspace, store: OrderStore, adapter: Adapter,
         since = cursor - timedelta(minutes=settings.lookback_minutes)
     pulled.since = since
     ack = bool(adapter.capabilities & Capability.ACKNOWLEDGE)
-    for page in adapter.pull_orders(since):
+    box = TimeBox(settings.max_pull_seconds)
+    with bounded_waits(adapter, box) as narrow:
+        try:
+            _read_pages(store, adapter, pulled, since, ack, targets, box, narrow)
+        except BudgetExhausted as exc:
+            if not narrow.binding:
+                raise  # a spent budget of the channel, not our time bound
+            # A rate wait that would cross the step's deadline: stop here (cursor committed).
+            pulled.time_bound = box.note(f"{channel}: {pulled.pages} page(s) read, the next "
+                                         f"would wait past the bound ({exc.message})")
+    if pulled.time_bound:
+        pulled.exit_code = ExitCode.TEMPFAIL
+
+
+def _read_pages(store: OrderStore, adapter: Adapter, pulled: ChannelPull, since: datetime,
+                ack: bool, targets: list[str], box: TimeBox, narrow: Narrower) -> None:
+    channel, account = pulled.channel, pulled.account
+    pages = iter(adapter.pull_orders(since))
+    while True:
+        if box.expired():
+            pulled.time_bound = box.note(f"{channel}: {pulled.pages} page(s) read")
+            return
+        narrow()
+        page = next(pages, None)
+        if page is None:
+            return
         crash_point("before_page_upsert")
         with write_transaction(store.db):
             result = store.upsert_orders(channel, account, page.orders, ack_required=ack,
