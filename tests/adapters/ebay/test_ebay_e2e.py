@@ -16,6 +16,7 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -336,3 +337,25 @@ def test_deleting_variants_on_the_sandbox(world: World) -> None:
         "TEE-WHT-S removed; TEE-BLK-M kept (it has a sale)"
     assert world.listing("TEE-WHT-S")[0] == "UNPUBLISHED"
     assert world.listing("TEE-BLK-M")[1] == 0, "eBay's workaround: quantity 0"
+
+
+def test_an_order_on_another_channel_reaches_ebay_in_the_same_run(world: World) -> None:
+    world.run("push", "ebay", code=3)
+    # A second channel (feedsync's file channel) sells 4 of the 10 blue mugs.
+    (world.root / "mappings" / "shop.toml").write_text(
+        '[fields]\nid = "sku"\ntitle = "title"\nprice = { rule = "price" }\n'
+        'quantity = { rule = "quantity" }\n')
+    with (world.root / "feedsync.toml").open("a") as config:
+        config.write('\n[channels.shop]\nenabled = true\ndelivery = "api"\n'
+                     'adapter = "feedsync.testing.file_channel"\n'
+                     'orders_file = "shop_orders.json"\nstate_dir = "state/shop"\n')
+    stamp = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    (world.root / "shop_orders.json").write_text(json.dumps([{
+        "order_id": "SHOP-1", "updated_at": stamp, "created_at": stamp,
+        "lines": [{"line_id": "1", "sku": "MUG-BLU", "quantity": 4, "price": "18.00"}]}]))
+    before = _calls(world, "bulkUpdatePriceQuantity")
+    pulled = world.run("orders", "pull", code=(0, 3))
+    fast = {c["channel"]: c for c in pulled["fast_path"]["channels"]}
+    assert fast["ebay"]["pushed"] == 1, pulled["fast_path"]
+    assert _calls(world, "bulkUpdatePriceQuantity") == before + 1
+    assert world.listing("MUG-BLU")[1] == 6, "eBay shows what is left after the shop's sale"
