@@ -13,9 +13,9 @@ hours for items, https://developer.walmart.com/doc/us/mp/us-mp-throttling) comes
 
 Runs are simulated as cron would make them, every ``--cron-minutes`` on a fake clock, each a
 ``push --wait 0``; the hours are the fake time until every SKU is live. The floor printed next
-to each figure comes from the same run: feeds = ⌈items ÷ feed size⌉ per feed type needed, calls
-= feeds (uploads) + one status read per feed + one token per run; hours = ⌈item feeds ÷ 10⌉ − 1
-(10 MP_ITEM feeds an hour, all usable at once).
+to each figure comes from the same run: feeds = ⌈items ÷ feed size⌉ MP_ITEM and ⌈items ÷ 10,000⌉
+MP_INVENTORY (the largest inventory feeds), calls = one upload and one status read per feed and
+one token per run; hours = ⌈item feeds ÷ 10⌉ − 1 (10 MP_ITEM feeds an hour, all usable at once).
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def main() -> None:
         assert result.outcome.value in ("ok", "partial"), result.message
         return dict(result.counts)
 
-    def settle(label: str, items: int) -> None:
+    def settle(label: str, items: int) -> int:
         before, runs, t0, cpu = walmart.snapshot(), 0, clock.time(), time.process_time()
         pending, deferred = True, 0
         while pending:
@@ -193,15 +193,17 @@ def main() -> None:
               f"{dict(sorted((k, v) for k, v in walmart.feed_items.items()))})")
         print(f"  calls: {total} = {dict(sorted(calls.items()))}")
         walmart.feed_items.clear()
+        return runs
 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         walmart.install(mock)
         item_feeds = math.ceil(args.skus / args.feed_items)
         inventory_feeds = math.ceil(args.skus / MAX_FEED_ITEMS)
-        settle("first push", args.skus)
+        runs = settle("first push", args.skus)
         quota = FEED_QUOTAS["MP_ITEM"]
         print(f"  floor: {item_feeds} MP_ITEM + ≥ {inventory_feeds} MP_INVENTORY feeds, "
-              f"calls ≥ {2 * (item_feeds + inventory_feeds) + 1}, hours ≥ "
+              f"calls ≥ {2 * (item_feeds + inventory_feeds) + runs} (an upload and a status "
+              f"read per feed, a token per run), hours ≥ "
               f"{max(0, math.ceil(item_feeds / quota) - 1)} ({quota} MP_ITEM feeds an hour)")
 
         clock.advance(3600)  # the change comes later: the hour's feed quotas are full again
