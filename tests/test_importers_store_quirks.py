@@ -115,6 +115,15 @@ def test_catalog_hidden_product_is_not_listed(catalog: Catalog) -> None:
     assert any("Visibility in catalog 'hidden'" in w for w in result.summary.warnings)
 
 
+def test_variations_of_a_hidden_product_are_hidden(catalog: Catalog, tmp_path: Path) -> None:
+    path = edited(WOO, tmp_path, {("45", "Visibility in catalog"): "hidden"})  # woo-hoodie
+    result = import_file(catalog, path)
+    hoodies = [p for p in catalog.iter_products() if p.item_group_id == "woo-hoodie"]
+    assert len(hoodies) == 4
+    assert {p.status for p in hoodies} == {ProductStatus.DRAFT}
+    assert result.summary.warning_count == 5  # the 4 variations + woo-hoodie-with-pocket
+
+
 def test_google_shopping_columns_reach_the_catalog(catalog: Catalog, tmp_path: Path) -> None:
     path = edited(PACKT, tmp_path, {("floor-lamp", "Google Shopping / Gender"): "Unisex",
                                     ("floor-lamp", "Google Shopping / Age Group"): "Adult",

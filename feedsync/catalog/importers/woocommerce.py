@@ -147,6 +147,7 @@ class Parent:
         self.product = _fill(row, check, options, None, is_parent=True)
         self.option_names = {name.casefold() for name, _ in row.options()}
         self.woo_id = row.get("ID").strip()
+        self.hidden = row.get("Visibility in catalog").strip().lower() == "hidden"
         stock = row.get("Stock").strip()
         self.stock = check.stock("Stock", stock)
         self.tracked: bool | None = True
@@ -217,7 +218,8 @@ def _sellable(row: WooRow, parent: Parent | None, options: ParseOptions,
         product.link = check.url("External URL", row.get("External URL"))
     quantity, tracked = _stock(check, row, parent)
     visibility = row.get("Visibility in catalog").strip().lower()
-    if visibility == "hidden":
+    if visibility == "hidden" or (parent is not None and parent.hidden):
+        visibility = "hidden"  # a variation of a hidden product is hidden with it
         product.status = ProductStatus.DRAFT
         product.attributes["catalog_visibility"] = "hidden"
         check.warn("Visibility in catalog", "hidden", HIDDEN)
