@@ -1,4 +1,4 @@
-"""A stand-in for the eBay Sell APIs the adapter uses, through ``responses`` (no network).
+"""A stand-in for the eBay Sell APIs the adapter uses, on feedsync.testing.HttpChannelDouble.
 
 It keeps inventory items, offers (UNPUBLISHED → PUBLISHED with a listing id), inventory item
 groups, orders and shipping fulfillments in memory, answers in eBay's shapes (bulk answers 200
@@ -7,9 +7,12 @@ parameters}``), enforces eBay's rules the adapter must respect (≤ 25 entries p
 offer per SKU and marketplace — a second bulkCreateOffer gets error 25002 with the existing
 ``offerId``, the Content-Language header on Inventory API writes, a Bearer token from the
 refresh-token grant with HTTP Basic client authentication) and, when the official contracts
-are present, validates every request body against the operation's OAS request schema.
+are present, validates every request body against the operation's OAS request schema
+(tests/adapters/ebay/ebay_oas.py).
 
-It implements :class:`feedsync.testing.ChannelDouble` for the shared contract suite.
+It implements :class:`feedsync.testing.ChannelDouble` and the capability side of
+:mod:`feedsync.testing.capabilities` (``add_order``/``page_size``, ``confirmations``,
+``remove_live``) for the shared contract suites.
 """
 
 from __future__ import annotations
@@ -18,16 +21,14 @@ import base64
 import itertools
 import json
 import re
-from collections.abc import Collection
+from collections import Counter
 from datetime import UTC
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote
 
-import requests
-import responses
 from feedsync.adapters.ebay.config import HOSTS, SCOPES, TOKEN_PATH
 
-from feedsync.clock import FakeClock
+from feedsync.testing.http_double import Captured, HttpChannelDouble
 from tests.conftest import specs_root
 
 BASE = HOSTS["production"]
@@ -64,52 +65,119 @@ def _bulk(entries: list[dict[str, Any]]) -> Reply:
     return _reply({"responses": entries}, status)
 
 
-class EbayDouble:
+def _schemas() -> dict[str, Any]:
+    """The OAS request validator of every operation the double answers (specs present)."""
+    if not (specs_root() / "ebay").is_dir():
+        return {}
+    from ebay_oas import request_validator
+
+    found = {}
+    for _verb, _pattern, op, _handler in ROUTES:
+        api = "fulfillment" if op in FULFILLMENT_OPS else "inventory"
+        try:
+            found[op] = request_validator(api, op)
+        except KeyError:  # an operation without a JSON request body
+            continue
+    return found
+
+
+class EbayDouble(HttpChannelDouble):
     """One seller account on EBAY_US (see the module docstring)."""
 
-    def __init__(self, *, validate: bool = True) -> None:
-        self.clock = FakeClock(start=1_800_000_000.0)
+    hosts = (f"{BASE}/sell",)
+    token_url = f"{BASE}{TOKEN_PATH}"
+
+    def __init__(self, *, validate: bool = True, keep_requests: bool = True) -> None:
+        super().__init__(schemas=_schemas() if validate else None)
         self.items: dict[str, dict[str, Any]] = {}
         self.offers: dict[str, dict[str, Any]] = {}  # offerId → offer (+ status, listing)
         self.offer_by_sku: dict[str, str] = {}  # SKU → offerId (one per SKU on EBAY_US)
         self.groups: dict[str, dict[str, Any]] = {}
         self.orders: list[dict[str, Any]] = []
         self.fulfillments: dict[str, list[dict[str, Any]]] = {}
-        self.rejected: set[str] = set()
-        self.transient = 0
-        self.throttle = 0
-        self.auth_refused = False
-        self.expire_token_once = False
-        self.calls: list[tuple[str, Any]] = []  # (operationId, body) of each API call
+        self.throttle = 0  # answer this many API calls with eBay's 429
+        self.expire_token_once = False  # answer the next API call 401 (an expired token)
         self.page_size = 200  # orders per getOrders page (the contract suite sets 2)
         self.confirmations: list[dict[str, Any]] = []  # createShippingFulfillment, per call
+        self.counts: Counter[str] = Counter()  # API calls per operation
         self.token_requests = 0
-        self.validate = validate and (specs_root() / "ebay").is_dir()
+        self.keep_requests = keep_requests  # False: forget captured requests (big benches)
+        self._ops: list[str] = []
+        self._mark = 0
         self._ids = itertools.count(5_000_000_001)
-        self._mock: responses.RequestsMock | None = None
 
-    # --- ChannelDouble ------------------------------------------------------------------------
+    # --- the channel's shapes (HttpChannelDouble) ---------------------------------------------
 
-    def context_extras(self) -> dict[str, Any]:
-        """Nothing: the adapter runs on ``self.clock``."""
-        return {}
+    def operation(self, request: Captured) -> str | None:
+        op = self._route(request)[0]
+        self.counts[op] += 1
+        self._ops.append(op)
+        if not self.keep_requests:
+            del self.captured[:-1]
+        return op
 
-    def reject(self, skus: Collection[str]) -> None:
-        """These SKUs' inventory items are refused (errorId 25021) from now on."""
-        self.rejected.update(skus)
+    def authorised(self, request: Captured) -> bool:
+        if self.expire_token_once:
+            self.expire_token_once = False
+            return False
+        return request.headers.get("Authorization") == f"Bearer {ACCESS_TOKEN}"
 
-    def fail_once_transiently(self) -> None:
-        """The next API call is answered 500 with errorId 25001 (a system error)."""
-        self.transient += 1
+    def auth_refused_reply(self) -> Reply:
+        return _reply({"errors": [{"errorId": 1001, "domain": "OAuth", "category": "REQUEST",
+                                   "message": "Invalid access token",
+                                   "longMessage": "Invalid access token. Check the value of "
+                                                  "the Authorization HTTP request header."}]},
+                      401)
 
-    def refuse_auth(self) -> None:
-        """The refresh token is revoked: the token endpoint says invalid_grant, APIs 401."""
-        self.auth_refused = True
+    def transient_reply(self) -> Reply:
+        return _reply({"errors": [error(25001, "A system error has occurred.")]}, 500)
 
-    @property
-    def request_count(self) -> int:
-        """API calls received (token requests included)."""
-        return len(self.calls) + self.token_requests
+    def token_reply(self, request: Captured) -> Reply:
+        self.token_requests += 1
+        basic = base64.b64encode(":".join(CLIENT).encode()).decode()
+        assert request.headers.get("Authorization") == f"Basic {basic}", "HTTP Basic client auth"
+        form = parse_qs(request.body.decode())
+        assert form["grant_type"] == ["refresh_token"]
+        assert set(form["scope"][0].split()) == set(SCOPES)
+        return _reply({"access_token": ACCESS_TOKEN, "expires_in": 7200,
+                       "token_type": "User Access Token"})
+
+    def token_refused_reply(self) -> Reply:
+        self.token_requests += 1
+        return _reply({"error": "invalid_grant", "error_description": "the provided "
+                       "authorization refresh token is invalid or was issued to another "
+                       "client"}, 400)
+
+    def answer(self, request: Captured) -> Reply:
+        op, handler, args = self._route(request)
+        if self.throttle:
+            self.throttle -= 1
+            return _reply({"errors": [{"errorId": 2001, "domain": "ACCESS",
+                                       "category": "REQUEST", "message": "Too many requests. "
+                                       "The request limit has been reached for the resource."}]},
+                          429, {"Retry-After": "2"})
+        if op in WRITES_WITH_LANGUAGE:
+            assert request.headers.get("Content-Language") == "en-US", f"{op}: Content-Language"
+        query = {k: [v] for k, v in request.query.items()}
+        return handler(self, request.json, query, *args)
+
+    def _route(self, request: Captured) -> tuple[str, Any, tuple[str, ...]]:
+        path = unquote(request.path)
+        for verb, pattern, op, handler in ROUTES:
+            match = re.fullmatch(pattern, path)
+            if verb == request.method and match:
+                return op, handler, match.groups()
+        raise AssertionError(f"the double has no route for {request.method} {path}")
+
+    # --- what tests read and drive --------------------------------------------------------------
+
+    def operations(self) -> list[str]:
+        """The operationIds called since the last :meth:`reset_calls`, in order."""
+        return self._ops[self._mark:]
+
+    def reset_calls(self) -> None:
+        """Start :meth:`operations` afresh (state is kept)."""
+        self._mark = len(self._ops)
 
     def add_order(self, spec: Any) -> None:
         """Publish (or update) an order given as a :class:`feedsync.testing.OrderSpec`."""
@@ -141,89 +209,6 @@ class EbayDouble:
         offer_id = self.offer_by_sku.pop(sku, None)
         if offer_id is not None:
             self.offers.pop(offer_id, None)
-
-    def operations(self) -> list[str]:
-        """The operationIds called, in order."""
-        return [op for op, _ in self.calls]
-
-    # --- lifecycle ----------------------------------------------------------------------------
-
-    def __enter__(self) -> EbayDouble:
-        self._mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        self._mock.__enter__()
-        self._mock.add_callback(responses.POST, f"{BASE}{TOKEN_PATH}", callback=self._token)
-        self._mock.add_callback(responses.POST, re.compile(re.escape(BASE) + r"/sell/.*"),
-                                callback=self._api)
-        for method in (responses.GET, responses.PUT, responses.DELETE):
-            self._mock.add_callback(method, re.compile(re.escape(BASE) + r"/sell/.*"),
-                                    callback=self._api)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._mock is not None
-        self._mock.__exit__(*exc)
-
-    # --- token endpoint -----------------------------------------------------------------------
-
-    def _token(self, request: requests.PreparedRequest) -> Reply:
-        self.token_requests += 1
-        basic = base64.b64encode(":".join(CLIENT).encode()).decode()
-        assert request.headers.get("Authorization") == f"Basic {basic}", "HTTP Basic client auth"
-        form = parse_qs(str(request.body))
-        assert form["grant_type"] == ["refresh_token"]
-        assert set(form["scope"][0].split()) == set(SCOPES)
-        if self.auth_refused:
-            return _reply({"error": "invalid_grant", "error_description": "the provided "
-                           "authorization refresh token is invalid or was issued to another "
-                           "client"}, 400)
-        return _reply({"access_token": ACCESS_TOKEN, "expires_in": 7200,
-                       "token_type": "User Access Token"})
-
-    # --- API ----------------------------------------------------------------------------------
-
-    def _api(self, request: requests.PreparedRequest) -> Reply:
-        parts = urlsplit(request.url or "")
-        path, query = unquote(parts.path), parse_qs(parts.query)
-        body = json.loads(request.body) if request.body else None
-        op, handler, args = self._route(request.method or "GET", path)
-        self.calls.append((op, body if self.validate else None))
-        assert self._mock is not None
-        self._mock.calls.reset()  # responses' own call log would hold every body (memory)
-        if request.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}" or \
-                self.auth_refused or self.expire_token_once:
-            self.expire_token_once = False
-            return _reply({"errors": [{"errorId": 1001, "domain": "OAuth",
-                                       "category": "REQUEST", "message": "Invalid access token",
-                                       "longMessage": "Invalid access token. Check the value "
-                                                      "of the Authorization HTTP request "
-                                                      "header."}]}, 401)
-        if self.throttle:
-            self.throttle -= 1
-            return _reply({"errors": [{"errorId": 2001, "domain": "ACCESS",
-                                       "category": "REQUEST", "message": "Too many requests. "
-                                       "The request limit has been reached for the resource."}]},
-                          429, {"Retry-After": "2"})
-        if self.transient:
-            self.transient -= 1
-            return _reply({"errors": [error(25001, "A system error has occurred.")]}, 500)
-        if self.validate and body is not None:
-            self._check(op, body)
-        if op in WRITES_WITH_LANGUAGE:
-            assert request.headers.get("Content-Language") == "en-US", f"{op}: Content-Language"
-        return handler(self, body, query, *args)
-
-    def _check(self, op: str, body: Any) -> None:
-        from ebay_oas import assert_valid, request_validator
-
-        api = "fulfillment" if op == "createShippingFulfillment" else "inventory"
-        assert_valid(request_validator(api, op), body)
-
-    def _route(self, method: str, path: str) -> tuple[str, Any, tuple[str, ...]]:
-        for verb, pattern, op, handler in ROUTES:
-            match = re.fullmatch(pattern, path)
-            if verb == method and match:
-                return op, handler, match.groups()
-        raise AssertionError(f"the double has no route for {method} {path}")
 
     # --- inventory items ----------------------------------------------------------------------
 
@@ -463,6 +448,8 @@ class EbayDouble:
                                  f"{fulfillment_id}"}, ""
 
 
+FULFILLMENT_OPS = frozenset({"getOrders", "getShippingFulfillments",
+                             "createShippingFulfillment"})
 WRITES_WITH_LANGUAGE = frozenset({"bulkCreateOrReplaceInventoryItem", "bulkCreateOffer",
                                   "updateOffer", "createOrReplaceInventoryItemGroup"})
 _I, _F = "/sell/inventory/v1", "/sell/fulfillment/v1"

@@ -56,7 +56,7 @@ class TestEbayContract(AdapterContract):
             self, tmp_path: Path, channel_double: EbayDouble) -> None:
         env = self.make_env(tmp_path, channel_double)
         assert env.push().outcome is Outcome.OK
-        channel_double.calls.clear()
+        channel_double.reset_calls()
         env.mapper.records["MUG-01"] = record(simple("MUG-01", price="21.00"))
         env.mapper.records["MUG-02"] = record(simple("MUG-02", price="19.50", quantity="2"))
         env.catalog.db.execute("UPDATE products SET title = title || ' ' WHERE sku IN "
@@ -140,7 +140,7 @@ class TestEbayContract(AdapterContract):
             self, tmp_path: Path, channel_double: EbayDouble) -> None:
         env = self.make_env(tmp_path, channel_double)
         assert env.push().outcome is Outcome.OK
-        channel_double.calls.clear()
+        channel_double.reset_calls()
         # A new title and a new price (inventory item + price), and a new category (offer).
         env.mapper.records["MUG-01"] = record(simple("MUG-01", title="Mug, blue glaze",
                                                      price="22.00"))
@@ -162,7 +162,7 @@ class TestEbayContract(AdapterContract):
                                         channel_double: EbayDouble) -> None:
         env = self.make_env(tmp_path, channel_double)
         assert env.push().outcome is Outcome.OK
-        channel_double.calls.clear()
+        channel_double.reset_calls()
         del env.mapper.records["BOWL-01"]  # removed from the catalog
         env.catalog.db.execute("DELETE FROM inventory WHERE sku = 'BOWL-01'")
         env.catalog.db.execute("DELETE FROM products WHERE sku = 'BOWL-01'")
@@ -206,7 +206,7 @@ class TestEbayContract(AdapterContract):
         self.channel_settings = {**SETTINGS, "delete_inventory_item": True}
         env = self.make_env(tmp_path, channel_double)
         assert env.push().outcome is Outcome.OK
-        channel_double.calls.clear()
+        channel_double.reset_calls()
         del env.mapper.records["BOWL-01"]
         env.catalog.db.execute("DELETE FROM inventory WHERE sku = 'BOWL-01'")
         env.catalog.db.execute("DELETE FROM products WHERE sku = 'BOWL-01'")
@@ -223,7 +223,7 @@ class TestEbayContract(AdapterContract):
         offer = channel_double.offer_of("MUG-01")
         assert offer is not None
         env.catalog.db.execute("UPDATE listings SET remote_id = NULL WHERE sku = 'MUG-01'")
-        channel_double.calls.clear()
+        channel_double.reset_calls()
         env.mapper.records["MUG-01"] = record(simple("MUG-01", title="Mug, new title"))
         env.catalog.db.execute("UPDATE products SET title = title || ' ' WHERE sku = 'MUG-01'")
         result = env.push()
@@ -262,7 +262,7 @@ class TestEbayContract(AdapterContract):
         bowl = channel_double.offer_of("BOWL-01")
         assert bowl is not None
         bowl["status"] = "UNPUBLISHED"  # an earlier withdraw whose answer was lost
-        channel_double.calls.clear()
+        channel_double.reset_calls()
         del env.mapper.records["BOWL-01"]
         env.catalog.db.execute("DELETE FROM inventory WHERE sku = 'BOWL-01'")
         env.catalog.db.execute("DELETE FROM products WHERE sku = 'BOWL-01'")
@@ -277,7 +277,7 @@ class TestEbayContract(AdapterContract):
                   for c in ("BLK", "WHT") for s in ("S", "M")]
         env = self.make_env(tmp_path, double, family)
         assert env.push().outcome is Outcome.OK
-        double.calls.clear()
+        double.reset_calls()
         return env
 
     @staticmethod
