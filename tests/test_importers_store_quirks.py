@@ -223,6 +223,17 @@ def test_untracked_becomes_tracked_when_a_count_arrives(catalog: Catalog,
     assert not catalog.stock_tracked("floor-lamp")
 
 
+def test_a_variant_the_store_starts_tracking_is_tracked(catalog: Catalog,
+                                                        tmp_path: Path) -> None:
+    import_file(catalog, PACKT)
+    assert not catalog.stock_tracked("floor-lamp")
+    path = edited(PACKT, tmp_path, {("floor-lamp", "Variant Inventory Tracker"): "shopify",
+                                    ("floor-lamp", "Variant Inventory Qty"): ""})
+    result = import_file(catalog, path)
+    assert catalog.stock_tracked("floor-lamp")  # tracked, count unknown: nothing to sell yet
+    assert result.summary.without_stock_count == 1
+
+
 def test_orders_never_reserve_untracked_stock(catalog: Catalog) -> None:
     import_file(catalog, PACKT)
     migrate(catalog.db, orders_schema.COMPONENT, orders_schema.MIGRATIONS)

@@ -230,6 +230,14 @@ def _status(check: RowCheck, status: str, published: str, has_status: bool) -> P
     return ProductStatus.DRAFT if published.strip().lower() == "false" else ProductStatus.ACTIVE
 
 
+def _tracking(tracked: bool, has_tracker_column: bool, quantity: int | None) -> bool | None:
+    """The row's stock tracking: what the tracker column says (a tracked variant without a
+    count in this file keeps its stored stock), else tracked when the row gives a count."""
+    if has_tracker_column:
+        return tracked
+    return True if quantity is not None else None
+
+
 def _gender(google: str, metafield: str) -> str | None:
     """Google Shopping / Gender, else the category metafield when it holds Google's word."""
     if google.strip():
@@ -334,5 +342,5 @@ def _variant(record: Record, columns: dict[str, int], template: Product,
         return Parsed(record.line, check.sku, None, check.problems)
     return Parsed(record.line, sku, product, [], quantity,
                   options.location if quantity is not None else None,
-                  tracked=(True if quantity is not None else None) if tracked else False,
+                  tracked=_tracking(tracked, "Variant Inventory Tracker" in columns, quantity),
                   warnings=check.warnings, derived_sku=derived)
