@@ -146,6 +146,7 @@ def test_progress_bar_only_on_a_terminal(runner: CliRunner, example_workspace: P
     assert result.exit_code == 0
     assert result.stderr == ""  # CliRunner's stderr is not a TTY: no bar
     monkeypatch.setattr(AppContext, "show_progress", lambda self: True)
+    monkeypatch.setattr("feedsync.cli.progress.INTERVAL", 0.0)  # draw even a fast import
     shown = runner.invoke(cli, ["catalog", "import", "samples/catalog.csv"])
     assert shown.exit_code == 0
     assert "importing catalog.csv" in shown.stderr

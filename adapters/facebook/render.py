@@ -24,9 +24,12 @@ typo is reported for its SKU here rather than after an asynchronous round-trip.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from babel.numbers import get_currency_precision
 
 from feedsync.errors import RenderError
 from feedsync.mapping.record import FieldValue
@@ -81,6 +84,14 @@ def check_price(field: str, text: str) -> str:
     parts = text.split()
     if len(parts) != 2 or len(parts[1]) != 3 or not parts[1].isalpha():
         raise FieldError(field, f"{text!r} is not a price like '12.99 USD'")
+    # Strict: digits with exactly the currency's decimals (CLDR precision via Babel: 2 for USD,
+    # 0 for JPY, 3 for KWD) or none; no exponent, sign or other digits ("1e3", "12.5 USD").
+    decimals = get_currency_precision(parts[1].upper())
+    amount_pattern = r"[0-9]+" + (rf"(\.[0-9]{{{decimals}}})?" if decimals else "")
+    if re.fullmatch(amount_pattern, parts[0]) is None:
+        shown = "a whole amount" if not decimals else f"an amount with {decimals} decimals"
+        raise FieldError(field, f"{text!r}: {parts[0]!r} is not {shown} for "
+                                f"{parts[1].upper()}")
     try:
         amount = Decimal(parts[0])
     except InvalidOperation:

@@ -15,13 +15,15 @@ from __future__ import annotations
 from feedsync.mapping.schema import ChannelSchema, FieldSpec
 
 URL = r"https?://\S+"
-PRICE = r"\d+(\.\d{1,4})? [A-Z]{3}"
+# An amount with no exponent and the currency's decimals (two, or three for KWD and the like;
+# the API path checks each currency's own precision): "12.5 USD" and "1e3 USD" are refused.
+PRICE = r"\d+(\.\d{2,3})? [A-Z]{3}"
 INTERVAL = (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})"
             r"/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})")
 
 SCHEMA = ChannelSchema(
     channel="facebook",
-    version="facebook-2026.1",
+    version="facebook-2026.2",
     fields=(
         FieldSpec("id", required=True, max_length=100, description="your SKU"),
         FieldSpec("title", required=True, max_length=200),

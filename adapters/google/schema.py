@@ -11,7 +11,7 @@ against the official discovery document and protos.
 
 from __future__ import annotations
 
-from feedsync.mapping.schema import ChannelSchema, FieldSpec
+from feedsync.mapping.schema import ChannelSchema, FieldSpec, RequiredWhen
 
 URL = r"https?://\S+"
 PRICE = r"\d+(\.\d{1,4})? [A-Z]{3}"
@@ -19,10 +19,13 @@ PRICE = r"\d+(\.\d{1,4})? [A-Z]{3}"
 INTERVAL = (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})"
             r"/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})")
 GTIN = r"\d{8}|\d{12,14}"
+APPAREL = r"^\s*(apparel\s*&\s*accessories\b|(166|1604|187|167)\s*$)"
+CLOTHING_OR_SHOES = (r"^\s*(apparel\s*&\s*accessories\s*>\s*(clothing|shoes)\b(?!\s+accessories)"
+                     r"|(1604|187)\s*$)")
 
 SCHEMA = ChannelSchema(
     channel="google",
-    version="google-2026.1",
+    version="google-2026.2",
     fields=(
         FieldSpec("id", required=True, max_length=50, description="your SKU"),
         FieldSpec("title", required=True, max_length=150),
@@ -61,5 +64,21 @@ SCHEMA = ChannelSchema(
         FieldSpec("shipping_weight", pattern=r"\d+(\.\d+)? (lb|oz|g|kg)",
                   description="a number and lb, oz, g or kg, e.g. '1.5 kg'"),
         *(FieldSpec(f"custom_label_{n}", max_length=100) for n in range(5)),
+    ),
+    required_when=(
+        # Apparel sold in Google's main markets (Brazil, France, Germany, Japan, the UK, the
+        # US) needs gender, age group and color (https://support.google.com/merchants/answer/
+        # 6324479, /6324463, /6324487); by category path or the ids 166 (Apparel &
+        # Accessories), 1604 (Clothing), 187 (Shoes), 167 (Clothing Accessories).
+        # A warning: the requirement depends on the countries targeted, which the feed does
+        # not say; Google disapproves such items in those countries.
+        RequiredWhen("google_product_category", APPAREL, ("gender", "age_group", "color"),
+                     "for apparel sold in Brazil, France, Germany, Japan, the UK or the US",
+                     error=False),
+        # ... and size for clothing and shoes (https://support.google.com/merchants/answer/
+        # 6324492).
+        RequiredWhen("google_product_category", CLOTHING_OR_SHOES, ("size",),
+                     "for clothing and shoes sold in Brazil, France, Germany, Japan, the UK "
+                     "or the US", error=False),
     ),
 )

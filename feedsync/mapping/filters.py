@@ -22,6 +22,9 @@ def category_parts(path: str) -> tuple[str, ...]:
     return tuple(p for part in path.split(">") if (p := " ".join(part.split()).casefold()))
 
 
+DEFAULT_STATUS = "active"
+
+
 def _status(values: set[str]) -> Predicate:
     return lambda row: row.product.status in values  # a StrEnum hashes and compares as its text
 
@@ -125,10 +128,18 @@ class Filters:
         wanted = " or ".join(f"({compile_condition(c)[1]})" for c in spec.include)
         self.no_include = f"filtered out: no filters.include set matched: {wanted}"
         self.default = ("no filters.exclude set matched" if spec.exclude
-                        else "no [filters]: every product is included")
+                        else "no [filters]: every active product is included")
+        # Drafts and archived products never reach a channel unless the mapping names a status
+        # itself (issue #17): "active only" is the engine's default, not a line each mapping
+        # must remember.
+        self.active_only = not any(c.status is not None for c in (*spec.include, *spec.exclude))
 
     def decide(self, row: Row) -> tuple[bool, str]:
         """(included, why): ``why`` names the filter that decided, for explain and reports."""
+        if self.active_only and row.product.status != DEFAULT_STATUS:
+            return False, (f"filtered out: status '{row.product.status!s}' is not "
+                           f"{DEFAULT_STATUS!r} (the default; a [filters] set with a status "
+                           "key decides instead)")
         why = self.default
         if self.include:
             for check, text in self.include:

@@ -31,6 +31,21 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class RequiredWhen:
+    """Fields a channel requires only for some products: when ``field``'s value matches
+    ``pattern`` (a case-insensitive regular expression, searched), each of ``required`` must
+    have a value (e.g. Google: gender, age group, color and size for apparel)."""
+
+    field: str
+    pattern: str
+    required: tuple[str, ...]
+    why: str  # "for apparel in its main markets": completes "<field> is required by <channel> …"
+    # An error keeps the SKU out; a warning sends it and says so (e.g. when the requirement
+    # depends on a target country feedsync cannot see).
+    error: bool = True
+
+
+@dataclass(frozen=True)
 class ChannelSchema:
     """The ordered fields of one channel's record; the first field is the record id."""
 
@@ -40,6 +55,8 @@ class ChannelSchema:
     id_field: str = "id"
     # groups of fields of which at least one must have a value (e.g. Meta: brand, gtin or mpn)
     one_of: tuple[tuple[str, ...], ...] = ()
+    # fields required only when another field's value matches (see RequiredWhen)
+    required_when: tuple[RequiredWhen, ...] = ()
     _by_name: dict[str, FieldSpec] = field(default_factory=dict, init=False, repr=False,
                                            compare=False)
 

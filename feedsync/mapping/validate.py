@@ -32,6 +32,8 @@ class SchemaValidator:
     def __init__(self, schema: ChannelSchema) -> None:
         self.schema = schema
         self.required = [f.name for f in schema.fields if f.required]
+        self.required_when = [(rule, re.compile(rule.pattern, re.IGNORECASE))
+                              for rule in schema.required_when]
         self.checks: dict[str, tuple[Callable[[str], bool], Ok, Check]] = {}
         for spec in schema.fields:
             compiled = _field_check(schema.channel, spec)
@@ -71,6 +73,18 @@ class SchemaValidator:
                 issues.append(Issue(sku, Severity.ERROR, "missing_one_of",
                                     f"{channel} needs at least one of {', '.join(group)}",
                                     group[0], rules.get(group[0])))
+        for rule, pattern in self.required_when:
+            decider = fields.get(rule.field)
+            text = " ".join(decider) if isinstance(decider, list) else decider
+            if not text or pattern.search(text) is None:
+                continue
+            for name in rule.required:
+                if not fields.get(name):
+                    severity = Severity.ERROR if rule.error else Severity.WARNING
+                    issues.append(Issue(sku, severity, "missing_required",
+                                        f"{name} is required by {channel} {rule.why} "
+                                        f"({rule.field} is {text!r}) and has no value",
+                                        name, rules.get(name)))
         return issues
 
     def check_of(self, name: str, repeated: bool) -> Callable[[Any], bool] | None:

@@ -45,10 +45,11 @@ def test_sample_catalog_is_valid_for_both_default_mappings(sample_workspace: Pat
 
 def test_validate_lists_errors_and_exits_6(workspace: Path, catalog: Catalog,
                                            runner: CliRunner) -> None:
+    apparel = {"gender": "unisex", "age_group": "adult", "color": "Blue", "size": "M"}
     catalog.upsert_products([
-        make_product("GOOD"),
-        make_product("BAD", link=None, condition="mint"),
-        make_product("WARN", gtin="4006381333932"),
+        make_product("GOOD", **apparel),
+        make_product("BAD", link=None, condition="mint", **apparel),
+        make_product("WARN", gtin="4006381333932", **apparel),
     ])
     code, output = run(runner, workspace, "validate", "google")
     assert code == 6
