@@ -248,6 +248,7 @@ class EtsyAdapter(Adapter[EtsyConfig]):
         """What the shop shows for ``skus`` (its listings with inventory, read once a run)."""
         if self._live is None:
             self._live = {}
+            sold_out = {str(i) for i in self.steps.listing_ids("sold_out")}
             for state in live.STATES:
                 offset = 0
                 while True:
@@ -257,6 +258,8 @@ class EtsyAdapter(Adapter[EtsyConfig]):
                     results = body.get("results") or []
                     for listing in results:
                         for row in live.live_rows(listing):
+                            if row["remote_id"] in sold_out:  # withdrawn at 0: shown as 0
+                                row["present"] = True
                             self._live.setdefault(row["sku"], row)
                     if len(results) < live.PAGE_LIMIT:
                         break

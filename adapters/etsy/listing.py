@@ -126,13 +126,14 @@ class ListingFlow:
             if content and not fresh and steps.state != "deleted":
                 self.client.update_listing(steps.listing_id, content[0].payload["content"],
                                            item=content[0].sku)
-            remaining = self._inventory(steps, items, fresh)
-            if remaining == 0:
+            kept, stock = self._inventory(steps, items, fresh, result)
+            if kept == 0:
                 self._withdraw(steps)
                 return result
             if content:
                 self._images(steps, content, result)
-            self._activate(steps, upserts, result)
+            if stock > 0:  # a sold-out family stays withdrawn until stock returns
+                self._activate(steps, upserts, result)
         except ItemRejected as exc:
             result.rejected = exc.message
         except ChannelError as exc:
@@ -202,9 +203,14 @@ class ListingFlow:
                 break
         return min(found)[1] if found else None
 
-    def _inventory(self, steps: ListingSteps, items: Sequence[RenderedItem],
-                   fresh: bool) -> int:
-        """Rewrite the inventory; returns how many products the listing keeps."""
+    def _inventory(self, steps: ListingSteps, items: Sequence[RenderedItem], fresh: bool,
+                   result: FlowResult) -> tuple[int, int]:
+        """Rewrite the inventory; returns (products the listing keeps, units for sale).
+
+        A family whose every variant is at 0 is first withdrawn (``state=inactive``: nothing
+        can sell, whatever Etsy makes of an inventory without stock), then its inventory is
+        written with every offering disabled; if Etsy refuses that, the withdrawal stands and
+        the SKUs carry a warning. The next change with stock re-activates it."""
         assert steps.listing_id is not None
         upserts = tuple(variant_of(i) for i in items if i.action is not Action.DELETE)
         parts = {i.sku: frozenset(i.payload["parts"]) for i in items
@@ -216,11 +222,24 @@ class ListingFlow:
         current = None if fresh else self.client.get_listing_inventory(steps.listing_id)
         products = render.merge_inventory(current, change)
         if not products or not any(p.get("sku") for p in products):
-            return 0
-        self.client.update_listing_inventory(steps.listing_id,
-                                             render.dumps(render.inventory_body(products)),
-                                             item=items[0].sku)
-        return len(products)
+            return 0, 0
+        stock = sum(int(o["quantity"]) for p in products for o in p["offerings"]
+                    if o.get("is_enabled", True))
+        if stock == 0 and steps.state == "active":
+            self.client.update_listing(steps.listing_id, render.state_form("inactive"),
+                                       item=items[0].sku)
+            steps.state = "sold_out"
+            self.store.put(steps)
+        body = render.dumps(render.inventory_body(products))
+        try:
+            self.client.update_listing_inventory(steps.listing_id, body, item=items[0].sku)
+        except ItemRejected as exc:
+            if stock > 0 or steps.state != "sold_out":
+                raise
+            result.warn([i.sku for i in items], "sold_out_withdrawn",
+                        f"sold out: the listing is withdrawn; Etsy refused the inventory "
+                        f"without stock ({exc.message})")
+        return len(products), stock
 
     def _images(self, steps: ListingSteps, content: Sequence[RenderedItem],
                 result: FlowResult) -> None:

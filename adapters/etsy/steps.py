@@ -60,8 +60,9 @@ def _now() -> str:
 
 @dataclass
 class ListingSteps:
-    """One listing's progress. ``state``: none · drafting · draft · active · inactive ·
-    deleted. ``images``: rank (as text) → the image URL uploaded there."""
+    """One listing's progress. ``state``: none · drafting · draft · active · sold_out
+    (withdrawn by feedsync because no variant has stock) · inactive · deleted.
+    ``images``: rank (as text) → the image URL uploaded there."""
 
     listing_key: str
     listing_id: int | None = None
@@ -123,6 +124,12 @@ class StepStore:
         """Remember Etsy's last ``x-remaining-today``."""
         self.db.execute("INSERT OR REPLACE INTO etsy_budget (account, remaining, seen_at) "
                         "VALUES (?, ?, ?)", [self.account, remaining, now])
+
+    def listing_ids(self, state: str) -> set[int]:
+        """Etsy listing ids feedsync left in ``state``."""
+        return {int(row[0]) for row in self.db.execute(
+            "SELECT listing_id FROM etsy_listings WHERE account = ? AND state = ? AND "
+            "listing_id IS NOT NULL", [self.account, state])}
 
     def claimed(self, listing_id: int) -> bool:
         """True when another listing key already owns this Etsy listing id."""

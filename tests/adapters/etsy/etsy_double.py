@@ -61,6 +61,7 @@ class EtsyDouble:
         self.valid_refresh: str | None = None  # when set, only this one is accepted
         self.lose_next_create = False  # create the draft, then answer 500
         self.page_size: int | None = None  # receipts per page at most (contract suite)
+        self.refuse_no_stock = False  # refuse an inventory whose offerings are all at 0
         self.requests: list[tuple[str, str]] = []
         self.downloads: list[str] = []
         self._ids = iter(range(900_001, 10_000_000))
@@ -274,6 +275,9 @@ class EtsyDouble:
             return self._error(400, f"Invalid SKU or property value for {bad[0]}")
         if not body.get("products"):
             return self._error(400, "products must not be empty")
+        if self.refuse_no_stock and not any(o["quantity"] for p in body["products"]
+                                            for o in p["offerings"]):
+            return self._error(400, "at least one offering must have a quantity")
         products = []
         for product in body["products"]:
             offerings = [{"offering_id": next(self._ids), "quantity": o["quantity"],

@@ -258,3 +258,26 @@ def test_after_feedsync_auth_etsy_the_next_run_continues(
     result = env.push()
     assert result.outcome is Outcome.OK, result.message
     assert double.refresh_tokens[-1] == "777.fresh-from-auth"
+
+
+@pytest.mark.parametrize("etsy_refuses_no_stock", [False, True])
+def test_a_sold_out_family_is_withdrawn_until_stock_returns(
+        tmp_path: Path, double: EtsyDouble, etsy_refuses_no_stock: bool) -> None:
+    double.refuse_no_stock = etsy_refuses_no_stock
+    env = env_for(tmp_path, double)
+    assert env.push().outcome is Outcome.OK
+    lid = double.listing_of("TEE-R-M")["listing_id"]
+    for sku in ("TEE-R-M", "TEE-B-M", "TEE-R-L"):
+        change(env, sku, quantity="0")
+    result = env.push(skus=["TEE-R-M", "TEE-B-M", "TEE-R-L"], parts=frozenset({"quantity"}),
+                      exempt_quantity_guardrails=True)  # what the orders fast path sends
+    assert result.outcome is Outcome.OK, result.message
+    assert double.listings[lid]["state"] == "inactive"  # nothing can sell on Etsy
+    if not etsy_refuses_no_stock:
+        assert {p["offerings"][0]["quantity"] for p in double.products(lid).values()} == {0}
+    live = {r["sku"]: r for r in env.bind().adapter().fetch_live(["TEE-R-M"])}
+    assert live["TEE-R-M"]["present"] is True and live["TEE-R-M"]["quantity"] == 0
+    change(env, "TEE-R-L", quantity="2")  # stock is back
+    assert env.push().outcome is Outcome.OK
+    assert double.listings[lid]["state"] == "active"
+    assert double.products(lid)["TEE-R-L"]["offerings"][0]["quantity"] == 2
