@@ -105,9 +105,11 @@ class EbayAdapter(Adapter[EbayConfig]):
             return RenderedItem(change.sku, change.action, payload,
                                 len(render.dumps(payload)))
         fields = change.record.fields
+        group = render.one(fields, "inventory_item_group_key")
         if change.action is Action.PRICE_QUANTITY:
             parts = change.changed_parts & {"price", "quantity"}
             payload = {"kind": "price_quantity", "sku": change.sku, "offer_id": change.remote_id,
+                       "listing": group or change.sku,
                        "price_quantity": render.price_quantity(change.sku, fields,
                                                                change.remote_id, parts),
                        "offer_entry": render.offer_entry(change.sku, fields, parts)}
@@ -116,9 +118,9 @@ class EbayAdapter(Adapter[EbayConfig]):
         create = change.action is Action.CREATE
         offer_changed = create or not change.diff or bool(render.OFFER_FIELDS & set(change.diff))
         price_changed = "price" in change.changed_parts and not create
-        group = render.one(fields, "inventory_item_group_key")
         payload = {
             "kind": "listing", "sku": change.sku, "create": create,
+            "listing": group or change.sku,
             "offer_id": change.remote_id,
             "item": render.inventory_item(change.sku, fields, ctx),
             "offer": render.offer(change.sku, fields, ctx),
@@ -141,11 +143,13 @@ class EbayAdapter(Adapter[EbayConfig]):
         return "price_quantity" if item.action is Action.PRICE_QUANTITY else "listing"
 
     def _spend_revisions(self, items: Sequence[RenderedItem], state: BatchState) -> None:
+        """One revision of the SKU's listing per change (the variants of a family share one
+        listing, so their changes share its budget); creates revise nothing yet."""
         budget = self.http.key_budget(REVISION)
         for item in items:
             if item.action is Action.CREATE:
                 continue
-            if not budget.try_consume(item.sku):
+            if not budget.try_consume(str(item.payload.get("listing") or item.sku)):
                 state.outcomes[item.sku] = ItemOutcome(
                     item.sku, ItemStatus.DEFERRED, [Issue(
                         sku=item.sku, severity=Severity.WARNING, code=DEFERRED,

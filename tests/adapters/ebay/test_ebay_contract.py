@@ -329,3 +329,23 @@ class TestEbayContract(AdapterContract):
         assert ops[:2] == ["bulkGetInventoryItem", "getInventoryItemGroup"]
         assert ops[2:] == ["getOffers"] * 4 + ["withdrawOfferByInventoryItemGroup"]
         assert {o["status"] for o in channel_double.offers.values()} == {"UNPUBLISHED"}
+
+    def test_variants_share_their_listing_revision_budget(
+            self, tmp_path: Path, channel_double: EbayDouble) -> None:
+        from dataclasses import replace
+
+        from feedsync.adapters.ebay import limits
+
+        tight = tuple(replace(op, per_key_daily_budget=1) if op.operation == limits.REVISION
+                      else op for op in limits.OPERATIONS)
+        capped = type("CappedEbayAdapter", (EbayAdapter,), {
+            "limits": replace(EbayAdapter.limits, operations=tight)})
+        family = [record(variant(f"TEE-BLK-{s}", "Black", s)) for s in ("S", "M")]
+        env = self.make_env(tmp_path, channel_double, family)
+        assert env.push(capped).outcome is Outcome.OK
+        for sku in ("TEE-BLK-S", "TEE-BLK-M"):
+            env.mapper.records[sku] = record(variant(sku, "Black", sku[-1], quantity="1"))
+        env.catalog.db.execute("UPDATE products SET title = title || ' '")
+        result = env.push(capped)
+        assert (result.counts.get("accepted"), result.counts.get("deferred")) == (1, 1), \
+            "one revision of the family's listing was left today"
