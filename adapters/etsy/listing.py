@@ -225,10 +225,11 @@ class ListingFlow:
             return 0, 0
         stock = sum(int(o["quantity"]) for p in products for o in p["offerings"]
                     if o.get("is_enabled", True))
-        if stock == 0 and steps.state == "active":
-            self.client.update_listing(steps.listing_id, render.state_form("inactive"),
-                                       item=items[0].sku)
-            steps.state = "sold_out"
+        if stock == 0 and steps.state in ("active", "draft"):
+            if steps.state == "active":
+                self.client.update_listing(steps.listing_id, render.state_form("inactive"),
+                                           item=items[0].sku)
+            steps.state = "sold_out"  # a new family without stock stays an unpublished draft
             self.store.put(steps)
         body = render.dumps(render.inventory_body(products))
         try:
