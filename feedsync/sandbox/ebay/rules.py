@@ -35,7 +35,6 @@ LENGTH_UNITS = frozenset({"INCH", "FEET", "CENTIMETER", "METER"})
 # Error ids of the Inventory API's error tables (each method's "Error codes" section, e.g.
 # https://developer.ebay.com/api-docs/sell/inventory/resources/inventory_item/methods/createOrReplaceInventoryItem#h2-error-codes).
 INVALID_FIELD = 25709  # "Invalid value for {fieldName}. {additionalInfo}"
-MISSING_FIELD = 25707  # "This is an invalid value for a SKU. …" / missing required value
 INVALID_CONDITION = 25021  # "Invalid item condition information."
 INVALID_PICTURES = 25014  # "Invalid pictures. {additionalInfo}"
 INVALID_CATEGORY = 25005  # "Invalid category ID."
