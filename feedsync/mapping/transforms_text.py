@@ -58,6 +58,27 @@ _INLINE_TAG = re.compile(
     r"</?(?:" + _trie({v for n in _INLINE_NAMES for v in (n, n.upper())})
     + r")(?:\s[^<>]*)?/?>")
 _TAG = re.compile(r"</?[A-Za-z!?][^<>]*>")
+# The end of a list item, paragraph, heading, cell or a line break ends a sentence: the pieces
+# are kept apart ("<li>Brand: Ridgeline</li><li>Ships in …" → "Brand: Ridgeline. Ships in …")
+# rather than run together into one. Marked with a private-use character while tags go, then
+# joined with ". " unless the piece already ends with punctuation.
+_BLOCK_END = re.compile(
+    r"</(?:[lL][iI]|[pP]|[hH][1-6]|[dD][iI][vV]|[dD][dDtT]|[tT][dDhHrR]|[bB][lL][oO][cC][kK]"
+    r"[qQ][uU][oO][tT][eE])\s*>|<[bB][rR]\s*/?>")
+_BREAK = "\ue000"
+_TERMINAL = frozenset(".!?:;…")
+
+
+def _join_pieces(text: str) -> str:
+    out = ""
+    for piece in text.split(_BREAK):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if out:
+            out += " " if out[-1] in _TERMINAL else ". "
+        out += piece
+    return out
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
@@ -68,11 +89,14 @@ def _strip_html_once(text: str) -> str:
         if "<!--" in text:
             text = _COMMENT.sub(" ", text)
         text = _INLINE_TAG.sub("", text)
+        text = _BLOCK_END.sub(_BREAK, text)
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
     if not text.isprintable():  # cheap test; the regex only runs on text with odd characters
         text = _CONTROL.sub("", text)
+        if _BREAK in text:
+            text = _join_pieces(text)
     return " ".join(text.split())
 
 

@@ -60,10 +60,13 @@ def test_transforms_apply_to_each_list_item() -> None:
 class TestStripHtml:
     def test_scripts_comments_entities(self) -> None:
         text = "<style>p{}</style><p>A&nbsp;<!-- hidden -->b</p><script>alert(1)</script>&eacute;"
-        assert strip_html_text(text) == "A b é"
+        assert strip_html_text(text) == "A b. é"  # a paragraph's end ends a sentence
 
     def test_block_tags_separate_words_inline_tags_do_not(self) -> None:
-        assert strip_html_text("<li>one</li><li>two</li>") == "one two"
+        # List items stay apart (issue #17: "Brand: Ridgeline Ships in …" ran together).
+        assert strip_html_text("<li>one</li><li>two</li>") == "one. two"
+        assert strip_html_text("<ul><li>Done.</li><li>Next</li></ul>") == "Done. Next"
+        assert strip_html_text("<p>Intro</p><ul><li>a;</li><li>b</li></ul>") == "Intro. a; b"
         assert strip_html_text("<b>cot</b>ton, <em>soft</em>") == "cotton, soft"
 
     def test_escaped_markup_is_removed_too(self) -> None:
