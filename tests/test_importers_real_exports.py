@@ -240,3 +240,18 @@ def test_shopify_inventory_export_of_the_same_store(store: Path, runner: CliRunn
         assert catalog.available("otti-combat-boot-milky-35") == 103
     finally:
         catalog.db.close()
+
+
+def test_the_link_rule_is_overridable_in_the_mapping(store: Path, runner: CliRunner) -> None:
+    mapping = store / "mappings" / "google.toml"
+    text = mapping.read_text(encoding="utf-8")
+    assert '\nlink = "product_url"\n' in text
+    mapping.write_text(text.replace(
+        '\nlink = "product_url"\n',
+        '\nlink = { template = "{store_url}/shop/{attributes.handle}" }\n'), encoding="utf-8")
+    invoke(runner, store, "catalog", "import", str(CORPUS / "shopify-2021-packt.csv"))
+    code, _ = invoke(runner, store, "feed", "build", "google")
+    assert code == 0
+    items = {i.findtext(f"{G}id"): i for i in
+             etree.parse(str(store / "out" / "google.xml")).getroot().iter("item")}
+    assert items["floor-lamp"].findtext(f"{G}link") == f"{STORE}/shop/floor-lamp"
