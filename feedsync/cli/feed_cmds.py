@@ -20,9 +20,37 @@ from feedsync.sync.lock import WorkspaceLock, lock_path
 from feedsync.sync.runs import RunJournal
 
 
+def feed_channels_help() -> str:
+    """``google: xml (default), tsv; facebook: csv (default), xml; …``: every built-in channel
+    with feed files and its formats, read from the channels themselves (never a fixed list)."""
+    from feedsync.registry import builtin_channels, channel_feed
+
+    parts = []
+    for name in builtin_channels():
+        try:
+            formats = list(channel_feed(name))
+        except Exception:  # a channel without feed files (or one still being written)
+            continue
+        if formats:
+            parts.append(f"{name}: {formats[0]} (default)" + "".join(f", {f}" for f in
+                                                                     formats[1:]))
+    return "; ".join(parts)
+
+
+class _FormatOption(click.Option):
+    """--format, whose help lists the channels' formats when help is shown (not at every
+    start: that would import every channel's feed module)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        self.help = f"The file format. {feed_channels_help()}."
+        return super().get_help_record(ctx)
+
+
 @click.group()
 def feed() -> None:
-    """Build feed files (Google Merchant Center, Meta catalog)."""
+    """Build feed files: the file Google Merchant Center or the Meta catalog fetches, and
+    Amazon's JSON_LISTINGS_FEED file for review ('feedsync feed build --help' lists every
+    channel's formats)."""
 
 
 def _parse_as_of(value: str | None) -> datetime:
@@ -96,8 +124,7 @@ def _describe(result: FeedResult) -> str:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to publish (one channel only). Default: "
                    "<output dir>/<channel>.<format>[.gz].")
-@click.option("--format", "format_name", metavar="FORMAT",
-              help="google: xml (default), tsv. facebook: csv (default), xml.")
+@click.option("--format", "format_name", metavar="FORMAT", cls=_FormatOption)
 @click.option("--gzip", "compress", is_flag=True, help="Compress the file (reproducibly).")
 @click.option("--force", is_flag=True,
               help="Publish even when the publish gate refuses (an empty feed, or more items "
@@ -111,7 +138,8 @@ def _describe(result: FeedResult) -> str:
 def build(app: AppContext, channels: tuple[str, ...], all_channels: bool, out: Path | None,
           format_name: str | None, compress: bool, force: bool, as_of: str | None,
           strict: bool) -> None:
-    """Build and publish the feed file of CHANNEL (google, facebook).
+    """Build and publish the feed file of each CHANNEL (any channel with feed formats; see
+    --format).
 
     The file is written beside its target and renamed over it only when complete, so the
     platform never fetches half a feed. SKUs with validation errors are left out and counted

@@ -33,6 +33,12 @@ def detect_format(source: Source, head: bytes,
         localised, _ = woo_headers.apply(positions, columns)
         if format_of_header(set(localised)) == "woocommerce":
             found = "woocommerce"
+    named = [name for name in table.header if name]
+    if found is None and len(named) == 1 and ";" in named[0]:
+        # The same hint as with --format (source.CsvFile.columns): say it, not "unknown".
+        raise InputError(
+            f"{source.label}:{table.header_line}: the header has a single column containing "
+            "';': the file uses ';' as separator; export it with ',' instead")
     if found is None:
         # Names are shortened: a hostile header is never echoed whole (issue #16).
         shown = ", ".join(name if len(name) <= 40 else f"{name[:40]}…"
