@@ -36,6 +36,9 @@ SETTLE_SECONDS = 60.0  # a feed Amazon accepted is listed by getFeeds well withi
 def find_feed(client: AmazonClient, attempt: Attempt, now: datetime,
               marketplace_ids: list[str]) -> Verdict:
     """The verdict on a lost createFeed (see the module docstring)."""
+    waited = (now - attempt.started_at).total_seconds()
+    if attempt.asked_at is not None and waited < SETTLE_SECONDS:
+        return None  # asked already and found nothing; ask again once it has settled
     since = (attempt.started_at - CLOCK_SKEW).strftime("%Y-%m-%dT%H:%M:%SZ")
     params: dict[str, Any] = {"feedTypes": FEED_TYPE, "createdSince": since, "pageSize": 100,
                               "marketplaceIds": ",".join(marketplace_ids)}
@@ -55,7 +58,7 @@ def find_feed(client: AmazonClient, attempt: Attempt, now: datetime,
                                   "messages": len(attempt.skus),
                                   "deleted": [s for s, a in attempt.actions.items()
                                               if a == "delete"]})
-    if not candidates and (now - attempt.started_at).total_seconds() >= SETTLE_SECONDS:
+    if not candidates and waited >= SETTLE_SECONDS:
         return NOT_ARRIVED
     return None
 

@@ -24,6 +24,7 @@ adapter's hook must meet is :mod:`feedsync.testing.readback`; docs/architecture.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class _NotArrived:
 
 
 NOT_ARRIVED: Final = _NotArrived()
+ASKED_KEY: Final = "read_back_asked_at"  # in submissions.detail
 # The issue code an adapter puts on a PENDING per-item outcome whose answer was lost (e.g. one
 # confirmShipment of a batch): the core reads it back before sending it again.
 OUTCOME_UNKNOWN: Final = "outcome_unknown"
@@ -74,6 +76,7 @@ class Attempt:
     started_at: datetime  # recorded just before sending (UTC)
     known_handles: frozenset[str] = field(default_factory=frozenset)  # this account's others
     error: str | None = None  # what the send raised, if the process lived to see it
+    asked_at: datetime | None = None  # when the channel was last asked and could not tell
 
 
 @runtime_checkable
@@ -95,20 +98,24 @@ def open_attempts(db: sqlite_utils.Database, channel: str, account: str) -> Iter
     handles = frozenset(h for (h,) in db.execute(
         "SELECT handle FROM submissions WHERE channel = ? AND account = ?"
         " AND handle IS NOT NULL", [channel, account]).fetchall())
-    for sub_id, created_at, error in db.execute(
-            "SELECT id, created_at, error FROM submissions WHERE channel = ? AND account = ?"
-            " AND state = 'sending' ORDER BY id", [channel, account]).fetchall():
-        yield attempt_of(db, sub_id, channel, account, created_at, handles, error)
+    for sub_id, created_at, error, detail in db.execute(
+            "SELECT id, created_at, error, detail FROM submissions WHERE channel = ?"
+            " AND account = ? AND state = 'sending' ORDER BY id", [channel, account]).fetchall():
+        asked = json.loads(detail or "{}").get(ASKED_KEY)
+        yield attempt_of(db, sub_id, channel, account, created_at, handles, error,
+                         _parse(asked) if asked else None)
 
 
 def attempt_of(db: sqlite_utils.Database, sub_id: int, channel: str, account: str,
-               created_at: str, handles: frozenset[str], error: str | None = None) -> Attempt:
+               created_at: str, handles: frozenset[str], error: str | None = None,
+               asked_at: datetime | None = None) -> Attempt:
     """The :class:`Attempt` of submission ``sub_id``."""
     items = db.execute("SELECT sku, action FROM submission_items WHERE submission_id = ?"
                        " ORDER BY sku", [sub_id]).fetchall()
     return Attempt(submission_id=sub_id, channel=channel, account=account,
                    skus=[sku for sku, _ in items], actions=dict(items),
-                   started_at=_parse(created_at), known_handles=handles, error=error)
+                   started_at=_parse(created_at), known_handles=handles, error=error,
+                   asked_at=asked_at)
 
 
 def mark_unknown(db: sqlite_utils.Database, sub_id: int, error: str) -> None:
@@ -144,7 +151,9 @@ def resolve(db: sqlite_utils.Database, adapter: object, attempt: Attempt,
         log.warning("%s: reading back submission %s failed: %s", attempt.channel,
                     attempt.submission_id, exc.message)
         verdict = None
-    if verdict is None:
+    if verdict is None:  # remember when we asked: an adapter may wait before asking again
+        db.execute("UPDATE submissions SET detail = json_set(COALESCE(detail, '{}'), ?, ?)"
+                   " WHERE id = ?", [f"$.{ASKED_KEY}", utcnow_iso(), attempt.submission_id])
         result.open += 1
         return
     if isinstance(verdict, _NotArrived):
