@@ -97,6 +97,38 @@ class SellingPartnerDouble(HttpChannelDouble):
             "fulfillment": {"fulfillmentStatus": status, "fulfilledBy": "MERCHANT"},
             "orderItems": items}
 
+    def remove_live(self, sku: str) -> None:
+        """Amazon stops showing the listing of ``sku`` (the read-back contract)."""
+        self.listings.pop(sku, None)
+
+    def _search_listings(self, query: dict[str, str]) -> Reply:
+        """searchListingsItems by SKU: summaries, the B2C offer and merchant stock of each
+        listing the double holds, in the Listings Items API 2021-08-01 ``Item`` shape."""
+        marketplace = query.get("marketplaceIds", "")
+        wanted = [s for s in query.get("identifiers", "").split(",") if s]
+        items = []
+        for sku in wanted:
+            listing = self.listings.get(sku)
+            if listing is None:
+                continue
+            attributes = listing["attributes"]
+            offer = (attributes.get("purchasable_offer") or [{}])[0]
+            price = ((offer.get("our_price") or [{}])[0].get("schedule") or [{}])[0]
+            stock = (attributes.get("fulfillment_availability") or [{}])[0]
+            items.append({
+                "sku": sku,
+                "summaries": [{"marketplaceId": marketplace, "asin": f"B0{len(items):08d}",
+                               "productType": listing.get("productType"),
+                               "status": ["BUYABLE", "DISCOVERABLE"]}],
+                "offers": [{"marketplaceId": marketplace, "offerType": "B2C",
+                            "price": {"amount": str(price.get("value_with_tax")),
+                                      "currencyCode": offer.get("currency", "USD")}}]
+                if "value_with_tax" in price else [],
+                "fulfillmentAvailability": [{
+                    "fulfillmentChannelCode": stock.get("fulfillment_channel_code", "DEFAULT"),
+                    "quantity": stock["quantity"]}] if "quantity" in stock else []})
+        return _ok({"numberOfResults": len(items), "items": items})
+
     def _search_orders(self, query: dict[str, str]) -> Reply:
         after = parse_iso(query["lastUpdatedAfter"])
         before = parse_iso(query["lastUpdatedBefore"])
@@ -164,6 +196,8 @@ class SellingPartnerDouble(HttpChannelDouble):
             return "patchListingsItem"
         if method == "GET" and path == "/orders/2026-01-01/orders":
             return "searchOrders"
+        if method == "GET" and re.fullmatch(r"/listings/2021-08-01/items/[^/]+", path):
+            return "searchListingsItems"
         if method == "POST" and re.fullmatch(r"/orders/v0/orders/[^/]+/shipmentConfirmation",
                                              path):
             return "confirmShipment"
@@ -184,6 +218,8 @@ class SellingPartnerDouble(HttpChannelDouble):
             return self._patch(last, request.json or {})
         if request.operation == "searchOrders":
             return self._search_orders(request.query)
+        if request.operation == "searchListingsItems":
+            return self._search_listings(request.query)
         if request.operation == "confirmShipment":
             return self._confirm_shipment(unquote(path.split("/")[-2]), request.json or {})
         return _errors(404, "NotFound", f"no such operation: {request.method} {path}")
