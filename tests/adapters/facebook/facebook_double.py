@@ -41,6 +41,30 @@ class CatalogApiDouble(HttpChannelDouble):
         self.items: dict[str, dict[str, Any]] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
 
+    def remove_live(self, sku: str) -> None:
+        """The catalog no longer holds the item whose retailer id is ``sku`` (contract)."""
+        self.items.pop(sku, None)
+
+    def _products(self, query: dict[str, str]) -> Reply:
+        """The products edge filtered by ``retailer_id`` ``is_any``, as Graph shows items:
+        ``price`` as display text ("12.50 USD" → "$12.50"), stock in
+        ``quantity_to_sell_on_facebook``."""
+        wanted = json.loads(query.get("filter") or "{}").get("retailer_id", {}).get("is_any", [])
+        data = []
+        for rid in wanted:
+            item = self.items.get(rid)
+            if item is None:
+                continue
+            amount, _, currency = str(item.get("price", "")).partition(" ")
+            data.append({"id": f"9{len(data):05d}", "retailer_id": rid,
+                         "price": f"${amount}" if currency == "USD" else amount,
+                         "currency": currency or None,
+                         "availability": item.get("availability", "in stock"),
+                         "quantity_to_sell_on_facebook": item.get(
+                             "quantity_to_sell_on_facebook"),
+                         "review_status": "approved", "visibility": "published"})
+        return 200, {}, json.dumps({"data": data, "paging": {"cursors": {}}})
+
     # --- the channel's shapes ---------------------------------------------------------------
 
     def authorised(self, request: Captured) -> bool:
@@ -64,6 +88,8 @@ class CatalogApiDouble(HttpChannelDouble):
             return self._batch(request.json or {})
         if request.method == "GET" and edge == "check_batch_request_status":
             return self._status(request.query.get("handle", ""))
+        if request.method == "GET" and edge == "products":
+            return self._products(request.query)
         return _graph_error(400, 100, f"Unsupported request {request.method} {request.path}")
 
     def _batch(self, body: dict[str, Any]) -> Reply:
