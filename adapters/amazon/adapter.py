@@ -30,8 +30,9 @@ from feedsync.adapters.amazon.config import (
     AmazonConfig,
     load_credentials,
 )
-from feedsync.adapters.amazon.feeds import PENDING_STATUSES, FeedFlow
+from feedsync.adapters.amazon.feed_flow import PENDING_STATUSES, FeedFlow
 from feedsync.adapters.amazon.limits import API, LIMITS
+from feedsync.adapters.amazon.parents import fold_outcomes, parents_of_children, with_parents
 from feedsync.adapters.amazon.report import (
     feed_level_summary,
     outcomes,
@@ -175,13 +176,19 @@ class AmazonAdapter(Adapter[AmazonConfig]):
 
     def _submit_feed(self, batch: Batch) -> Submission:
         self.config.require_account()
-        feed_id, document_id = self.feeds.submit(self.feed_document(batch.items),
-                                                 self.config.marketplace_ids)
+        # Each variation family's parent listing goes first (adapters/amazon/parents.py).
+        skus = [i.sku for i in batch.items]
+        messages, message_skus = with_parents([i.payload for i in batch.items], skus)
+        document = render.feed_bytes(self.config.seller_id, messages, self.config.issue_locale)
+        feed_id, document_id = self.feeds.submit(document, self.config.marketplace_ids)
         deleted = [i.sku for i in batch.items if i.payload.get("operationType") == "DELETE"]
+        detail: dict[str, Any] = {"kind": "feed", "feed_document_id": document_id,
+                                  "messages": len(messages), "deleted": deleted}
+        if len(messages) != len(batch.items):
+            detail["message_skus"] = message_skus
+            detail["children"] = parents_of_children(messages, message_skus)
         return Submission(channel=self.name, handle=feed_id, state=SubmissionState.PENDING,
-                          skus=batch.skus,
-                          detail={"kind": "feed", "feed_document_id": document_id,
-                                  "messages": len(batch.items), "deleted": deleted})
+                          skus=batch.skus, detail=detail)
 
     def _submit_patches(self, batch: Batch) -> Submission:
         results: list[ItemOutcome] = []
@@ -244,7 +251,12 @@ class AmazonAdapter(Adapter[AmazonConfig]):
                                 f"{status.processing_status} without a processing report")
             return submission
         report = self.feeds.report(status.result_document_id)
-        results = outcomes(report, submission.skus, set(submission.detail.get("deleted", ())))
+        message_skus = submission.detail.get("message_skus")
+        results = outcomes(report, message_skus or submission.skus,
+                           set(submission.detail.get("deleted", ())))
+        if message_skus:  # parents were added: their errors go to their children
+            results = fold_outcomes(results, submission.skus,
+                                    submission.detail.get("children") or {})
         summary = feed_level_summary(report)
         if status.processing_status == "FATAL":
             # "Some, none, or all of the operations may have completed" (getFeed): only the
