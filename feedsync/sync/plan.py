@@ -22,6 +22,7 @@ from feedsync.adapter import Action, PlannedChange
 from feedsync.db import utcnow_iso
 from feedsync.mapping.record import MappedRecord
 from feedsync.sync import dirty
+from feedsync.sync.channels import render_version
 from feedsync.sync.diff import ChunkPlanner
 from feedsync.sync.guardrails import QUANTITY_RULES, PlanFigures, check
 from feedsync.sync.parts import PARTS, Hashes
@@ -186,8 +187,6 @@ def build_plan(binding: ChannelBinding, catalog: Catalog, *,
     fast path's sell-outs; :mod:`feedsync.sync.guardrails`). Only for a plan of given ``skus``
     restricted to ``parts={"quantity"}``, so nothing but quantities can pass unguarded.
     """
-    from feedsync.sync.channels import render_version
-
     started = time.perf_counter()
     db = catalog.db
     ensure_schema(db)
