@@ -79,3 +79,25 @@ def test_shopify_cost_per_item_from_a_real_export(tmp_path):
     finally:
         catalog.db.close()
     assert costs == {"VELOFANT - Wheelset": "2000.00"}
+
+
+def test_woocommerce_cost_of_goods_columns(tmp_path):
+    # WooCommerce's own sample export (real corpus) with one cost column added the way the
+    # Cost of Goods plugins export it ("Meta: _wc_cog_cost"), and WooCommerce's own
+    # "Cost of goods" column on a second copy.
+    source = (REAL / "woocommerce-sample_products.csv").read_text(encoding="utf-8")
+    header, *rows = source.splitlines(keepends=True)
+    for column, cost_for in (('"Meta: _wc_cog_cost"', {"woo-beanie": "7.10"}),
+                             ('"Cost of goods"', {"woo-beanie": "6.90"})):
+        lines = [header.rstrip("\n") + f",{column}\n"]
+        for row in rows:  # the sample's rows are one line each
+            sku = row.split(",", 3)[2]
+            lines.append(row.rstrip("\n") + f",{cost_for.get(sku, '')}\n")
+        path = tmp_path / f"woo-{len(column)}.csv"
+        path.write_text("".join(lines), encoding="utf-8")
+        home = tmp_path / column.strip('"').replace(" ", "_").replace(":", "")
+        home.mkdir()
+        root = _workspace(home)
+        _import(root, path)
+        assert _attributes(root, "woo-beanie")["cost"] == cost_for["woo-beanie"]
+        assert "cost" not in _attributes(root, "woo-belt")

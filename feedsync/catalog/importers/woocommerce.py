@@ -59,6 +59,11 @@ _PUBLISHED = {"1": ProductStatus.ACTIVE, "0": ProductStatus.DRAFT,
               "-1": ProductStatus.DRAFT, "2": ProductStatus.DRAFT}
 _CACHE_SIZE = 64
 
+# Product cost (for feedsync report's margin), by where stores keep it: WooCommerce's own cost
+# of goods field (exporter column "Cost of goods"), SkyVerge's Cost of Goods plugin
+# (meta _wc_cog_cost) and WPFactory's Cost of Goods plugin (meta _alg_wc_cog_cost).
+_COST_COLUMNS = ("cost of goods", "meta: _wc_cog_cost", "meta: _alg_wc_cog_cost")
+
 
 def parse(source: Source, options: ParseOptions) -> Iterator[Parsed]:
     """Stream the sellable SKUs (simple products and variations) of a WooCommerce export, and
@@ -214,6 +219,12 @@ def _sellable(row: WooRow, parent: Parent | None, options: ParseOptions,
                 product.attributes["barcode"] = other
             break
     product.mpn = check.part_number("MPN", row.get("MPN"))
+    for column in _COST_COLUMNS:
+        if column in row.columns.positions and row.get(column).strip():
+            cost = check.money(column, row.get(column))
+            if cost is not None:
+                product.attributes["cost"] = format(cost, "f")
+            break
     if "external" in row.types():
         product.link = check.url("External URL", row.get("External URL"))
     quantity, tracked = _stock(check, row, parent)
