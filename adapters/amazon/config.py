@@ -51,7 +51,7 @@ class AmazonConfig(ApiConfig):
     # every listing and feed message names the seller and its marketplaces.
     REQUIRED_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {"*": ("seller_id", "marketplace_ids")}
     region: Region = "NA"
-    environment: Environment = "production"  # type: ignore[assignment]
+    environment: Environment = "production"
     seller_id: str = Field(default="", description="Merchant token (Seller Central → Account)")
     marketplace_ids: list[str] = Field(default_factory=list, max_length=25,
                                        description="e.g. ATVPDKIKX0DER (amazon.com)")

@@ -45,7 +45,7 @@ from feedsync.adapter import (
     SubmissionState,
 )
 from feedsync.clock import from_timestamp, parse_iso
-from feedsync.errors import ItemRejected
+from feedsync.errors import ConfigError, ItemRejected
 from feedsync.http import HttpAuth
 from feedsync.models import Issue, Severity
 
@@ -129,7 +129,10 @@ class GoogleAdapter(Adapter[GoogleConfig]):
     def reader(self) -> StatusReader:
         """Looks processed products up: a few gets, or one products.list walk (per run)."""
         if self._reader is None:
-            self._reader = StatusReader(lambda: self.client, self.context.db, self.clock,
+            db = self.context.db
+            if db is None:  # only unit tests build an adapter without a workspace database
+                raise ConfigError("google: reading product status needs the workspace database")
+            self._reader = StatusReader(lambda: self.client, db, self.clock,
                                         get_threshold=self.config.status_get_threshold,
                                         max_age=max(self.config.settle_seconds, 60.0))
         return self._reader
