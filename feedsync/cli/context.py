@@ -7,13 +7,14 @@ import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from feedsync.catalog import Catalog, open_catalog
-from feedsync.cli.progress import Progress, ProgressMapper
-from feedsync.config import Workspace, load_workspace
+if TYPE_CHECKING:  # imported where used: `feedsync --help` needs none of them (issue #19)
+    from feedsync.catalog import Catalog
+    from feedsync.cli.progress import Progress
+    from feedsync.config import Workspace
 
 
 @dataclass
@@ -30,6 +31,8 @@ class AppContext:
     def workspace(self) -> Workspace:
         """The workspace, loaded and validated on first use."""
         if self._workspace is None:
+            from feedsync.config import load_workspace
+
             self._workspace = load_workspace(self.workspace_option)
         return self._workspace
 
@@ -37,6 +40,8 @@ class AppContext:
     def catalog(self) -> Catalog:
         """The workspace's catalog, opened (and migrated) on first use."""
         if self._catalog is None:
+            from feedsync.catalog import open_catalog
+
             self._catalog = open_catalog(self.workspace.db_path)
         return self._catalog
 
@@ -79,12 +84,16 @@ class AppContext:
         """A throttled progress line on stderr, or None when it must not be shown."""
         if not self.show_progress():
             return None
+        from feedsync.cli.progress import Progress
+
         return Progress(label, sys.stderr, total=total, unit=unit)
 
     def progress_mapper(self, mapper: Any, label: str) -> Any:
         """``mapper`` counting what it maps on the terminal (as is when nothing is shown)."""
         if not self.show_progress():
             return mapper
+        from feedsync.cli.progress import Progress, ProgressMapper
+
         total = self.catalog.count()
         return ProgressMapper(mapper, lambda: Progress(f"{label}: mapping", sys.stderr,
                                                        total=total))

@@ -16,6 +16,7 @@ import click
 
 from feedsync import __version__
 from feedsync.cli.context import AppContext, dumps_json
+from feedsync.cli.lazy import LazyCommand, LazyGroup
 from feedsync.errors import ExitCode, FeedsyncError, TransientError, redact
 
 
@@ -55,7 +56,7 @@ def hoist_json_flag(args: list[str]) -> list[str]:
     return [JSON_FLAG, *rest, *args[end:]]
 
 
-class FeedsyncGroup(click.Group):
+class FeedsyncGroup(LazyGroup):
     """The root group: the one place errors become a message (or one JSON object) and an exit
     code, and where ``--json`` is understood in any position (:func:`hoist_json_flag`)."""
 
@@ -140,34 +141,57 @@ def cli(ctx: click.Context, workspace: str | None, json_output: bool, verbose: i
     ctx.obj = AppContext(workspace_option=workspace, json_output=json_output, verbosity=verbosity)
 
 
-def _register_commands() -> None:
-    # Each command module owns one area; adding an area is one line here.
-    from feedsync.cli import catalog_cmds, feed_cmds, init_cmd
-
-    cli.add_command(init_cmd.init)
-    cli.add_command(catalog_cmds.catalog)
-    cli.add_command(feed_cmds.feed)
-    from feedsync.cli import mapping_cmds  # validate, preview, explain (feedsync/mapping)
-    cli.add_command(mapping_cmds.validate)
-    cli.add_command(mapping_cmds.preview)
-    cli.add_command(mapping_cmds.explain)
-    from feedsync.cli import orders_cmds  # orders, reconcile (feedsync/orders)
-    cli.add_command(orders_cmds.orders)
-    cli.add_command(orders_cmds.reconcile)
-    from feedsync.cli import sync_cmds  # plan, push, status, sync (feedsync/sync)
-    for command in (sync_cmds.plan, sync_cmds.push, sync_cmds.status, sync_cmds.sync):
-        cli.add_command(command)
-    from feedsync.cli import report_cmd  # report (feedsync/report)
-    cli.add_command(report_cmd.report)
-    from feedsync.cli import sandbox_cmds  # sandbox serve/stop/orders/stats (feedsync/sandbox)
-    cli.add_command(sandbox_cmds.sandbox)
-    from feedsync.cli import local_cmds  # local-inventory build / push (Google local)
-    cli.add_command(local_cmds.local_inventory)
-    from feedsync.cli import auth_cmds  # auth CHANNEL (interactive OAuth: Etsy)
-    cli.add_command(auth_cmds.auth)
-
-
-_register_commands()
+# Each command module owns one area; adding a command is one line here. Modules are imported
+# only when their command runs (feedsync/cli/lazy.py); the sentence is the first of its help.
+FeedsyncGroup.lazy_commands = {
+    "init": LazyCommand("feedsync.cli.init_cmd", "init",
+                        "Create a workspace in DIRECTORY (default: the current folder)."),
+    "catalog": LazyCommand("feedsync.cli.catalog_cmds", "catalog",
+                           "Work with the product catalog (the source of truth)."),
+    "feed": LazyCommand("feedsync.cli.feed_cmds", "feed",
+                        "Build feed files: the file Google Merchant Center or the Meta catalog "
+                        "fetches, and Amazon's JSON_LISTINGS_FEED file for review ('feedsync "
+                        "feed build --help' lists every channel's formats)."),
+    "validate": LazyCommand("feedsync.cli.mapping_cmds", "validate",
+                            "Map the catalog for each CHANNEL (default: the enabled ones) and "
+                            "list every issue."),
+    "preview": LazyCommand("feedsync.cli.mapping_cmds", "preview",
+                           "Show SKU's record exactly as CHANNEL will receive it (or why it will "
+                           "not be sent)."),
+    "explain": LazyCommand("feedsync.cli.mapping_cmds", "explain",
+                           "Show, field by field, how SKU's record for CHANNEL is made and why it "
+                           "is (not) sent."),
+    "orders": LazyCommand("feedsync.cli.orders_cmds", "orders",
+                          "Pull orders, list and export them, send shipments back."),
+    "reconcile": LazyCommand("feedsync.cli.orders_cmds", "reconcile",
+                             "Compare what CHANNEL shows now (quantity, price, presence) with what "
+                             "feedsync expects and print the drift; --fix plans the corrections."),
+    "plan": LazyCommand("feedsync.cli.sync_cmds", "plan",
+                        "Show what `feedsync push` would do for each CHANNEL (default: enabled API "
+                        "channels)."),
+    "push": LazyCommand("feedsync.cli.sync_cmds", "push",
+                        "Send each CHANNEL's plan (default: enabled API channels) in batches."),
+    "status": LazyCommand("feedsync.cli.sync_cmds", "status",
+                          "Per channel: listed, pending, rejected (top issue codes), the last run "
+                          "and its outcome."),
+    "sync": LazyCommand("feedsync.cli.sync_cmds", "sync",
+                        "The cron job, for every enabled channel: pull orders first and push the "
+                        "quantities they changed to every channel that lists those SKUs, then "
+                        "push the planned changes of API channels, then build the feed files of "
+                        "file channels (docs/sync.md)."),
+    "report": LazyCommand("feedsync.cli.report_cmd", "report",
+                          "Write a self-contained HTML report: listings, rejections, orders, "
+                          "revenue, fees, cost of goods and margin per channel and day, oversells, "
+                          "fast-path latency and the last runs."),
+    "sandbox": LazyCommand("feedsync.cli.sandbox_cmds", "sandbox",
+                           "The marketplaces emulated on 127.0.0.1: try everything offline."),
+    "local-inventory": LazyCommand("feedsync.cli.local_cmds", "local_inventory",
+                                   "Google local inventory: in-store stock per product and store "
+                                   "(docs/report.md)."),
+    "auth": LazyCommand("feedsync.cli.auth_cmds", "auth",
+                        "Authorise feedsync on CHANNEL's marketplace (prints a link, asks for the "
+                        "redirect)."),
+}
 
 
 def main() -> None:
