@@ -5,6 +5,7 @@ upload answer and ingestion errors naming the mapping field."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -199,6 +200,17 @@ class TestWalmartContract(WalmartContractBase):
         assert submission.state is SubmissionState.DONE
         assert channel_double.token_requests == 2
         assert "unauthorized" not in channel_double.operations()
+
+    def test_refused_credentials_never_show_the_secret(
+            self, tmp_path: Path, channel_double: WalmartDouble) -> None:
+        env = self.make_env(tmp_path, channel_double)
+        channel_double.refuse_auth()
+        result = env.push()
+        assert result.outcome is Outcome.NEEDS_HUMAN
+        stored = " ".join(str(row) for row in env.catalog.db.execute(
+            "SELECT error, detail FROM submissions").fetchall())
+        for text in (result.message, json.dumps(result.details, default=str), stored):
+            assert CLIENT[1] not in text and "wm-access-" not in text
 
     def test_a_token_refused_mid_run_is_refreshed_and_the_call_resent(
             self, tmp_path: Path, channel_double: WalmartDouble) -> None:
