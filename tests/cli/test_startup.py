@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -71,7 +72,18 @@ def test_the_command_table_says_what_each_command_says() -> None:
 def test_help_lists_every_command_as_loaded_commands_would() -> None:
     lazy_help = subprocess.run([sys.executable, "-m", "feedsync", "--help"], cwd=REPO_ROOT,
                                capture_output=True, text=True, check=True).stdout
-    ctx = click.Context(cli, info_name="feedsync")
+    ctx = click.Context(cli, info_name="feedsync", **cli.context_settings)
     for name in cli.list_commands(ctx):
         cli.get_command(ctx, name)  # every command loaded now
     assert cli.get_help(ctx).strip() == lazy_help.strip()
+
+
+def test_opening_the_catalog_does_not_import_numpy(tmp_path: Path) -> None:
+    """sqlite-utils would import numpy/pandas for their column types; feedsync hides them."""
+    code = ("import sys; from feedsync.catalog import open_catalog; "
+            f"open_catalog({str(tmp_path / 'c.db')!r}).count(); "
+            "import sqlite_utils.db as d; "
+            "print(d.np is None, 'numpy' in sys.modules, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["True", "False", "False"]
