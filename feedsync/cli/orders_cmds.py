@@ -15,7 +15,7 @@ from feedsync.errors import ExitCode, UsageError
 from feedsync.models import OrderStatus
 from feedsync.orders import cycle
 from feedsync.orders.channels import adapter_factory
-from feedsync.orders.engine import engine_pusher
+from feedsync.orders.fastpath_push import engine_pusher
 from feedsync.orders.lock import run_lock
 from feedsync.orders.pull import order_store
 from feedsync.orders.query import iter_orders, recent_orders, write_csv, write_jsonl

@@ -117,7 +117,8 @@ def run_orders_cycle(workspace: Workspace, db: sqlite_utils.Database,
     """Pull orders (see :mod:`feedsync.orders.pull`) then drain the fast-path queue.
 
     The caller holds the workspace run lock. ``pusher`` defaults to the sync engine restricted
-    to the queued SKUs and to quantity-only actions (:func:`feedsync.orders.engine.engine_pusher`).
+    to the queued SKUs and to quantity-only actions
+    (:func:`feedsync.orders.fastpath_push.engine_pusher`).
     """
     factory = factory or adapter_factory(workspace, db, clock)
     report = pull_orders(workspace, db, channels, factory=factory, clock=clock)
@@ -126,7 +127,7 @@ def run_orders_cycle(workspace: Workspace, db: sqlite_utils.Database,
         outcome.fastpath_note = "off; the queued quantities go out with the next run"
         return outcome
     if pusher is None:
-        from feedsync.orders.engine import engine_pusher
+        from feedsync.orders.fastpath_push import engine_pusher
 
         pusher = engine_pusher(workspace, db, clock=clock)
     outcome.fastpath = drain_outbox(db, pusher)

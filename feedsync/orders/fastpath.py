@@ -5,7 +5,7 @@ Storing a page of orders queues, in the same transaction, one ``stock_outbox`` r
 channels that take price/quantity updates, the one the order came from included (it usually
 lowered its own count, but the quantity feedsync last sent there is the old one: sent here, the
 sell-out is exempt from the quantity guardrails instead of being judged, and perhaps refused,
-by the run's push — see :mod:`feedsync.orders.engine`). Right after the pull,
+by the run's push — see :mod:`feedsync.orders.fastpath_push`). Right after the pull,
 :func:`drain_outbox` hands the queued SKUs of each channel, in batches, to a
 :class:`QuantityPusher` — the sync engine's plan and apply restricted to those SKUs and to
 their quantity — and removes the rows the push settled. So a sale on one channel reaches

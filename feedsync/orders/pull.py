@@ -106,7 +106,7 @@ def fastpath_targets(workspace: Workspace) -> list[str]:
     but feedsync's listing state still holds the quantity it last sent, so the run's push would
     send the sell-out anyway — judged there by ``max_zero_quantity_share`` and refused on a small
     catalog, holding back that channel's whole push. Through the fast path it goes out exempt
-    from the quantity guardrails (feedsync.orders.engine), for the same one call per SKU.
+    from the quantity guardrails (feedsync.orders.fastpath_push), for the same one call per SKU.
     """
     api = [n for n in workspace.enabled_channels() if workspace.channel(n).delivery == "api"]
     chosen, _ = channels_with(workspace, FASTPATH_CAPABILITIES, api)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def orders_step(ctx: RunContext) -> Iterator[StepResult]:
     """Pull orders and run the quantity fast path for the run's channels (see module doc)."""
     from feedsync.orders.cycle import run_orders_cycle, step_results
-    from feedsync.orders.engine import engine_pusher
+    from feedsync.orders.fastpath_push import engine_pusher
     from feedsync.sync.runs import Outcome, StepResult
 
     if ctx.options.dry_run:

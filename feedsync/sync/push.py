@@ -73,9 +73,9 @@ class PushOptions:
     # Only these parts of listed items (the orders fast path: {"quantity"}); the other parts,
     # creates and deletes stay planned for the next push (feedsync.sync.diff).
     parts: frozenset[str] | None = None
-    # Set only by the orders fast path (feedsync.orders.engine): its sell-outs are not judged by
-    # the quantity guardrails (feedsync.sync.guardrails.QUANTITY_RULES). Needs ``skus`` and
-    # ``parts={"quantity"}``; every other push keeps every guardrail.
+    # Set only by the orders fast path (feedsync.orders.fastpath_push): its sell-outs are not
+    # judged by the quantity guardrails (feedsync.sync.guardrails.QUANTITY_RULES). Needs
+    # ``skus`` and ``parts={"quantity"}``; every other push keeps every guardrail.
     exempt_quantity_guardrails: bool = False
     full: bool = False  # compare every SKU's inputs rather than trust the change stamps
     poll_interval: float = 2.0
