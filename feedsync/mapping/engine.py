@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedsync.mapping.compile import CompiledMapping, compile_mapping
-from feedsync.mapping.plan import plan_entry
+from feedsync.mapping.hotpath import plan_entry
 from feedsync.mapping.record import FieldValue, MappedRecord, TraceStep
 from feedsync.mapping.schema import ChannelSchema
 from feedsync.mapping.sources import NO_STORE, Row, Store

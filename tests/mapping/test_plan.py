@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from feedsync.mapping import plan
-from feedsync.mapping.plan import ChainMemo
+from feedsync.mapping import hotpath as plan
+from feedsync.mapping.hotpath import ChainMemo
 from feedsync.models import Severity
 from tests.conftest import make_product
 from tests.mapping.conftest import BASE_FIELDS, NOW, MapperFactory
