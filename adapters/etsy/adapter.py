@@ -29,6 +29,7 @@ from feedsync.adapters.etsy.client import EtsyClient
 from feedsync.adapters.etsy.config import EtsyConfig, load_credentials
 from feedsync.adapters.etsy.limits import API, LIMITS
 from feedsync.adapters.etsy.listing import ListingFlow, estimated_calls
+from feedsync.adapters.etsy.schema import AXIS_FIELDS
 from feedsync.adapters.etsy.steps import ListingSteps, RefreshMarks, StepStore
 from pydantic import SecretStr
 
@@ -62,6 +63,14 @@ def parts_of(change: PlannedChange) -> frozenset[str]:
     if change.action is Action.PRICE_QUANTITY:
         return frozenset(change.changed_parts) & {"price", "quantity"}
     return frozenset(change.changed_parts) & ALL_PARTS or ALL_PARTS
+
+
+def needs_inventory(change: PlannedChange, parts: frozenset[str]) -> bool:
+    """Whether a change touches the listing's inventory: a new variant, a price or quantity,
+    or a variation value (a content edit of title or tags alone does not; two calls saved)."""
+    if change.action is not Action.UPDATE or parts & {"price", "quantity"} or not change.diff:
+        return True
+    return any(name in change.diff for name in ("sku", *AXIS_FIELDS))
 
 
 class EtsyAdapter(Adapter[EtsyConfig]):
@@ -142,6 +151,7 @@ class EtsyAdapter(Adapter[EtsyConfig]):
             payload = {
                 "listing_key": str(fields.get("listing_key") or change.sku),
                 "parts": sorted(parts),
+                "inventory": needs_inventory(change, parts),
                 "variant": {"properties": [list(p) for p in variant.properties],
                             "price": str(variant.price), "quantity": variant.quantity},
             }

@@ -53,7 +53,8 @@ def estimated_calls(items: Sequence[RenderedItem], steps: ListingSteps) -> int:
     creates = steps.listing_id is None and any(i.action is not Action.DELETE for i in items)
     content = any("content" in i.payload["parts"] for i in items)
     images = len(_wanted_images(items)) if content else 0
-    return (1 if creates else int(content)) + 2 + images + 1
+    inventory = 2 if any(i.payload.get("inventory", True) for i in items) else 0
+    return (1 if creates else int(content)) + inventory + images + 1
 
 
 def _wanted_images(items: Sequence[RenderedItem]) -> list[str]:
@@ -126,13 +127,17 @@ class ListingFlow:
             if content and not fresh and steps.state != "deleted":
                 self.client.update_listing(steps.listing_id, content[0].payload["content"],
                                            item=content[0].sku)
-            kept, stock = self._inventory(steps, items, fresh, result)
+            touched = fresh or any(i.action is Action.DELETE or i.payload.get("inventory", True)
+                                   for i in items)
+            kept, stock = self._inventory(steps, items, fresh, result) if touched else (1, 0)
             if kept == 0:
                 self._withdraw(steps)
                 return result
             if content:
                 self._images(steps, content, result)
-            if stock > 0:  # a sold-out family stays withdrawn until stock returns
+            # A sold-out family stays withdrawn until stock returns; a content-only edit does
+            # not read the stock, so it only completes a draft that was waiting to go live.
+            if stock > 0 or (not touched and steps.state == "draft"):
                 self._activate(steps, upserts, result)
         except ItemRejected as exc:
             result.rejected = exc.message

@@ -281,3 +281,21 @@ def test_a_sold_out_family_is_withdrawn_until_stock_returns(
     assert env.push().outcome is Outcome.OK
     assert double.listings[lid]["state"] == "active"
     assert double.products(lid)["TEE-R-L"]["offerings"][0]["quantity"] == 2
+
+
+def test_a_title_edit_is_one_update_listing_call(tmp_path: Path, double: EtsyDouble) -> None:
+    env = env_for(tmp_path, double)
+    assert env.push().outcome is Outcome.OK
+    lid = double.listing_of("TEE-R-M")["listing_id"]
+    double.requests.clear()
+    for sku in ("TEE-R-M", "TEE-B-M", "TEE-R-L"):
+        change(env, sku, title="Softest tee")
+    assert env.push().outcome is Outcome.OK
+    assert [label for _, label in double.requests if label != "token"] == [
+        "PATCH /shops/{id}/listings/{id}"]
+    assert double.listings[lid]["title"] == "Softest tee"
+    double.requests.clear()
+    change(env, "TEE-B-M", color="Navy")  # a variation value: the inventory changes
+    assert env.push().outcome is Outcome.OK
+    assert "PUT /listings/{id}/inventory" in [label for _, label in double.requests]
+    assert double.products(lid)["TEE-B-M"]["property_values"][0]["values"] == ["Navy"]
