@@ -29,10 +29,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from feedsync.adapters.etsy.config import EtsyCredentials
 
@@ -68,7 +68,8 @@ def authorize_url(authorize_base: str, *, keystring: str, redirect_uri: str,
     query = {"response_type": "code", "client_id": keystring, "redirect_uri": redirect_uri,
              "scope": " ".join(scopes), "state": state, "code_challenge": pkce.challenge,
              "code_challenge_method": "S256"}
-    return f"{authorize_base}?{urlencode(query)}"
+    # Spaces as %20, as Etsy's own example writes the scope list.
+    return f"{authorize_base}?{urlencode(query, quote_via=quote)}"
 
 
 def code_grant(*, keystring: str, redirect_uri: str, code: str, pkce: Pkce) -> dict[str, str]:
@@ -81,9 +82,6 @@ def user_id_of(access_token: str) -> str | None:
     """The Etsy user id an access token belongs to (its prefix before the first dot)."""
     head, dot, _ = access_token.partition(".")
     return head if dot and head.isdigit() else None
-
-
-RefreshMarks = Callable[[str, Any], Any]
 
 
 class EtsyRefreshAuth(OAuth2RefreshTokenAuth):
