@@ -50,6 +50,8 @@ class InventorySender:
                 steps.append(self.feeds.send(ops.MP_INVENTORY, document, skus))
             except QuotaSpent as spent:
                 outcomes += deferred(skus, spent.note)
+            except TransientError as exc:  # the feeds already sent (prices, items) stand
+                outcomes += deferred(skus, exc.message, code="transient")
         return steps, outcomes
 
     def _chunks(self, quantities: Mapping[str, int], node: str
