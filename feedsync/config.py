@@ -262,7 +262,10 @@ def _describe(source: Path, err: Any) -> str:
     if err["type"] == "extra_forbidden":
         message = "unknown key" + _allowed_keys(err["loc"])
     value = err.get("input")
-    shown = "" if isinstance(value, dict) or err["type"] == "missing" else f" (got {value!r})"
+    text = repr(value)
+    if len(text) > 80:  # a hostile or binary value is never echoed whole (issue #16)
+        text = f"{text[:80]}… ({len(text)} characters)"
+    shown = "" if isinstance(value, dict) or err["type"] == "missing" else f" (got {text})"
     return f"{source}: {location}: {message}{shown}"
 
 

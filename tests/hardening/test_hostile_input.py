@@ -166,3 +166,15 @@ def test_temp_files_of_a_dead_build_go_at_the_next_build(tmp_path: Path) -> None
         out.commit()
     assert not orphan.exists() and live.exists()
     assert target.read_bytes() == b"<feed/>"
+
+
+def test_a_huge_bad_config_value_is_not_echoed_whole(workspace: Path) -> None:
+    from feedsync.config import load_workspace
+
+    config = workspace / "feedsync.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[orders]\nlookback_minutes = \""
+                      + "x" * 200_000 + "\"\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_workspace(workspace)
+    text = exc.value.message + "\n".join(exc.value.problems)
+    assert "orders.lookback_minutes" in text and len(text) < 2000
