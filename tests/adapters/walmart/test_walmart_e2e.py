@@ -288,3 +288,19 @@ def test_a_429_on_the_feed_endpoint_and_revoked_tokens_are_survived(tmp_path: Pa
         assert world.quantity("MUG-BLU") == 10
         assert sandbox.app.internal_errors == [] and sandbox.app.violations == []
         assert violations == []
+
+
+def test_a_token_refused_between_upload_and_status_is_renewed(tmp_path: Path) -> None:
+    # seed 2: the first feed-status read finds its token revoked (401), no later one does
+    faults = [parse_fault("walmart.getFeedItemStatus:revoke:0.09")]
+    violations: list[str] = []
+    with running_sandbox(tmp_path / "sandbox.db", channels=["walmart"], faults=faults,
+                         seed=2, observers=[oracle(violations)]) as sandbox:
+        runner = CliRunner()
+        world = World(sandbox, _workspace(tmp_path, sandbox, runner), runner)
+        _push_until_settled(world)
+        assert sandbox.app.faults.injected == {"revoke": 1}
+        statuses = sandbox.app.call_counts()["walmart"]["getFeedItemStatus"]
+        assert statuses.get("401") == 1 and statuses.get("200", 0) >= 3
+        assert world.quantity("MUG-BLU") == 10 and world.quantity("TEE-BLK-S") == 5
+        assert sandbox.app.internal_errors == [] and violations == []
