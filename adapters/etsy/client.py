@@ -144,6 +144,11 @@ class EtsyClient:
                                   idempotent=True, item=item)
         return self._json(response, ops.UPLOAD_LISTING_IMAGE)
 
+    def delete_listing_image(self, listing_id: int, image_id: int) -> None:
+        """deleteListingImage (an image already gone counts as deleted)."""
+        self.http.request("DELETE", self._shop(f"/listings/{listing_id}/images/{image_id}"),
+                          operation=ops.DELETE_LISTING_IMAGE, ok_statuses=(404,))
+
     def get_listing_images(self, listing_id: int) -> dict[str, Any]:
         """getListingImages."""
         response = self.http.get(f"{V3}/listings/{listing_id}/images",

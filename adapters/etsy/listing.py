@@ -251,7 +251,13 @@ class ListingFlow:
                 result: FlowResult) -> None:
         assert steps.listing_id is not None
         skus = [i.sku for i in content]
-        for rank, url in enumerate(_wanted_images(content), start=1):
+        exact = len(content) == 1 and content[0].payload["listing_key"] == content[0].sku
+        if exact:  # a listing of one product: its record is the whole listing's image list
+            wanted = _wanted_images(content)
+        else:  # a family: the batch holds only the changed variants, so images are only added
+            have = [steps.images[r] for r in sorted(steps.images, key=int)]
+            wanted = (have + [u for u in _wanted_images(content) if u not in have])[:MAX_IMAGES]
+        for rank, url in enumerate(wanted, start=1):
             if steps.images.get(str(rank)) == url:
                 continue
             try:
@@ -262,9 +268,28 @@ class ListingFlow:
                             f"{exc.message}")
                 continue
             name = urlsplit(url).path.rsplit("/", 1)[-1] or f"image-{rank}.jpg"
-            self.client.upload_listing_image(steps.listing_id, data, filename=name, rank=rank,
-                                             item=skus[0])
+            answer = self.client.upload_listing_image(steps.listing_id, data, filename=name,
+                                                      rank=rank, item=skus[0])
             steps.images[str(rank)] = url
+            image_id = answer.get("listing_image_id")
+            if isinstance(image_id, int):
+                steps.image_ids[str(rank)] = image_id
+            self.store.put(steps)
+        if exact:
+            self._drop_images(steps, len(wanted))
+
+    def _drop_images(self, steps: ListingSteps, kept: int) -> None:
+        """Images feedsync uploaded at ranks the family no longer has (deleteListingImage);
+        never the last one: Etsy shows an active listing only with an image."""
+        assert steps.listing_id is not None
+        if kept < 1:
+            return
+        for rank in sorted((r for r in steps.images if int(r) > kept), key=int):
+            image_id = steps.image_ids.get(rank)
+            if image_id is not None:
+                self.client.delete_listing_image(steps.listing_id, image_id)
+            steps.images.pop(rank, None)
+            steps.image_ids.pop(rank, None)
             self.store.put(steps)
 
     def _activate(self, steps: ListingSteps, upserts: Sequence[RenderedItem],

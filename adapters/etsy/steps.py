@@ -51,6 +51,7 @@ MIGRATIONS: list[str] = [
         seen_at REAL NOT NULL
     )
     """,
+    "ALTER TABLE etsy_listings ADD COLUMN image_ids TEXT NOT NULL DEFAULT '{}'",
 ]
 
 
@@ -70,6 +71,7 @@ class ListingSteps:
     draft_started_at: float | None = None
     draft_title: str | None = None
     images: dict[str, str] = field(default_factory=dict)
+    image_ids: dict[str, int] = field(default_factory=dict)  # rank → Etsy listing_image_id
 
 
 class StepStore:
@@ -83,24 +85,28 @@ class StepStore:
     def get(self, listing_key: str) -> ListingSteps:
         """The steps of a listing (a fresh record when feedsync never touched it)."""
         row = self.db.execute(
-            "SELECT listing_id, state, draft_started_at, draft_title, images FROM etsy_listings "
-            "WHERE account = ? AND listing_key = ?", [self.account, listing_key]).fetchone()
+            "SELECT listing_id, state, draft_started_at, draft_title, images, image_ids "
+            "FROM etsy_listings WHERE account = ? AND listing_key = ?",
+            [self.account, listing_key]).fetchone()
         if row is None:
             return ListingSteps(listing_key)
-        return ListingSteps(listing_key, row[0], row[1], row[2], row[3], json.loads(row[4]))
+        return ListingSteps(listing_key, row[0], row[1], row[2], row[3], json.loads(row[4]),
+                            json.loads(row[5]))
 
     def put(self, steps: ListingSteps) -> None:
         """Store a listing's steps now (committed at once)."""
         self.db.execute(
             "INSERT INTO etsy_listings (account, listing_key, listing_id, state, "
-            "draft_started_at, draft_title, images, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "draft_started_at, draft_title, images, image_ids, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (account, listing_key) DO UPDATE SET listing_id = excluded.listing_id, "
             "state = excluded.state, draft_started_at = excluded.draft_started_at, "
             "draft_title = excluded.draft_title, images = excluded.images, "
-            "updated_at = excluded.updated_at",
+            "image_ids = excluded.image_ids, updated_at = excluded.updated_at",
             [self.account, steps.listing_key, steps.listing_id, steps.state,
              steps.draft_started_at, steps.draft_title,
-             json.dumps(steps.images, sort_keys=True), _now()])
+             json.dumps(steps.images, sort_keys=True),
+             json.dumps(steps.image_ids, sort_keys=True), _now()])
 
     def key_of(self, listing_id: int) -> str | None:
         """The listing key feedsync made this Etsy listing for (None if unknown)."""

@@ -45,8 +45,9 @@ SHOP = f"{APP}/shops/{{shop_id}}"
 PLACEHOLDER_JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 1024 + b"\xff\xd9"
 _OPERATIONS = ("createDraftListing", "getListingsByShop", "getListing", "updateListing",
                "deleteListing", "getListingInventory", "updateListingInventory",
-               "uploadListingImage", "getListingImages", "getShopReceipts", "getShopReceipt",
-               "createReceiptShipment", "getShopByOwnerUserId")
+               "uploadListingImage", "getListingImages", "deleteListingImage",
+               "getShopReceipts", "getShopReceipt", "createReceiptShipment",
+               "getShopByOwnerUserId")
 
 
 class EtsyMarket(ReceiptsAndBuyers, Marketplace):
@@ -266,6 +267,15 @@ class EtsyMarket(ReceiptsAndBuyers, Marketplace):
                        (listing["listing_id"], rank, image_id))
         return Response.json({"listing_id": listing["listing_id"], "listing_image_id": image_id,
                               "rank": rank, "created_timestamp": int(ctx.now)}, status=201)
+
+    @route("DELETE", f"{SHOP}/listings/{{listing_id}}/images/{{listing_image_id}}",
+           operation="deleteListingImage")
+    def delete_image(self, ctx: Exchange, request: Request) -> Response:
+        self._shop(request)
+        listing = self._listing(ctx, request.params["listing_id"])
+        ctx.db.execute("DELETE FROM etsy_images WHERE listing_id = ? AND image_id = ?",
+                       (listing["listing_id"], int(request.params["listing_image_id"])))
+        return Response.empty(204)
 
     @route("GET", f"{APP}/listings/{{listing_id}}/images", operation="getListingImages")
     def list_images(self, ctx: Exchange, request: Request) -> Response:

@@ -193,6 +193,13 @@ class EtsyDouble:
         }.get((method, path))
         if route is not None:
             return route(request, query)
+        match = re.fullmatch(rf"/shops/{SHOP}/listings/(\d+)/images/(\d+)", path)
+        if match and method == "DELETE":
+            ranks = self.images.get(int(match.group(1)), {})
+            for rank, image_id in list(ranks.items()):
+                if image_id == int(match.group(2)):
+                    del ranks[rank]
+            return 204, self._headers(), ""
         match = re.fullmatch(rf"/shops/{SHOP}/listings/(\d+)(/images)?", path)
         if match and method == "PATCH" and not match.group(2):
             return self._update(int(match.group(1)), request)

@@ -299,3 +299,21 @@ def test_a_title_edit_is_one_update_listing_call(tmp_path: Path, double: EtsyDou
     assert env.push().outcome is Outcome.OK
     assert "PUT /listings/{id}/inventory" in [label for _, label in double.requests]
     assert double.products(lid)["TEE-B-M"]["property_values"][0]["values"] == ["Navy"]
+
+
+def test_images_of_a_single_product_listing_follow_its_record(
+        tmp_path: Path, double: EtsyDouble) -> None:
+    mug = record("MUG-1", "MUG-1", "8.50")  # two images: mug-1-1.jpg, mug-1-2.jpg
+    env = env_for(tmp_path, double, [mug, *FAMILY])
+    assert env.push().outcome is Outcome.OK
+    lid = double.listing_of("MUG-1")["listing_id"]
+    assert sorted(double.images[lid]) == [1, 2]
+    change(env, "MUG-1", images=[f"{IMAGES}/mug-new.jpg"])
+    assert env.push().outcome is Outcome.OK
+    assert sorted(double.images[lid]) == [1]  # rank 1 replaced, rank 2 deleted
+    assert double.downloads[-1] == "/mug-new.jpg"
+    # a family's batch holds only its changed variants: its images are only ever added
+    tee = double.listing_of("TEE-R-M")["listing_id"]
+    change(env, "TEE-R-M", images=[f"{IMAGES}/tee-red.jpg"])
+    assert env.push().outcome is Outcome.OK
+    assert sorted(double.images[tee]) == [1, 2, 3]
