@@ -1,4 +1,4 @@
-"""A stand-in for Etsy Open API v3 (no network), built on ``responses``.
+"""A stand-in for Etsy Open API v3 (no network), on feedsync.testing's HttpChannelDouble.
 
 It answers what the Etsy adapter calls, with Etsy's shapes (ErrorSchema ``{"error": …}``,
 Money objects, ``x-limit-per-second`` / ``x-remaining-today`` on every answer, 429 with
@@ -21,29 +21,30 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
 from email.parser import BytesParser
 from email.policy import default as email_policy
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
-import requests
-import responses
 from feedsync.adapters.etsy.config import TOKEN_URL
 from feedsync.adapters.etsy.limits import API_BASE
 
-from feedsync.clock import FakeClock
+from feedsync.testing.http_double import Captured, HttpChannelDouble
 
 IMAGES = "https://img.example.com"
 SHOP = 5550001
 Reply = tuple[int, dict[str, str], str | bytes]
 
 
-class EtsyDouble:
-    """One Etsy shop (see the module docstring)."""
+class EtsyDouble(HttpChannelDouble):
+    """One Etsy shop (see the module docstring), on feedsync.testing's HttpChannelDouble."""
+
+    # The API root with its path: the token endpoint on the same host stays the base's own.
+    hosts = (f"{API_BASE}/v3/application",)
+    token_url = TOKEN_URL
 
     def __init__(self, oracle: Any | None = None, *, day_budget: int = 10_000) -> None:
-        self.clock = FakeClock(1_800_000_000.0)
+        super().__init__()
         self.oracle = oracle
         self.violations: list[str] = []
         self.remaining_today = day_budget
@@ -51,66 +52,36 @@ class EtsyDouble:
         self.inventories: dict[int, dict[str, Any]] = {}
         self.images: dict[int, dict[int, int]] = {}  # listing → rank → image id
         self.receipts: dict[str, dict[str, Any]] = {}
-        self.rejected: set[str] = set()
         self.missing: set[str] = set()  # image paths answered 404
         self.sizes: dict[str, int] = {}  # image path → body size
-        self.transient = 0
-        self.auth_refused = False
         self.rotate = False
         self.refresh_tokens: list[str] = []  # refresh tokens presented
         self.valid_refresh: str | None = None  # when set, only this one is accepted
         self.lose_next_create = False  # create the draft, then answer 500
         self.page_size: int | None = None  # receipts per page at most (contract suite)
         self.refuse_no_stock = False  # refuse an inventory whose offerings are all at 0
-        self.requests: list[tuple[str, str]] = []
+        self.log: list[tuple[str, str]] = []  # (method, "POST /shops/{id}/listings" label)
         self.downloads: list[str] = []
         self._ids = iter(range(900_001, 10_000_000))
-        self._mock: responses.RequestsMock | None = None
-
-    # --- ChannelDouble ----------------------------------------------------------------------
-
-    def context_extras(self) -> dict[str, Any]:
-        """Nothing: the adapter runs on ``self.clock``."""
-        return {}
-
-    def reject(self, skus: Collection[str]) -> None:
-        """An inventory carrying one of these SKUs is refused with a 400."""
-        self.rejected.update(skus)
-
-    def fail_once_transiently(self) -> None:
-        """The next API call (not the token endpoint) is answered 503."""
-        self.transient += 1
-
-    def refuse_auth(self) -> None:
-        """The token endpoint refuses the refresh token from now on."""
-        self.auth_refused = True
-
-    @property
-    def request_count(self) -> int:
-        """Requests received (token, API and image host alike)."""
-        return len(self.requests)
 
     def calls(self, operation: str) -> int:
-        """How many requests of one kind ("POST /listings" style labels) arrived."""
-        return sum(1 for _, label in self.requests if label == operation)
+        """How many requests of one kind ("POST /shops/{id}/listings" labels) arrived."""
+        return sum(1 for _, label in self.log if label == operation)
 
-    # --- wiring -----------------------------------------------------------------------------
+    def extra_routes(self) -> list[tuple[str, re.Pattern[str], Any]]:
+        """The merchant's image host."""
+        return [("GET", re.compile(re.escape(IMAGES) + r"/.*"), self._image)]
 
-    def __enter__(self) -> EtsyDouble:
-        mock = self._mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        mock.__enter__()
-        mock.add_callback(responses.POST, TOKEN_URL, callback=self._token)
-        api = re.compile(re.escape(API_BASE) + r"/v3/application/.*")
-        for method in (responses.GET, responses.POST, responses.PUT, responses.PATCH,
-                       responses.DELETE):
-            mock.add_callback(method, api, callback=self._api)
-        mock.add_callback(responses.GET, re.compile(re.escape(IMAGES) + r"/.*"),
-                          callback=self._image)
-        return self
+    def authorised(self, request: Captured) -> bool:
+        """Every call carries x-api-key and a bearer token."""
+        return bool(request.headers.get("x-api-key")) and str(
+            request.headers.get("Authorization", "")).startswith("Bearer ")
 
-    def __exit__(self, *exc: object) -> None:
-        assert self._mock is not None
-        self._mock.__exit__(*exc)
+    def transient_reply(self) -> Reply:
+        return self._error(503, "service unavailable")
+
+    def auth_refused_reply(self) -> Reply:
+        return self._error(401, "invalid_token")
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -133,9 +104,8 @@ class EtsyDouble:
         except AssertionError as exc:
             self.violations.append(f"{what}: {exc}")
 
-    def _form(self, operation: str, request: requests.PreparedRequest) -> dict[str, Any]:
-        body = request.body or ""
-        text = body.decode() if isinstance(body, bytes) else str(body)
+    def _form(self, operation: str, request: Captured) -> dict[str, Any]:
+        text = request.body.decode()
         if self.oracle is not None:
             self._check(operation, self.oracle.check_form, operation, text)
             return dict(self.oracle.decode_form(operation, text))
@@ -143,13 +113,12 @@ class EtsyDouble:
 
     # --- answers ----------------------------------------------------------------------------
 
-    def _token(self, request: requests.PreparedRequest) -> Reply:
-        self.requests.append(("POST", "token"))
-        form = dict(parse_qsl(str(request.body or "")))
+    def token_reply(self, request: Captured) -> Reply:
+        self.log.append(("POST", "token"))
+        form = dict(parse_qsl(request.body.decode()))
         presented = form.get("refresh_token", "")
         self.refresh_tokens.append(presented)
-        refused = self.auth_refused or (
-            self.valid_refresh is not None and presented != self.valid_refresh)
+        refused = self.valid_refresh is not None and presented != self.valid_refresh
         if form.get("grant_type") != "refresh_token" or refused:
             return 400, {"Content-Type": "application/json"}, json.dumps(
                 {"error": "invalid_grant", "error_description": "refresh token is invalid"})
@@ -159,33 +128,31 @@ class EtsyDouble:
             body["refresh_token"] = self.valid_refresh = f"{presented}-r"
         return 200, {"Content-Type": "application/json"}, json.dumps(body)
 
-    def _image(self, request: requests.PreparedRequest) -> Reply:
-        path = urlsplit(request.url or "").path
-        self.requests.append(("GET", "image"))
+    def _image(self, request: Captured) -> Reply:
+        path = request.path
+        self.log.append(("GET", "image"))
         self.downloads.append(path)
         if path in self.missing:
             return 404, {"Content-Type": "text/plain"}, "not found"
         size = self.sizes.get(path, 2048)
         return 200, {"Content-Type": "image/jpeg", "Content-Length": str(size)}, b"\xff" * size
 
-    def _api(self, request: requests.PreparedRequest) -> Reply:
-        url = urlsplit(request.url or "")
-        method = request.method or ""
-        path = url.path.removeprefix("/v3/application")
-        label = f"{method} " + re.sub(r"/\d+", "/{id}", path)
-        self.requests.append((method, label))
-        if request.headers.get("x-api-key") is None or not str(
-                request.headers.get("Authorization", "")).startswith("Bearer "):
-            return self._error(401, "missing x-api-key or bearer token")
-        if self.transient:
-            self.transient -= 1
-            return self._error(503, "service unavailable")
+    def operation(self, request: Captured) -> str | None:
+        """A label naming the route: method and path with ids as {id} (also logged)."""
+        path = request.path.removeprefix("/v3/application")
+        label = f"{request.method} " + re.sub(r"/\d+", "/{id}", path)
+        self.log.append((request.method, label))
+        return label
+
+    def answer(self, request: Captured) -> Reply:
+        method = request.method
+        path = request.path.removeprefix("/v3/application")
         if self.remaining_today <= 0:
             status, headers, body = self._error(429, "daily limit exceeded")
             headers["retry-after"] = "3600"
             return status, headers, body
         self.remaining_today -= 1
-        query = dict(parse_qsl(url.query))
+        query = dict(request.query)
         route = {
             ("POST", f"/shops/{SHOP}/listings"): self._create,
             ("GET", f"/shops/{SHOP}/listings"): self._by_shop,
@@ -235,7 +202,7 @@ class EtsyDouble:
             return self._json(receipt)
         return self._error(404, f"no route {method} {path}")
 
-    def _create(self, request: requests.PreparedRequest, query: dict[str, str]) -> Reply:
+    def _create(self, request: Captured, query: dict[str, str]) -> Reply:
         form = self._form("createDraftListing", request)
         lid = next(self._ids)
         now = int(self.clock.time())
@@ -259,7 +226,7 @@ class EtsyDouble:
             return self._error(500, "internal error")  # created, but the answer is lost
         return self._json(self.listings[lid], 201)
 
-    def _update(self, lid: int, request: requests.PreparedRequest) -> Reply:
+    def _update(self, lid: int, request: Captured) -> Reply:
         if lid not in self.listings:
             return self._error(404, f"listing {lid} not found")
         form = self._form("updateListing", request)
@@ -272,7 +239,7 @@ class EtsyDouble:
             listing["state"] = state
         return self._json(listing)
 
-    def _put_inventory(self, lid: int, request: requests.PreparedRequest) -> Reply:
+    def _put_inventory(self, lid: int, request: Captured) -> Reply:
         body = json.loads(request.body or b"{}")
         if self.oracle is not None:
             self._check("updateListingInventory", self.oracle.check_json_body,
@@ -305,11 +272,11 @@ class EtsyDouble:
             o["quantity"] for p in products for o in p["offerings"])
         return self._json(self.inventories[lid])
 
-    def _upload(self, lid: int, request: requests.PreparedRequest) -> Reply:
+    def _upload(self, lid: int, request: Captured) -> Reply:
         if lid not in self.listings:
             return self._error(404, f"listing {lid} not found")
         content_type = request.headers.get("Content-Type", "")
-        raw = request.body if isinstance(request.body, bytes) else str(request.body).encode()
+        raw = request.body
         message = BytesParser(policy=email_policy).parsebytes(
             b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
         fields: dict[str, Any] = {}
@@ -327,7 +294,7 @@ class EtsyDouble:
         self.images.setdefault(lid, {})[rank] = image_id
         return self._json({"listing_id": lid, "listing_image_id": image_id, "rank": rank}, 201)
 
-    def _by_shop(self, request: requests.PreparedRequest, query: dict[str, str]) -> Reply:
+    def _by_shop(self, request: Captured, query: dict[str, str]) -> Reply:
         if self.oracle is not None:
             self._check("getListingsByShop", self.oracle.check_query, "getListingsByShop",
                         query)
@@ -342,7 +309,7 @@ class EtsyDouble:
             results.append(listing)
         return self._json({"count": len(chosen), "results": results})
 
-    def _receipts(self, request: requests.PreparedRequest, query: dict[str, str]) -> Reply:
+    def _receipts(self, request: Captured, query: dict[str, str]) -> Reply:
         if self.oracle is not None:
             self._check("getShopReceipts", self.oracle.check_query, "getShopReceipts", query)
         low = int(query.get("min_last_modified", 0))

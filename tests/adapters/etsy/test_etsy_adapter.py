@@ -76,7 +76,7 @@ def test_a_family_is_one_listing_with_every_variant(tmp_path: Path, double: Etsy
     inventory = double.inventories[listing["listing_id"]]
     assert inventory["price_on_property"] == [514]  # size decides the price
     # draft, inventory (no read of a fresh draft), two images, activate
-    assert [label for _, label in double.requests if label != "token" and label != "image"] == [
+    assert [label for _, label in double.log if label != "token" and label != "image"] == [
         "POST /shops/{id}/listings", "PUT /listings/{id}/inventory",
         "POST /shops/{id}/listings/{id}/images", "POST /shops/{id}/listings/{id}/images",
         "PATCH /shops/{id}/listings/{id}"]
@@ -88,11 +88,11 @@ def test_a_price_change_rewrites_the_inventory_without_losing_variants(
     env = env_for(tmp_path, double)
     assert env.push().outcome is Outcome.OK
     lid = double.listing_of("TEE-R-M")["listing_id"]
-    double.requests.clear()
+    double.log.clear()
     change(env, "TEE-R-M", price="18.00")
     result = env.push()
     assert result.outcome is Outcome.OK, result.message
-    assert [label for _, label in double.requests if label != "token"] == [
+    assert [label for _, label in double.log if label != "token"] == [
         "GET /listings/{id}/inventory", "PUT /listings/{id}/inventory"]
     products = double.products(lid)
     assert set(products) == {"TEE-R-M", "TEE-B-M", "TEE-R-L"}
@@ -287,17 +287,17 @@ def test_a_title_edit_is_one_update_listing_call(tmp_path: Path, double: EtsyDou
     env = env_for(tmp_path, double)
     assert env.push().outcome is Outcome.OK
     lid = double.listing_of("TEE-R-M")["listing_id"]
-    double.requests.clear()
+    double.log.clear()
     for sku in ("TEE-R-M", "TEE-B-M", "TEE-R-L"):
         change(env, sku, title="Softest tee")
     assert env.push().outcome is Outcome.OK
-    assert [label for _, label in double.requests if label != "token"] == [
+    assert [label for _, label in double.log if label != "token"] == [
         "PATCH /shops/{id}/listings/{id}"]
     assert double.listings[lid]["title"] == "Softest tee"
-    double.requests.clear()
+    double.log.clear()
     change(env, "TEE-B-M", color="Navy")  # a variation value: the inventory changes
     assert env.push().outcome is Outcome.OK
-    assert "PUT /listings/{id}/inventory" in [label for _, label in double.requests]
+    assert "PUT /listings/{id}/inventory" in [label for _, label in double.log]
     assert double.products(lid)["TEE-B-M"]["property_values"][0]["values"] == ["Navy"]
 
 
