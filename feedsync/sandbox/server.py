@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -114,6 +115,13 @@ class SandboxServer(ThreadingHTTPServer):
         super().__init__((LOOPBACK, port), _Handler)
         self.app = app
         app.base_url = f"http://{LOOPBACK}:{self.port}"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up before its answer (its timeout) is normal: no traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("sandbox: client %s went away before its answer", client_address)
+            return
+        super().handle_error(request, client_address)
 
     @property
     def port(self) -> int:

@@ -13,6 +13,7 @@ import json
 import queue
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,39 +52,44 @@ class StateStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._pool: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
         self._size = pool_size
-        self._opened = 0
+        self._writer = threading.RLock()
         self.install(CORE_SCHEMA)
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None,
+        db = sqlite3.connect(self.path, timeout=120.0, isolation_level=None,
                              check_same_thread=False)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=30000")
+        db.execute("PRAGMA busy_timeout=120000")
         return db
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: committed when the block ends, rolled back if it raises."""
-        try:
-            db = self._pool.get_nowait()
-        except queue.Empty:
-            db = self._open()
-            self._opened += 1
-        try:
-            db.execute("BEGIN IMMEDIATE")
+        """One write transaction: committed when the block ends, rolled back if it raises.
+
+        Threads of this process queue on a lock rather than on SQLite's busy handler (which
+        polls and can starve a request behind a long feed being processed); the busy
+        timeout only arbitrates with other processes sharing the file.
+        """
+        with self._writer:
             try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        finally:
-            if self._pool.qsize() < self._size:
-                self._pool.put(db)
-            else:
-                db.close()
+                db = self._pool.get_nowait()
+            except queue.Empty:
+                db = self._open()
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            finally:
+                if self._pool.qsize() < self._size:
+                    self._pool.put(db)
+                else:
+                    db.close()
 
     def install(self, ddl: str) -> None:
         """Create a module's tables (idempotent DDL)."""

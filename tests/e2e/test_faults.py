@@ -19,6 +19,7 @@ from tests.e2e.loop import (
     shop,
     sync_until_settled,
 )
+from tests.sandbox.oracle import SpecOracle
 
 pytestmark = pytest.mark.slow
 
@@ -26,9 +27,11 @@ FAULTS = ["*:429:0.05", "*:5xx:0.05", "*:drop:0.05", "*:lost:0.05"]  # 20 % of t
 RUNS = 8  # cron runs: each one continues where the faults stopped the last
 
 
-def test_faults_lose_no_order_and_leave_every_sku_sent_or_reported(tmp_path: Path) -> None:
+def test_faults_lose_no_order_and_leave_every_sku_sent_or_reported(
+        tmp_path: Path, oracle: SpecOracle) -> None:
     rules = [parse_fault(spec) for spec in FAULTS]
-    with shop(tmp_path, first_sync=False, faults=rules, seed=11) as found:
+    with shop(tmp_path, first_sync=False, faults=rules, seed=11,
+              oracle=oracle) as found:
         skus: list[str] = found.skus  # type: ignore[attr-defined]
         sync_until_settled(found, RUNS)
         for channel in found.feedsync_json("status")["channels"]:

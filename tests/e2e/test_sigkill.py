@@ -25,6 +25,7 @@ from tests.e2e.loop import (
     shown_everywhere,
     sync_until_settled,
 )
+from tests.sandbox.oracle import SpecOracle
 
 pytestmark = pytest.mark.slow
 
@@ -48,9 +49,10 @@ def _killed_sync(workspace: Path, after: float) -> int | None:
         return None
 
 
-def test_sigkill_at_random_points_then_a_rerun_converges(tmp_path: Path) -> None:
+def test_sigkill_at_random_points_then_a_rerun_converges(
+        tmp_path: Path, oracle: SpecOracle) -> None:
     draw = random.Random(SEED)
-    with shop(tmp_path) as found:
+    with shop(tmp_path, oracle=oracle) as found:
         skus: list[str] = found.skus  # type: ignore[attr-defined]
         before = {sku: available(found, sku) for sku in skus}
         units = dict.fromkeys(skus, 0)
