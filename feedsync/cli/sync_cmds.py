@@ -266,7 +266,9 @@ def sync(app: AppContext, dry_run: bool, force: bool, wait: float, limit: int, f
 @pass_app
 def status(app: AppContext, channels: tuple[str, ...], show_rejected: bool, limit: int,
            json_flag: bool) -> None:
-    """Per channel: listed, pending, rejected (top issue codes), the last run and its outcome."""
+    """Per channel: listed (a file channel: the items of its published feed), pending,
+    rejected (top issue codes), orders, the last real run, a dry run made since, and each step
+    still failing since its last success."""
     app.json_output = app.json_output or json_flag
     rows = workspace_status(app.workspace, app.catalog.db, channels)
     if show_rejected:
