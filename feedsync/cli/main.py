@@ -172,8 +172,9 @@ FeedsyncGroup.lazy_commands = {
     "push": LazyCommand("feedsync.cli.sync_cmds", "push",
                         "Send each CHANNEL's plan (default: enabled API channels) in batches."),
     "status": LazyCommand("feedsync.cli.sync_cmds", "status",
-                          "Per channel: listed, pending, rejected (top issue codes), the last run "
-                          "and its outcome."),
+                          "Per channel: listed (a file channel: the items of its published feed), "
+                          "pending, rejected (top issue codes), orders, the last real run, a dry "
+                          "run made since, and each step still failing since its last success."),
     "sync": LazyCommand("feedsync.cli.sync_cmds", "sync",
                         "The cron job, for every enabled channel: pull orders first and push the "
                         "quantities they changed to every channel that lists those SKUs, then "
