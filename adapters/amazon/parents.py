@@ -40,15 +40,37 @@ def _parent_of(message: Mapping[str, Any]) -> str | None:
     return None
 
 
+VARIATION_ATTRIBUTES = ("color", "size", "material", "style", "pattern")
+
+
+def _base_name(child: Mapping[str, Any]) -> str:
+    """A child's item_name without its variation values at the end ("Tee – Black, S" →
+    "Tee"): the words that name the family rather than the variant."""
+    attrs = child.get("attributes") or {}
+    name = str(attrs["item_name"][0].get("value", ""))
+    values = {str(v.get("value")) for key in VARIATION_ATTRIBUTES
+              for v in attrs.get(key) or [] if v.get("value")}
+    trimmed = name
+    changed = True
+    while changed and trimmed:
+        changed = False
+        stripped = trimmed.rstrip(_TRIM)
+        for value in values:
+            if value and stripped.lower().endswith(value.lower()):
+                trimmed = stripped[: len(stripped) - len(value)]
+                changed = True
+    return trimmed.rstrip(_TRIM) or name
+
+
 def _family_name(children: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
-    names = [c["attributes"]["item_name"][0] for c in children
-             if (c.get("attributes") or {}).get("item_name")]
-    if not names:
+    named = [c for c in children if (c.get("attributes") or {}).get("item_name")]
+    if not named:
         return None
-    texts = [str(n.get("value", "")) for n in names]
-    # character by character on purpose: "Tee – Black, S" and "Tee – White, M" share "Tee"
-    common = os.path.commonprefix(texts).rstrip(_TRIM) if len(texts) > 1 else texts[0]  # noqa: RUF071
-    return [{**names[0], "value": common or texts[0]}]
+    bases = [_base_name(c) for c in named]
+    # character by character on purpose: "Tee – Black" and "Tee – White" share "Tee"
+    common = os.path.commonprefix(bases).rstrip(_TRIM) if len(bases) > 1 else bases[0]  # noqa: RUF071
+    first = named[0]["attributes"]["item_name"][0]
+    return [{**first, "value": common or bases[0]}]
 
 
 def parent_message(parent_sku: str, children: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -90,3 +90,11 @@ def test_a_parent_error_rejects_its_children_and_positions_stay_right() -> None:
         assert by_sku[sku].issues[0].message == (
             "parent TEE: 'department' is required but not supplied.")
     assert by_sku["OLD-1"].status is ItemStatus.DELETED
+
+
+def test_a_single_child_names_its_family_without_its_variation_values() -> None:
+    from feedsync.adapters.amazon.parents import parent_message
+
+    message = render.update_message("TEE-BLK-S", child("TEE-BLK-S", "Black", "S"), CTX)
+    assert parent_message("TEE", [message])["attributes"]["item_name"][0]["value"] == (
+        "Organic Tee")
