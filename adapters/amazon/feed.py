@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 from feedsync.adapters.amazon import render
 from feedsync.adapters.amazon.config import AmazonConfig
 from feedsync.adapters.amazon.limits import MAX_FEED_BYTES, MAX_FEED_MESSAGES
+from feedsync.adapters.amazon.parents import parent_message, parent_of
 
 from feedsync.adapter_factory import adapter_settings
 from feedsync.config import CONFIG_FILE, Workspace, load_workspace
@@ -30,6 +31,7 @@ from feedsync.mapping.record import MappedRecord
 from feedsync.mapping.schema import ChannelSchema
 
 MESSAGE_MARK = b'{"messageId":'
+PARENT_MARK = b'"requirements":"LISTING_PRODUCT_ONLY"'
 
 
 def _stream_path(stream: Any) -> Path | None:
@@ -92,6 +94,7 @@ class JsonListingsWriter(FeedWriter):
         self.ctx = render.RenderContext(
             marketplace_id=config.primary_marketplace, language_tag=config.language_tag,
             fulfillment_channel_code=config.fulfillment_channel_code, default_currency=currency)
+        self._parents: set[str] = set()
         header = render.dumps(render.feed_header(config.seller_id, config.issue_locale))
         self._write('{"header":' + header + ',"messages":[')
 
@@ -110,14 +113,24 @@ class JsonListingsWriter(FeedWriter):
         except ItemRejected as exc:
             self.notes.add("rejected_by_render", record.sku, str(exc))
             return
+        parent = parent_of(message)
+        if parent is not None and parent not in self._parents:
+            # As the sync sends it: the family's parent listing right before its first child
+            # (adapters/amazon/parents.py); counted as a message, not as an item.
+            self._parents.add(parent)
+            self._message(parent_message(parent, [message]))
         self.items += 1
-        if self.items > 1:
-            self._write(",\n")
-        self._write(render.dumps({"messageId": self.items, **message}))
+        self._message(message)
         if self.items == MAX_FEED_MESSAGES + 1:
             self.notes.add("over_25000_messages", record.sku, "the sync splits it into feeds")
         if self.written > MAX_FEED_BYTES and not self.notes.counts.get("over_10_mib"):
             self.notes.add("over_10_mib", record.sku, "the sync splits it into feeds")
+
+    def _message(self, message: dict[str, Any]) -> None:
+        self.messages = getattr(self, "messages", 0) + 1
+        if self.messages > 1:
+            self._write(",\n")
+        self._write(render.dumps({"messageId": self.messages, **message}))
 
     def close(self) -> None:
         """End the messages list and the document."""
@@ -144,12 +157,15 @@ class JsonListingsFormat(FeedFormat):
         JSON string (its quotes would be escaped), so counting that mark is exact.
         """
         count, tail = 0, b""
+        keep = max(len(MESSAGE_MARK), len(PARENT_MARK)) - 1
         while chunk := stream.read(1 << 20):
             data = tail + chunk
-            count += data.count(MESSAGE_MARK)
+            # A variation parent's message is not an item (only parents are product-only).
+            count += data.count(MESSAGE_MARK) - data.count(PARENT_MARK)
             # Keep less than one mark: a mark found next time must end in the new chunk.
-            tail = data[-(len(MESSAGE_MARK) - 1):]
-        return count
+            tail = data[-keep:]
+            count -= tail.count(MESSAGE_MARK) - tail.count(PARENT_MARK)
+        return count + tail.count(MESSAGE_MARK) - tail.count(PARENT_MARK)
 
 
 FEED_FORMATS: dict[str, FeedFormat] = {"json": JsonListingsFormat()}

@@ -29,7 +29,7 @@ PARENT_ATTRIBUTES = ("brand", "manufacturer", "product_description", "bullet_poi
 _TRIM = " \t-–—,/|:"
 
 
-def _parent_of(message: Mapping[str, Any]) -> str | None:
+def parent_of(message: Mapping[str, Any]) -> str | None:
     """The parent SKU a full UPDATE of a child names, else None."""
     if message.get("operationType") != "UPDATE":
         return None
@@ -99,14 +99,14 @@ def with_parents(messages: Sequence[Mapping[str, Any]], skus: Sequence[str]
     UPDATE (or the parent's own message is in the batch already)."""
     families: dict[str, list[Mapping[str, Any]]] = {}
     for message in messages:
-        parent = _parent_of(message)
+        parent = parent_of(message)
         if parent is not None:
             families.setdefault(parent, []).append(message)
     present = set(skus)
     out: list[Mapping[str, Any]] = []
     out_skus: list[str] = []
     for message, sku in zip(messages, skus, strict=True):
-        parent = _parent_of(message)
+        parent = parent_of(message)
         if parent is not None and parent not in present:
             present.add(parent)  # once per family
             out.append(parent_message(parent, families[parent]))
@@ -120,7 +120,7 @@ def parents_of_children(messages: Sequence[Mapping[str, Any]], skus: Sequence[st
                         ) -> dict[str, str]:
     """Child SKU → the parent SKU its UPDATE names."""
     return {sku: parent for message, sku in zip(messages, skus, strict=True)
-            if (parent := _parent_of(message)) is not None}
+            if (parent := parent_of(message)) is not None}
 
 
 def fold_outcomes(results: Sequence[ItemOutcome], batch_skus: Sequence[str],

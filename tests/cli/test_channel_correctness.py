@@ -105,3 +105,34 @@ def test_meta_feed_prices_are_validated_strictly(price: str, ok: bool) -> None:
 
     issues = SchemaValidator(SCHEMA).validate("SKU-1", {"price": price}, {})
     assert ("invalid_format" not in {i.code for i in issues if i.field == "price"}) is ok
+
+
+def test_amazon_parents_come_before_their_children(example: Path, specs_dir: Path) -> None:
+    # The review file `feed build amazon` writes is what the sync sends: each family's parent
+    # listing right before its first child; validated against Amazon's listings feed schema.
+    import json
+
+    from jsonschema import Draft7Validator
+
+    append_config(example, AMAZON)
+    result = run(example, "feed", "build", "amazon")
+    assert result.exit_code == 0, result.output
+    assert ": 58 items;" in result.stdout, "parents are messages, not items"
+    document = json.loads((example / "out" / "amazon.json").read_text())
+    schema = json.loads((specs_dir / "amazon" / "listings-feed-schema-v2.json").read_text())
+    assert not list(Draft7Validator(schema).iter_errors(document))
+    messages = document["messages"]
+    position = {m["sku"]: n for n, m in enumerate(messages)}
+    parents = [m for m in messages if m.get("requirements") == "LISTING_PRODUCT_ONLY"]
+    assert sorted(p["sku"] for p in parents) == ["HOOD-MER", "PILLOW-LIN", "SHOE-TRL",
+                                                 "TEE-ORG", "TOTE-CNV"]  # the 5 families
+    for parent in parents:
+        attrs = parent["attributes"]
+        assert attrs["parentage_level"][0]["value"] == "parent"
+        assert attrs["variation_theme"][0]["name"]
+        assert "purchasable_offer" not in attrs
+        children = [m for m in messages if any(
+            r.get("parent_sku") == parent["sku"]
+            for r in m.get("attributes", {}).get("child_parent_sku_relationship", []))]
+        assert children and all(position[parent["sku"]] < position[c["sku"]] for c in children)
+    assert [m["messageId"] for m in messages] == list(range(1, len(messages) + 1))
