@@ -58,24 +58,8 @@ from feedsync.adapter import (
 )
 from feedsync.errors import BudgetExhausted, CircuitOpen, ItemRejected, TransientError
 from feedsync.http import BaseUrls, HttpAuth
-from feedsync.mapping.record import FieldValue
 from feedsync.models import Issue, Order, Severity, Shipment
 from feedsync.sync.readback import Attempt, Verdict
-
-_EMPTY: tuple[Any, ...] = (None, "", [])
-
-
-def old_fields(change: PlannedChange) -> dict[str, FieldValue] | None:
-    """The record's previous fields, rebuilt from the plan's diff (None without a diff)."""
-    if change.record is None or not change.diff:
-        return None
-    previous = dict(change.record.fields)
-    for name, (old, _new) in change.diff.items():
-        if old in _EMPTY:
-            previous.pop(name, None)
-        else:
-            previous[name] = old
-    return previous
 
 
 class AmazonAdapter(Adapter[AmazonConfig]):
@@ -135,22 +119,7 @@ class AmazonAdapter(Adapter[AmazonConfig]):
 
     def render_item(self, change: PlannedChange) -> RenderedItem:
         """One planned change as one JSON_LISTINGS_FEED message (without messageId)."""
-        ctx = self.render_context
-        if change.action is Action.DELETE or change.record is None:
-            message = render.delete_message(change.sku)
-        else:
-            fields = change.record.fields
-            if change.action is Action.CREATE or "product_type" in change.diff:
-                message = render.update_message(change.sku, fields, ctx)
-            elif change.action is Action.PRICE_QUANTITY:
-                message = render.price_quantity_message(change.sku, fields, ctx,
-                                                        change.changed_parts & {"price",
-                                                                                "quantity"})
-            else:
-                relationship = (not change.diff or "parent_sku" in change.diff
-                                or "parentage_level" in change.diff)
-                message = render.content_patch_message(change.sku, fields, old_fields(change),
-                                                       ctx, relationship_changed=relationship)
+        message = render.change_message(change, self.render_context)
         return RenderedItem(sku=change.sku, action=change.action, payload=message,
                             size=render.message_size(message))
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+from feedsync.adapter import Action, PlannedChange
 from feedsync.errors import RenderError
 from feedsync.mapping.record import FieldValue
 
@@ -368,3 +369,39 @@ def feed_bytes(seller_id: str, messages: Sequence[Mapping[str, Any]],
 def message_size(message: Mapping[str, Any]) -> int:
     """Bytes a message takes in the feed, with room for its messageId and separator."""
     return len(dumps(message).encode("utf-8")) + len('"messageId":2147483647,') + 2
+
+
+# --- one planned change → one message -------------------------------------------------------
+
+_EMPTY: tuple[Any, ...] = (None, "", [])
+
+
+def old_fields(change: PlannedChange) -> dict[str, FieldValue] | None:
+    """The record's previous fields, rebuilt from the plan's diff (None without a diff)."""
+    if change.record is None or not change.diff:
+        return None
+    previous = dict(change.record.fields)
+    for name, (old, _new) in change.diff.items():
+        if old in _EMPTY:
+            previous.pop(name, None)
+        else:
+            previous[name] = old
+    return previous
+
+
+def change_message(change: PlannedChange, ctx: RenderContext) -> dict[str, Any]:
+    """The message for one planned change: DELETE; a full UPDATE for a new listing or a new
+    product type; a PATCH of the price/quantity attributes for a price/quantity change; else a
+    PATCH of the content attributes that changed (relationships re-sent when they may have)."""
+    if change.action is Action.DELETE or change.record is None:
+        return delete_message(change.sku)
+    fields = change.record.fields
+    if change.action is Action.CREATE or "product_type" in change.diff:
+        return update_message(change.sku, fields, ctx)
+    if change.action is Action.PRICE_QUANTITY:
+        return price_quantity_message(change.sku, fields, ctx,
+                                      change.changed_parts & {"price", "quantity"})
+    relationship = (not change.diff or "parent_sku" in change.diff
+                    or "parentage_level" in change.diff)
+    return content_patch_message(change.sku, fields, old_fields(change), ctx,
+                                 relationship_changed=relationship)
