@@ -46,8 +46,11 @@ class AppContext:
         return self._catalog
 
     def emit(self, data: Any, human: str | None = None) -> None:
-        """Print a result: ``human`` text by default, ``data`` as one JSON object with --json."""
+        """Print a result: ``human`` text by default, ``data`` as one JSON object with --json
+        (``"ok": true`` first when the command did not say: every --json answer has ``ok``)."""
         if self.json_output:
+            if isinstance(data, dict) and "ok" not in data:
+                data = {"ok": True, **data}
             click.echo(dumps_json(data))
         elif human is not None:
             click.echo(human)
