@@ -62,7 +62,9 @@ def parse_csv(source: Source, options: ParseOptions) -> Iterator[Parsed]:
     pick = itemgetter(*(positions.get(name, width) for name in NATIVE_COLUMNS))
     parser = NativeRowParser(options)
     for record in table:
-        cells = spreadsheet.restore(record.cells)  # undo the export's formula neutralising
+        cells = record.cells
+        if source.formula_quotes:  # undo the export's formula neutralising
+            cells = spreadsheet.restore(cells)
         if len(cells) != width:
             sku_at = positions["sku"]
             sku = cells[sku_at].strip() if sku_at < len(cells) else ""

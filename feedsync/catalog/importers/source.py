@@ -10,6 +10,7 @@ where it happened: the rest of the file cannot be trusted after it.
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ HEADER_FIELD_LIMIT = 64 * 1024  # a column name; real headers have names of a fe
 MAX_LISTED_PROBLEMS = 1000  # problems kept for the report; the rest are counted
 _PROGRESS_EVERY = 4096  # lines between progress callbacks
 _VALUE_SHOWN = 60  # characters of a bad value quoted in a problem
+_FORMULA_QUOTES = (b"'=", b"'+", b"'-", b"'@", b"'\t", b"'\r")
 
 
 @dataclass(slots=True)
@@ -66,6 +68,9 @@ class Source:
     encoding_problems: list[Problem] = field(default_factory=list)
     size: int = 0
     records: int = 0  # data records read (rows of a CSV, objects of a JSON Lines file)
+    # A line held a ' before a formula character (an export neutralised a cell for spreadsheets,
+    # feedsync.spreadsheet): from then on, rows are checked to undo it.
+    formula_quotes: bool = False
 
     def check(self) -> bytes:
         """Refuse files that cannot be a CSV/JSONL export; return the first bytes."""
@@ -98,10 +103,12 @@ class Source:
         """Decoded lines (line endings kept, as csv expects); BOM removed."""
         progress = self.progress
         with self.path.open("rb") as handle:
-            for number, raw in enumerate(iter(lambda: handle.readline(LINE_SIZE_LIMIT + 1), b""),
-                                         start=1):
+            read = functools.partial(handle.readline, LINE_SIZE_LIMIT + 1)
+            for number, raw in enumerate(iter(read, b""), start=1):
                 if len(raw) > LINE_SIZE_LIMIT or b"\x00" in raw:
                     raise _structural(self.label, number, raw)
+                if b"'" in raw and not self.formula_quotes:
+                    self.formula_quotes = any(q in raw for q in _FORMULA_QUOTES)
                 if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
                 try:
