@@ -101,3 +101,24 @@ def test_random_mapping_never_tracebacks(tmp_path: Path, data: bytes) -> None:
     path.write_bytes(data)
     with contextlib.suppress(FeedsyncError):
         ChannelMapper(channel_schema("google"), path)
+
+
+toml_keys = st.sampled_from(["workspace", "catalog", "output", "currency_rates", "channels",
+                             "orders", "google", "facebook", "amazon", "enabled", "delivery",
+                             "name", "default_currency", "dir", "guardrails", "secrets"])
+toml_values = st.recursive(
+    st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(toml_keys | st.text(max_size=6), children, max_size=4),
+    max_leaves=25,
+)
+
+
+@PROPERTY
+@given(data=st.dictionaries(toml_keys, toml_values, max_size=6))
+def test_random_settings_never_traceback(tmp_path: Path, data: dict[str, object]) -> None:
+    """Random parsed TOML (JSON-like data) through the settings validation: clean or valid."""
+    from feedsync.config import parse_settings
+
+    with contextlib.suppress(FeedsyncError):
+        parse_settings(data, tmp_path / "feedsync.toml")
