@@ -34,7 +34,10 @@ def test_readme_first_command_imports_the_sample_catalog(runner: CliRunner,
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     first_command = readme.split("```sh\n", 1)[1].split("\n", 1)[0]
     steps = [step.strip() for step in first_command.split("&&")]
-    assert steps[:2] == ["pip install -e .", "feedsync catalog import samples/catalog.csv"]
+    assert steps[0] == "pip install -e ."
+    # The first command runs in the sandbox workspace demo/ (issue #15): ../samples/catalog.csv
+    imports = [step for step in steps if step.startswith("feedsync catalog import ")]
+    assert imports and imports[0].endswith("samples/catalog.csv"), steps
     imported = runner.invoke(cli, ["catalog", "import", "samples/catalog.csv"])
     assert imported.exit_code == 0, imported.output
     assert "created 60 · updated 0 · unchanged 0 · skipped 0" in imported.output
