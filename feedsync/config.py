@@ -109,6 +109,14 @@ class LocalInventorySettings(_Strict):
         return codes
 
 
+class SyncSettings(_Strict):
+    """[sync]: bounds of a run's push step (docs/sync.md)."""
+
+    # Time one channel's push may take per run, rate waits included: what is not sent by then
+    # stays planned for the next run, and `status` says so (issue #16).
+    max_push_seconds: float = Field(default=600.0, ge=1.0)
+
+
 class ChannelSettings(BaseModel):
     """[channels.<name>]: common keys; adapter-specific keys are validated by the adapter."""
 
@@ -130,6 +138,7 @@ class Settings(_Strict):
     currency_rates: dict[str, Decimal] = Field(default_factory=dict)
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
     orders: OrdersSettings = OrdersSettings()
+    sync: SyncSettings = SyncSettings()
     fees: dict[str, FeeSettings] = Field(default_factory=dict)
     local_inventory: LocalInventorySettings = LocalInventorySettings()
 

@@ -30,7 +30,7 @@ from feedsync.errors import BudgetExhausted, ExitCode, FeedsyncError, redact
 from feedsync.orders.channels import AdapterFactory, adapter_factory, channels_with, utcnow
 from feedsync.orders.faults import crash_point
 from feedsync.orders.store import OrderStore, PageResult, iso, write_transaction
-from feedsync.orders.timebox import Narrower, TimeBox, bounded_waits
+from feedsync.sync.timebox import Narrower, TimeBox, bounded_waits
 
 log = logging.getLogger(__name__)
 

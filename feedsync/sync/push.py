@@ -50,6 +50,7 @@ from feedsync.sync.batching import Batcher, ItemTooLarge, Outgoing
 from feedsync.sync.plan import Plan, PlanRow, build_plan
 from feedsync.sync.runs import Outcome, StepResult
 from feedsync.sync.state import ensure_schema
+from feedsync.sync.timebox import Narrower, TimeBox, bounded_waits
 
 if TYPE_CHECKING:
     from feedsync.catalog import Catalog
@@ -78,6 +79,7 @@ class PushOptions:
     # ``skus`` and ``parts={"quantity"}``; every other push keeps every guardrail.
     exempt_quantity_guardrails: bool = False
     full: bool = False  # compare every SKU's inputs rather than trust the change stamps
+    max_seconds: float | None = None  # sending time bound (default: [sync] max_push_seconds)
     poll_interval: float = 2.0
     max_poll_interval: float = 30.0
     sleep: Callable[[float], None] = time.sleep
@@ -144,6 +146,7 @@ class _Pusher:
         self.plan: Plan | None = None
         self.local_rejects: list[dict[str, Any]] = []
         self.sent_skus: list[str] = []
+        self.time_bound: str | None = None
 
     # --- the steps ----------------------------------------------------------------------
 
@@ -215,8 +218,30 @@ class _Pusher:
                 self.opts.on_batch(self.b.name, outgoing)
 
     def _send(self, adapter: Adapter, plan: Plan) -> None:
+        # A time bound per channel and run, rate waits included (issue #16): what is not sent
+        # by then stays planned for the next run, and the step says so.
+        box = TimeBox(self.opts.max_seconds or self.b.workspace.settings.sync.max_push_seconds,
+                      self.opts.monotonic, setting="[sync] max_push_seconds")
+        with bounded_waits(adapter, box) as narrow:
+            try:
+                self._send_batches(adapter, plan, box, narrow)
+            except BudgetExhausted as exc:
+                if not narrow.binding:
+                    raise  # a spent quota of the channel, not our bound
+                self.time_bound = box.note(f"{self.b.name}: {exc.message}")
+        if self.time_bound:
+            self.result.outcome = Outcome.TRANSIENT
+            self.result.message = self.time_bound
+
+    def _send_batches(self, adapter: Adapter, plan: Plan, box: TimeBox,
+                      narrow: Narrower) -> None:
         failures = 0
         for outgoing in self._rendered(adapter, plan, self._batches(adapter, plan)):
+            if box.expired():
+                self.time_bound = box.note(f"{self.b.name}: {self.counts['batches']} "
+                                           "batch(es) sent")
+                return
+            narrow()
             sub_id = apply.open_submission(
                 self.db, channel=self.b.name, account=self.b.account, run_id=self.run_id,
                 rows=outgoing.tags, size=outgoing.size)

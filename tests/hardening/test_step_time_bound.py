@@ -60,3 +60,36 @@ def test_a_slow_pull_stops_at_its_bound_and_the_next_run_continues(
 
         status = CliRunner().invoke(cli, ["--workspace", str(amazon), "status"])
         assert "time bound of 20 s" in status.output, status.output
+
+
+def test_a_slow_push_stops_at_its_bound_and_the_next_run_sends_the_rest(
+        tmp_path: Path) -> None:
+    """Each batch takes 4 s (rate waits): with a 10 s bound three go out, the rest next run."""
+    from feedsync.catalog import open_catalog
+    from feedsync.config import load_workspace
+    from feedsync.sync.runs import Outcome
+    from feedsync.testing import FakeAdapter
+    from tests.sync.conftest import BASE_TOML, SyncEnv
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "feedsync.toml").write_text(BASE_TOML + "\n[sync]\nmax_push_seconds = 10\n")
+    workspace = load_workspace(root)
+    env = SyncEnv(root=root, workspace=workspace, catalog=open_catalog(workspace.db_path))
+    env.adapter_cls = FakeAdapter.with_limits(1)
+    env.add_many(5)
+    real_submit = env.channel.submit
+
+    def slow_submit(batch: Any) -> Any:
+        env.time.now += 4.0  # a rate wait before each createFeed-like call
+        return real_submit(batch)
+
+    env.channel.submit = slow_submit  # type: ignore[method-assign]
+    first = env.push()
+    assert first.outcome is Outcome.TRANSIENT, first.message
+    assert "[sync] max_push_seconds" in first.message
+    assert env.channel.submit_calls == 3 and len(env.statuses()) == 3
+    second = env.push()
+    assert env.channel.submit_calls == 5 and second.outcome is Outcome.OK, second.message
+    assert set(env.statuses().values()) == {"live"}
+    env.catalog.db.close()

@@ -23,6 +23,7 @@ class TimeBox:
 
     seconds: float
     monotonic: Callable[[], float] = time.monotonic
+    setting: str = "[orders] max_pull_seconds"  # named in the note
     started: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -39,7 +40,7 @@ class TimeBox:
     def note(self, what: str) -> str:
         """The message a step stopped by its time bound reports."""
         return (f"{what}: stopped at the time bound of {self.seconds:g} s per run "
-                "([orders] max_pull_seconds); the rest is read by the next run from the cursor")
+                f"({self.setting}); the next run continues")
 
 
 def _throttle(adapter: Any) -> Any | None:
