@@ -3,7 +3,6 @@ the workspace database (orders, reservations, oversell flags, availability)."""
 
 from __future__ import annotations
 
-import csv
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -13,12 +12,8 @@ from typing import Any
 
 from feedsync.registry import builtin_channels
 from feedsync.sandbox.registry import load_all
-from tests.sandbox.support import SAMPLE_CATALOG, Demo, demo
+from tests.sandbox.support import Demo, demo, small_catalog
 
-# A variation family and a standalone product from samples/catalog.csv that every channel's
-# rules accept (the full sample is synced by tests/e2e/test_readme_demo.py).
-FAMILY = "HOOD-MER"
-MUG = "MUG-STN-350"
 SELLERS = ("amazon", "ebay", "etsy", "walmart")  # the channels buyers order on
 # Adapters read orders only once they are settled (Amazon's searchOrders: two minutes; Etsy:
 # 30 s), so the buyers "ordered" this long ago; the pull's 30-minute lookback still reads them.
@@ -28,19 +23,6 @@ PLACED_AGO = 130.0
 def channels() -> list[str]:
     """Every channel that has an adapter and a sandbox module."""
     return sorted(set(builtin_channels()) & set(load_all()))
-
-
-def small_catalog(path: Path) -> list[str]:
-    """Write the family and the mug from the sample catalog to ``path``; returns their SKUs."""
-    with SAMPLE_CATALOG.open(encoding="utf-8", newline="") as source:
-        reader = csv.DictReader(source)
-        rows = [r for r in reader if r["item_group_id"] == FAMILY or r["sku"] == MUG]
-        fields = list(reader.fieldnames or [])
-    with path.open("w", encoding="utf-8", newline="") as target:
-        writer = csv.DictWriter(target, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    return [r["sku"] for r in rows]
 
 
 @contextmanager

@@ -10,7 +10,6 @@ import pytest
 
 from feedsync.sandbox.buyers import place_orders, race_last_unit
 from tests.e2e.loop import (
-    MUG,
     PLACED_AGO,
     available,
     channels,
@@ -20,6 +19,7 @@ from tests.e2e.loop import (
     shown_everywhere,
 )
 from tests.sandbox.oracle import SpecOracle
+from tests.sandbox.support import MUG
 
 pytestmark = pytest.mark.slow
 

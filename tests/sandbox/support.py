@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -23,6 +24,23 @@ from feedsync.sandbox.workspace import write_sandbox_workspace
 from tests.conftest import REPO_ROOT
 
 SAMPLE_CATALOG = REPO_ROOT / "samples" / "catalog.csv"
+# A variation family and a standalone product from samples/catalog.csv that every channel's
+# rules accept: the quick catalog for tests that need listings, not the whole sample.
+FAMILY = "HOOD-MER"
+MUG = "MUG-STN-350"
+
+
+def small_catalog(path: Path) -> list[str]:
+    """Write the family and the mug from the sample catalog to ``path``; returns their SKUs."""
+    with SAMPLE_CATALOG.open(encoding="utf-8", newline="") as source:
+        reader = csv.DictReader(source)
+        rows = [r for r in reader if r["item_group_id"] == FAMILY or r["sku"] == MUG]
+        fields = list(reader.fieldnames or [])
+    with path.open("w", encoding="utf-8", newline="") as target:
+        writer = csv.DictWriter(target, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return [r["sku"] for r in rows]
 
 
 @dataclass
@@ -72,8 +90,9 @@ class Demo:
 
 @contextmanager
 def demo(tmp_path: Path, *, channels: Sequence[str] | None = None, oracle: Any = None,
-         import_sample: bool = True, **options: Any) -> Iterator[Demo]:
-    """A sandbox on a free port and a workspace on it (the sample catalog imported)."""
+         import_sample: bool = True, small: bool = False, **options: Any) -> Iterator[Demo]:
+    """A sandbox on a free port and a workspace on it (the sample catalog imported, or with
+    ``small`` only the family and mug of :func:`small_catalog`)."""
     observers = [oracle] if oracle is not None else []
     with running_sandbox(tmp_path / "sandbox.db", channels=list(channels or []) or None,
                          observers=observers, **options) as sandbox:
@@ -82,6 +101,10 @@ def demo(tmp_path: Path, *, channels: Sequence[str] | None = None, oracle: Any =
         write_sandbox_workspace(workspace, app=sandbox.app)
         found = Demo(sandbox, workspace)
         if import_sample:
-            result = found.feedsync("catalog", "import", str(SAMPLE_CATALOG))
+            catalog = SAMPLE_CATALOG
+            if small:
+                catalog = tmp_path / "small-catalog.csv"
+                small_catalog(catalog)
+            result = found.feedsync("catalog", "import", str(catalog))
             assert result.exit_code == 0, result.output
         yield found

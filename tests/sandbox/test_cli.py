@@ -81,7 +81,7 @@ def test_serve_refuses_bad_fault_specs_and_foreign_addresses(tmp_path: Path) -> 
 
 
 def test_orders_command_places_cancels_and_races(tmp_path: Path) -> None:
-    with demo(tmp_path, channels=["amazon", "walmart"]) as shop:
+    with demo(tmp_path, channels=["amazon", "walmart"], small=True) as shop:
         assert shop.feedsync("sync").exit_code in (0, 3)
         state = str(shop.sandbox.app.store.path)
         placed = CliRunner().invoke(cli, [

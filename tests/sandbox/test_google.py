@@ -22,7 +22,7 @@ SOURCE = f"accounts/{MERCHANT_ID}/dataSources/{DATA_SOURCE_ID}"
 
 @pytest.fixture
 def shop(tmp_path: Path, oracle: SpecOracle) -> Iterator[Demo]:
-    with demo(tmp_path, channels=["google"], oracle=oracle) as found:
+    with demo(tmp_path, channels=["google"], oracle=oracle, small=True) as found:
         yield found
         found.clean()
 
@@ -47,9 +47,9 @@ def _exchange(info: dict[str, Any], assertion: str) -> requests.Response:
 def test_the_adapter_inserts_and_reads_back_processed_products(shop: Demo) -> None:
     result = shop.feedsync("sync")
     assert result.exit_code == 0, result.output
-    assert "58 accepted" in result.output
+    assert "9 accepted" in result.output
     calls = shop.sandbox.app.call_counts()["google"]
-    assert calls["productInputs.insert"] == {"200": 58}
+    assert calls["productInputs.insert"] == {"200": 9}
     assert calls["oauth2.token"] == {"200": 1}  # one token for the whole run
 
 
