@@ -1,11 +1,11 @@
 """Reading what the engine needs from the catalog as one streamed, SKU-ordered join.
 
-Products, their images, stock totals, a channel's overrides and its exclusions each come from one
-cursor ordered by SKU, merged in Python: five sequential scans for the whole catalog instead of
-queries per SKU, and memory that does not grow with the catalog. (Merging in Python is faster
-than SQLite's correlated subqueries here, measured on the bench catalog.) SQLite's BINARY
-collation orders UTF-8 bytes, which is the same order as Python's code-point comparison of
-``str``.
+Products are read in SKU order, a block at a time; for each block, its images, stock totals, the
+channel's overrides and exclusions and its untracked SKUs come from one range query per table
+(``sku BETWEEN first AND last``, on each table's SKU-first key), fetched whole and joined in Python
+by dictionary: a handful of queries per block instead of queries (or cursor steps) per SKU, and
+memory bounded by the block. (Joining in Python is faster than SQLite's correlated subqueries
+here, measured on the bench catalog.)
 """
 
 from __future__ import annotations
@@ -21,36 +21,12 @@ if TYPE_CHECKING:
     from feedsync.catalog import Catalog
 
 CHUNK = 900  # SQLite's default limit is 999 host parameters per statement
+BLOCK = 500  # products per block: images, stock, overrides … are read per block's SKU range
 
 # (product, available — None when the store does not track its stock —, overrides, exclusion)
 CatalogRow = tuple[Product, int | None, dict[str, str], str | None]
 
-_NOTHING: tuple[tuple[Any, ...], ...] = ()
 _SKU_AT = CONTENT_COLUMNS.index("sku")
-
-
-class _Merge:
-    """Advance a (sku, …) cursor ordered by sku alongside the product stream."""
-
-    __slots__ = ("_cursor", "_pending")
-
-    def __init__(self, cursor: Any) -> None:
-        self._cursor = cursor
-        self._pending = cursor.fetchone()
-
-    def take(self, sku: str) -> list[tuple[Any, ...]] | tuple[tuple[Any, ...], ...]:
-        """Every row for ``sku`` (rows for smaller SKUs, without a product, are skipped)."""
-        pending = self._pending
-        if pending is None or pending[0] > sku:  # most SKUs have no override, no exclusion
-            return _NOTHING
-        while pending is not None and pending[0] < sku:
-            pending = self._cursor.fetchone()
-        found = []
-        while pending is not None and pending[0] == sku:
-            found.append(pending)
-            pending = self._cursor.fetchone()
-        self._pending = pending
-        return found
 
 
 def _scan(catalog: Catalog, channel: str, where: str, params: list[Any]) -> Iterator[CatalogRow]:
@@ -59,32 +35,46 @@ def _scan(catalog: Catalog, channel: str, where: str, params: list[Any]) -> Iter
     # the same rows as Catalog.iter_products, read by position (no dict per row)
     products = conn.execute(
         f"SELECT {', '.join(CONTENT_COLUMNS)} FROM products {clause} ORDER BY sku", params)
-    joiner = "AND" if where else "WHERE"
-    images = _Merge(conn.execute(
-        f"SELECT sku, url FROM images {clause} ORDER BY sku, position", params))
-    stock = _Merge(conn.execute(
-        f"SELECT sku, SUM(on_hand - reserved) FROM inventory {clause} GROUP BY sku ORDER BY sku",
-        params))
-    overrides = _Merge(conn.execute(
-        f"SELECT sku, field, value FROM channel_overrides {clause} {joiner} channel = ? "
-        f"ORDER BY sku, field", [*params, channel]))
-    exclusions = _Merge(conn.execute(
-        f"SELECT sku, reason FROM channel_exclusions {clause} {joiner} channel = ? "
-        f"ORDER BY sku", [*params, channel]))
+    while block := products.fetchmany(BLOCK):
+        yield from _join(conn, channel, block, where, params)
+
+
+def _join(conn: Any, channel: str, block: list[tuple[Any, ...]], where: str,
+          params: list[Any]) -> Iterator[CatalogRow]:
+    """A block of product rows with their images, stock, overrides and exclusion: one query
+    per table for the block's SKU range, fetched whole (issue #19: no fetchone per SKU)."""
+    bounds = f"{where} AND " if where else ""
+    span = f"WHERE {bounds}sku BETWEEN ? AND ?"
+    args = [*params, block[0][_SKU_AT], block[-1][_SKU_AT]]
+    images: dict[str, list[str]] = {}
+    for sku, url in conn.execute(f"SELECT sku, url FROM images {span} ORDER BY sku, position",
+                                 args).fetchall():
+        urls = images.get(sku)
+        if urls is None:
+            images[sku] = [url]
+        else:
+            urls.append(url)
+    stock = dict(conn.execute(
+        f"SELECT sku, SUM(on_hand - reserved) FROM inventory {span} GROUP BY sku", args
+    ).fetchall())
+    overrides: dict[str, dict[str, str]] = {}
+    for sku, field, value in conn.execute(
+            f"SELECT sku, field, value FROM channel_overrides {span} AND channel = ?"
+            " ORDER BY sku, field", [*args, channel]).fetchall():
+        overrides.setdefault(sku, {})[field] = value
+    exclusions = dict(conn.execute(
+        f"SELECT sku, reason FROM channel_exclusions {span} AND channel = ?", [*args, channel]
+    ).fetchall())
     # few SKUs are untracked: the partial index products_untracked reads just those
-    untracked = _Merge(conn.execute(
-        f"SELECT sku FROM products {clause} {joiner} stock_tracked = 0 ORDER BY sku", params))
-    for values in products:
+    untracked = {sku for (sku,) in conn.execute(
+        f"SELECT sku FROM products {span} AND stock_tracked = 0", args).fetchall()}
+    for values in block:
         sku = values[_SKU_AT]
-        product = product_from_values(values, [url for _, url in images.take(sku)])
-        stock_rows = stock.take(sku)
-        override_rows = overrides.take(sku)
-        exclusion_rows = exclusions.take(sku)
         yield (
-            product,
-            None if untracked.take(sku) else int(stock_rows[0][1]) if stock_rows else 0,
-            {field: value for _, field, value in override_rows},
-            exclusion_rows[0][1] if exclusion_rows else None,
+            product_from_values(values, images.get(sku) or []),
+            None if sku in untracked else int(stock.get(sku, 0)),
+            overrides.get(sku) or {},
+            exclusions.get(sku),
         )
 
 
