@@ -97,8 +97,13 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # Method, path and status only: no query string (presigned signatures, access_token
+        # parameters), no headers, no bodies.
+        log.debug("sandbox %s %s %s", self.command, urlsplit(self.path).path, code)
+
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("sandbox %s", format % args)  # method, path and status only: no bodies
+        log.debug("sandbox: %s", format % args)
 
 
 class SandboxServer(ThreadingHTTPServer):

@@ -251,3 +251,16 @@ def test_the_built_in_marketplace_modules_load_and_keep_the_rules(channel: str) 
     market = load_marketplace(channel)
     assert market is not None and market.name == channel
     check_module(market, channel)
+
+
+def test_logs_never_carry_query_strings_headers_or_bodies(
+        sandbox: RunningSandbox, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="feedsync.sandbox")
+    requests.get(sandbox.url("example") + "/items/A?access_token=s3cr3t-token", timeout=5,
+                 headers={"Authorization": "Bearer s3cr3t-header"})
+    requests.post(sandbox.url("example") + "/oauth/token", timeout=5,
+                  data={"client_secret": "s3cr3t-body"})
+    assert "/example/items/A" in caplog.text
+    assert "s3cr3t" not in caplog.text
