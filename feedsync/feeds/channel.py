@@ -19,6 +19,7 @@ from feedsync.feeds.base import FeedFormat, FeedInfo
 from feedsync.feeds.build import FeedResult, build_feed
 from feedsync.mapping.record import MappedRecord
 from feedsync.registry import channel_feed
+from feedsync.sync.guardrails import load_guardrails
 
 # [channels.<name>.guardrails] holds every "refuse unless --force" limit of a channel; the sync
 # engine validates the table as a whole (feedsync.sync.guardrails), this key is the feed gate's.
@@ -47,8 +48,6 @@ def max_drop_share(workspace: Workspace, channel: str) -> float:
     The whole guardrails table is validated, as ``feedsync sync`` does, so a typo in it is
     reported by whichever command reads it first.
     """
-    from feedsync.sync.guardrails import load_guardrails
-
     extra = workspace.channel(channel).model_extra or {}
     rails = load_guardrails(channel, extra.get(GUARDRAILS_KEY), str(workspace.config_path))
     return float(rails.max_feed_drop_share)

@@ -28,6 +28,7 @@ from feedsync.errors import UsageError
 from feedsync.feeds.atomic import open_feed_for_reading
 from feedsync.mapping.schema import ChannelSchema
 from feedsync.sync.parts import amount, quantity_of, split_parts
+from feedsync.sync.status import feed_status
 
 DELIMITERS = {"csv": ",", "tsv": "\t"}
 _TABLES = itertools.count(1)
@@ -141,8 +142,6 @@ class PublishedFeed:
 def published_feed(workspace: Any, db: Any, channel: str, schema: ChannelSchema
                    ) -> PublishedFeed:
     """The file channel's last published feed (the one ``feedsync status`` names)."""
-    from feedsync.sync.status import feed_status
-
     found = feed_status(workspace, db, channel)
     if found is None or not found["exists"]:
         where = f" ({found['path']})" if found else ""

@@ -18,7 +18,9 @@ from feedsync.config import Workspace
 from feedsync.errors import ExitCode
 from feedsync.orders.channels import AdapterFactory, adapter_factory, utcnow
 from feedsync.orders.fastpath import FastPathReport, QuantityPusher, drain_outbox
+from feedsync.orders.fastpath_push import engine_pusher
 from feedsync.orders.pull import PullReport, pull_orders
+from feedsync.sync.runs import Outcome, StepResult
 
 
 @dataclass
@@ -127,16 +129,12 @@ def run_orders_cycle(workspace: Workspace, db: sqlite_utils.Database,
         outcome.fastpath_note = "off; the queued quantities go out with the next run"
         return outcome
     if pusher is None:
-        from feedsync.orders.fastpath_push import engine_pusher
-
         pusher = engine_pusher(workspace, db, clock=clock)
     outcome.fastpath = drain_outbox(db, pusher)
     return outcome
 
 
 def _outcome(code: ExitCode) -> Any:
-    from feedsync.sync.runs import Outcome
-
     return {ExitCode.OK: Outcome.OK, ExitCode.TEMPFAIL: Outcome.TRANSIENT,
             ExitCode.NEEDS_HUMAN: Outcome.NEEDS_HUMAN, ExitCode.GUARDRAIL: Outcome.REFUSED,
             ExitCode.PARTIAL: Outcome.PARTIAL}.get(code, Outcome.ERROR)
@@ -145,8 +143,6 @@ def _outcome(code: ExitCode) -> Any:
 def step_results(cycle: OrdersCycle) -> list[Any]:
     """The cycle as the run journal's steps (``feedsync.sync.runs.StepResult``): one
     ``orders`` step per pulled channel and one ``fast_path`` step per target channel."""
-    from feedsync.sync.runs import StepResult
-
     steps: list[Any] = []
     for pulled in cycle.pull.channels:
         code = pulled.exit_code if pulled.error else (

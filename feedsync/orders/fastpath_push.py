@@ -43,6 +43,10 @@ from feedsync.config import Workspace
 from feedsync.errors import ConfigError, FeedsyncError, GuardrailError, TransientError
 from feedsync.orders.channels import utcnow
 from feedsync.orders.fastpath import QuantityPusher, QuantityPushResult
+from feedsync.sync.channels import bind_channel
+from feedsync.sync.push import PushOptions, push_channel
+from feedsync.sync.runs import Outcome
+from feedsync.sync.state import ensure_schema
 
 if TYPE_CHECKING:
     from feedsync.sync.channels import ChannelBinding
@@ -59,11 +63,6 @@ def engine_pusher(workspace: Workspace, db: sqlite_utils.Database,
 
     The quantity guardrails never apply to it (see the module docstring); ``force`` skips the
     others too, as ``feedsync sync --force`` does for the run's own push."""
-    from feedsync.sync.channels import bind_channel
-    from feedsync.sync.push import PushOptions, push_channel
-    from feedsync.sync.runs import Outcome
-    from feedsync.sync.state import ensure_schema
-
     catalog = Catalog(db)
     ensure_schema(db)
     bindings: dict[str, ChannelBinding] = {}

@@ -32,9 +32,14 @@ from feedsync.adapter import Capability
 from feedsync.catalog import Catalog
 from feedsync.config import Workspace
 from feedsync.errors import UsageError
+from feedsync.feeds.readback import published_feed
 from feedsync.mapping.record import MappedRecord
 from feedsync.orders.channels import channel_capabilities
 from feedsync.orders.store import write_transaction
+from feedsync.sync.channels import bind_channel
+from feedsync.sync.parts import amount, quantity_of, split_parts
+from feedsync.sync.plan import build_plan
+from feedsync.sync.state import ensure_schema
 
 CHUNK = 100
 
@@ -91,8 +96,6 @@ def _decimal(value: Any) -> Decimal | None:
 def compare(sku: str, record: MappedRecord | None, live: dict[str, Any] | None,
             schema: Any) -> list[Drift]:
     """The drift of one SKU between its current record and the channel's live view. Pure."""
-    from feedsync.sync.parts import amount, quantity_of, split_parts
-
     expected = record is not None and record.sendable
     present = live is not None and bool(live.get("present", live.get("status") != "deleted"))
     if expected and not present:
@@ -146,9 +149,6 @@ def _skus(catalog: Catalog, channel: str, account: str, only: Sequence[str] | No
 def reconcile(workspace: Workspace, catalog: Catalog, channel: str, *,
               skus: Sequence[str] | None = None, fix: bool = False) -> ReconcileReport:
     """Compare ``channel`` with feedsync's expectation; with ``fix``, plan the corrections."""
-    from feedsync.sync.channels import bind_channel
-    from feedsync.sync.state import ensure_schema
-
     file_channel = workspace.channel(channel).delivery == "file"
     if file_channel and fix:
         raise UsageError(f"{channel} is a file channel: 'feedsync feed build {channel}' "
@@ -161,8 +161,6 @@ def reconcile(workspace: Workspace, catalog: Catalog, channel: str, *,
     report = ReconcileReport(channel)
     adapter: Any
     if file_channel:  # the live side is the feed the platform fetches (feedsync.feeds.readback)
-        from feedsync.feeds.readback import published_feed
-
         adapter = published_feed(workspace, catalog.db, channel, binding.schema)
         report.against = f"the published feed {adapter.path}"
     else:
@@ -182,8 +180,6 @@ def reconcile(workspace: Workspace, catalog: Catalog, channel: str, *,
         report.drift.extend(compare(str(item["sku"]), None, item, binding.schema))
     if fix and report.drift:
         report.fixed = mark_for_correction(catalog, channel, binding.account, report.drift)
-        from feedsync.sync.plan import build_plan
-
         plan = build_plan(binding, catalog, skus=sorted({d.sku for d in report.drift}))
         try:
             report.plan = plan.summary()

@@ -14,19 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
+from feedsync.orders.cycle import run_orders_cycle, step_results
+from feedsync.orders.fastpath_push import engine_pusher
 from feedsync.orders.query import status_counts
+from feedsync.sync.runs import Outcome, StepResult
 
 if TYPE_CHECKING:
     from feedsync.sync.runner import RunContext
-    from feedsync.sync.runs import StepResult
 
 
 def orders_step(ctx: RunContext) -> Iterator[StepResult]:
     """Pull orders and run the quantity fast path for the run's channels (see module doc)."""
-    from feedsync.orders.cycle import run_orders_cycle, step_results
-    from feedsync.orders.fastpath_push import engine_pusher
-    from feedsync.sync.runs import Outcome, StepResult
-
     if ctx.options.dry_run:
         yield StepResult(step="orders", outcome=Outcome.SKIPPED,
                          message="dry run: orders are not pulled, acknowledged or pushed")

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from feedsync.errors import ConfigError, ExitCode, FeedsyncError
+from feedsync.feeds.channel import build_channel_feed
 from feedsync.orders.step import orders_step
 from feedsync.sync.channels import ChannelBinding, bind_channel, utc_now
+from feedsync.sync.feedruns import feed_error_step, feed_step
 from feedsync.sync.lock import WorkspaceLock, lock_path
 from feedsync.sync.push import PushOptions, push_channel
 from feedsync.sync.runs import Outcome, RunJournal, StepResult
@@ -123,9 +125,6 @@ def push_step(ctx: RunContext) -> Iterator[StepResult]:
 
 def feeds_step(ctx: RunContext) -> Iterator[StepResult]:
     """Build and publish the feed file of every file-delivery channel of the run."""
-    from feedsync.feeds.channel import build_channel_feed
-    from feedsync.sync.feedruns import feed_error_step, feed_step
-
     for name in ctx.channel_names():
         settings = ctx.workspace.settings.channels.get(name)
         if settings is None or settings.delivery != "file":

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from feedsync.errors import FeedsyncError
+from feedsync.feeds.channel import default_target, feed_format
+from feedsync.feeds.gate import previous_feed, read_state
 from feedsync.orders.step import add_order_counts
 from feedsync.sync.state import ensure_schema
 
@@ -99,9 +101,6 @@ def feed_status(workspace: Workspace, db: sqlite_utils.Database,
     """What the channel's published feed file holds now: the file of its last successful feed
     build (journaled), else the default target; its item count from the publish gate's state
     when that still describes the file on disk, else counted."""
-    from feedsync.feeds.channel import default_target, feed_format
-    from feedsync.feeds.gate import previous_feed, read_state
-
     row = db.execute(
         "SELECT s.counts FROM sync_run_steps s JOIN sync_runs r ON r.id = s.run_id"
         " WHERE s.channel = ? AND s.step = 'feed' AND s.outcome = 'ok' AND r.dry_run = 0"
