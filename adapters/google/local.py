@@ -110,18 +110,23 @@ def push_local_inventory(adapter: GoogleAdapter, db: sqlite_utils.Database,
 
     ensure_schema(db)
     result = LocalPushResult(summary=locations_report(db, store_codes))
-    sent = {(sku, code): digest for sku, code, digest in db.execute(
-        "SELECT sku, store_code, record_hash FROM local_inventory_sent")}
     client = None if dry_run else LocalInventoryClient(adapter)
-    seen: set[tuple[str, str]] = set()
+    # Memory stays flat in SKUs × stores: what was sent is looked up per record, and the
+    # records seen this run go to a temporary table that finds the stale ones afterwards.
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS local_inventory_seen ("
+               " sku TEXT NOT NULL, store_code TEXT NOT NULL, PRIMARY KEY (sku, store_code))"
+               " WITHOUT ROWID")
+    db.execute("DELETE FROM local_inventory_seen")
     try:
         for record in local_records(db, store_codes):
             key = (record.sku, record.store_code)
-            seen.add(key)
+            db.execute("INSERT OR IGNORE INTO local_inventory_seen VALUES (?, ?)", key)
             result.summary.records += 1
             result.summary.stores.add(record.store_code)
             digest = record.digest()
-            if sent.get(key) == digest:
+            row = db.execute("SELECT record_hash FROM local_inventory_sent WHERE sku = ?"
+                             " AND store_code = ?", key).fetchone()
+            if row is not None and row[0] == digest:
                 result.unchanged += 1
                 continue
             if client is not None:
@@ -133,7 +138,11 @@ def push_local_inventory(adapter: GoogleAdapter, db: sqlite_utils.Database,
                     continue
                 _remember(db, key, digest)
             result.sent += 1
-        for sku, code in sorted(set(sent) - seen):
+        stale = db.execute(
+            "SELECT s.sku, s.store_code FROM local_inventory_sent s"
+            " LEFT JOIN local_inventory_seen t ON t.sku = s.sku AND t.store_code = s.store_code"
+            " WHERE t.sku IS NULL ORDER BY s.sku, s.store_code").fetchall()
+        for sku, code in stale:
             if client is not None:
                 client.delete(sku, code)
                 db.execute("DELETE FROM local_inventory_sent WHERE sku = ? AND store_code = ?",

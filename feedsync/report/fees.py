@@ -58,13 +58,4 @@ def _fixed(amount: Decimal, model: FeeSettings, currency: str,
     """A fixed amount of the model's currency expressed in the order's ``currency``."""
     if amount == ZERO:
         return ZERO
-    source = model.currency or converter.target
-    if source == currency:
-        return amount
-    in_target = converter.convert(source, amount)
-    if in_target is None:
-        return None
-    if currency == converter.target:
-        return in_target
-    rate = converter.rates.get(currency)
-    return None if rate is None else in_target * rate
+    return converter.between(amount, model.currency or converter.target, currency)

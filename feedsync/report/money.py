@@ -58,6 +58,19 @@ class Converter:
             return None
         return amount / rate
 
+    def between(self, amount: Decimal, source: str, target: str) -> Decimal | None:
+        """``amount`` of ``source`` expressed in ``target`` (through the default currency), or
+        None when a rate is missing."""
+        if source == target:
+            return amount
+        base = self.convert(source, amount)
+        if base is None:
+            return None
+        if target == self.target:
+            return base
+        rate = self.rates.get(target)
+        return None if rate is None or rate <= 0 else base * rate
+
     def total(self, amounts: Amounts) -> tuple[Decimal, list[str]]:
         """The converted sum of ``amounts`` and the currencies that could not be converted."""
         total = ZERO

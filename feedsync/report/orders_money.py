@@ -184,13 +184,7 @@ def _orders(db: sqlite_utils.Database, start: str, end: str, channels: Sequence[
 def _to_currency(amount: Decimal, source: str, target: str,
                  converter: Converter) -> Decimal | None:
     """``amount`` of ``source`` in ``target`` through the workspace's default currency."""
-    base = converter.convert(source, amount)
-    if base is None:
-        return None
-    if target == converter.target:
-        return base
-    rate = converter.rates.get(target)
-    return None if rate is None else base * rate
+    return converter.between(amount, source, target)
 
 
 def channel_money(db: sqlite_utils.Database, *, start: str, end: str,

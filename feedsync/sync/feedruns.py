@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from feedsync.errors import ConfigError, FeedsyncError
+from feedsync.errors import ConfigError, FeedsyncError, redact
 from feedsync.sync.runs import Outcome, StepResult
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ def feed_step(channel: str, account: str | None, feed: FeedResult) -> StepResult
 
 def feed_error_step(channel: str, account: str | None, exc: Exception) -> StepResult:
     """The journal entry of a feed that could not be built (settings, mapping, disk …)."""
-    text = exc.message if isinstance(exc, FeedsyncError) else repr(exc)
+    # The journal feeds status and the report: an unexpected error's text is redacted.
+    text = exc.message if isinstance(exc, FeedsyncError) else redact(repr(exc))
     outcome = Outcome.NEEDS_HUMAN if isinstance(exc, ConfigError) else Outcome.ERROR
     return StepResult(step=STEP, outcome=outcome, channel=channel, account=account,
                       message=f"{channel}: {text}")
