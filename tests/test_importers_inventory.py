@@ -74,3 +74,49 @@ def test_inventory_header_is_checked(stocked: Catalog, tmp_path: Path) -> None:
         "missing required column 'quantity'",
         "unknown column 'qty' (an inventory file has sku, location, quantity)",
     ]
+
+
+# Shopify's inventory export header (Products → Inventory → Export), as in
+# tests/fixtures/real_exports/shopify-2023-mlouye-inventory.csv; Shopify lets the merchant export
+# one location only (https://help.shopify.com/en/manual/products/inventory/inventory-csv).
+SHOPIFY_INVENTORY_HEADER = (
+    "Handle,Title,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,"
+    "Option3 Value,SKU,HS Code,COO,Location,Incoming,Unavailable,Committed,Available,On hand\n")
+
+
+def test_shopify_export_of_one_location_keeps_the_other_locations(
+        stocked: Catalog, tmp_path: Path) -> None:
+    """A Shopify inventory export covering one location sets that location and replaces the
+    product export's total (at --location, else 'default'); stock at a location the file never
+    names is not the file's to zero (review finding: it wiped the Warehouse)."""
+    stocked.set_inventory([InventoryLevel("TEE-S-BLK", "default", 20),  # product export total
+                           InventoryLevel("TEE-S-BLK", "Shop location", 5),
+                           InventoryLevel("TEE-S-BLK", "Warehouse", 7),
+                           InventoryLevel("MUG-350", "Warehouse", 9)])
+    path = tmp_path / "inventory_export.csv"
+    path.write_text(SHOPIFY_INVENTORY_HEADER
+                    + "tee,Tee,Size,S,,,,,TEE-S-BLK,,,Shop location,0,0,0,6,6\n"
+                    + "mug,Mug,Title,Default Title,,,,,MUG-350,,,Shop location,0,0,0,4,4\n",
+                    encoding="utf-8")
+    import_file(stocked, path)
+    assert {(lv.location, lv.on_hand) for lv in stocked.inventory("TEE-S-BLK")} == {
+        ("default", 0), ("Shop location", 6), ("Warehouse", 7)}
+    assert {(lv.location, lv.on_hand) for lv in stocked.inventory("MUG-350")} == {
+        ("Shop location", 4), ("Warehouse", 9)}
+    assert stocked.available("TEE-S-BLK") == 13
+
+
+def test_shopify_export_of_all_locations_zeroes_a_listed_location_the_sku_lacks(
+        stocked: Catalog, tmp_path: Path) -> None:
+    """Locations the file does list are the file's: a SKU without a row at one of them (not
+    stocked there) has no stock there, so units are never counted twice."""
+    stocked.set_inventory([InventoryLevel("TEE-S-BLK", "Warehouse", 7),
+                           InventoryLevel("TEE-S-BLK", "Outlet", 2)])
+    path = tmp_path / "inventory_export.csv"
+    path.write_text(SHOPIFY_INVENTORY_HEADER
+                    + "tee,Tee,Size,S,,,,,TEE-S-BLK,,,Shop location,0,0,0,6,6\n"
+                    + "mug,Mug,Title,Default Title,,,,,MUG-350,,,Warehouse,0,0,0,4,4\n",
+                    encoding="utf-8")
+    import_file(stocked, path, location="Outlet")
+    assert {(lv.location, lv.on_hand) for lv in stocked.inventory("TEE-S-BLK")} == {
+        ("Shop location", 6), ("Warehouse", 0), ("Outlet", 0)}

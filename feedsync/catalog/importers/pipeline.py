@@ -116,6 +116,7 @@ def import_file(
                            columns=columns, **sku_rules)
     run = _Run(catalog, source.label, skip_invalid, prune, progress)
     run.quantity_is_total = format == "shopify"
+    run.total_location = options.location
     result = ImportResult(source.label, format, summary=run.summary)
     started = time.perf_counter()
     try:
@@ -195,6 +196,7 @@ class _Run:
         self.rows = 0
         self.every_location = False  # a stock file listing every location of its SKUs
         self.quantity_is_total = False  # a product file whose quantity sums all locations
+        self.total_location = DEFAULT_LOCATION  # where a product export's total is stored
 
     def open(self) -> None:
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_keys "
@@ -331,19 +333,24 @@ class _Run:
             self.catalog.set_stock_tracking([r.sku for r in good if r.sku], [])
 
     def _zero_unlisted_locations(self) -> None:
-        """Stock of the file's SKUs at locations the file does not list goes to 0 (their
-        reservations stay): such a file (Shopify's inventory export) lists every location that
-        stocks a variant, so a row elsewhere — typically the product export's total, imported
-        at --location — would count the same units twice."""
+        """Stock of the file's SKUs at a location the file names, but not for that SKU, goes to
+        0, and so does their product-export total (at --location, else 'default'); their
+        reservations stay. Such a file (Shopify's inventory export) lists every location it
+        covers for each variant, so a row there — or the total — would count the same units
+        twice. Shopify also exports a single location
+        (https://help.shopify.com/en/manual/products/inventory/inventory-csv): locations the
+        file never names are not its to judge and keep their stock."""
         cursor = self.conn.execute(
             "UPDATE inventory SET on_hand = 0, updated_at = ? WHERE on_hand != 0"
             " AND sku IN (SELECT substr(key, 1, instr(key, char(31)) - 1)"
             "             FROM temp.import_keys)"
+            " AND (location = ? OR location IN"
+            "      (SELECT substr(key, instr(key, char(31)) + 1) FROM temp.import_keys))"
             " AND sku || char(31) || location NOT IN (SELECT key FROM temp.import_keys)",
-            [utcnow_iso()])
+            [utcnow_iso(), self.total_location])
         if cursor.rowcount > 0:
-            reason = ("stock at a location the Shopify inventory file does not list set to 0 "
-                      "(the file lists every location that stocks a variant)")
+            reason = ("stock the Shopify inventory file replaces set to 0 (the product "
+                      "export's total, or a location the file lists but not for that SKU)")
             self.summary.warning_count += cursor.rowcount
             _tally(self.summary.warning_reasons, reason, cursor.rowcount)
 
