@@ -36,6 +36,7 @@ from feedsync.adapters.walmart.client import WalmartClient
 from feedsync.adapters.walmart.config import WalmartConfig, load_credentials
 from feedsync.adapters.walmart.feeds import FeedSender, QuotaSpent, Step, deferred
 from feedsync.adapters.walmart.inventory import InventorySender
+from feedsync.adapters.walmart.walk import CatalogWalk
 
 from feedsync.adapter import (
     Action,
@@ -301,10 +302,14 @@ class WalmartAdapter(Adapter[WalmartConfig]):
     # --- reconcile ----------------------------------------------------------------------------
 
     def fetch_live(self, skus: Sequence[str]) -> Iterator[dict[str, Any]]:
-        """What Walmart shows for ``skus``: GET /v3/items and the quantity at the ship node."""
-        wanted = set(skus)
+        """What Walmart shows for ``skus``: GET /v3/items and the quantity at the ship node.
+
+        A few SKUs are read one by one; more are answered from one walk of the seller's items
+        and inventories per adapter instance (``walk.CatalogWalk``), so reconcile's chunks do
+        not walk everything again each."""
         node = self.config.ship_node
-        if len(wanted) <= FEW_SKUS:
+        walk = self.__dict__.get("_live_walk")
+        if walk is None and len(set(skus)) <= FEW_SKUS:
             for sku in skus:
                 body = self.client.get_items(sku=sku)
                 found = live.parse_items_page(body)[0] if body else []
@@ -315,26 +320,9 @@ class WalmartAdapter(Adapter[WalmartConfig]):
                             record["quantity"] = live.parse_inventory(inventory)[1]
                         yield record
             return
-        quantities: dict[str, int | None] = {}
-        cursor: str | None = None
-        while True:
-            page, cursor = live.parse_inventories_page(self.client.get_inventories(cursor), node)
-            quantities.update({k: v for k, v in page.items() if k in wanted})
-            if not cursor or not page:
-                break
-        seen = 0
-        item_cursor = "*"
-        while True:
-            records, next_cursor, total = live.parse_items_page(
-                self.client.get_items(cursor=item_cursor))
-            for record in records:
-                if record["sku"] in wanted:
-                    record["quantity"] = quantities.get(record["sku"])
-                    yield record
-            seen += len(records)
-            if not records or not next_cursor or (total is not None and seen >= total):
-                return
-            item_cursor = next_cursor
+        if walk is None:
+            walk = self.__dict__["_live_walk"] = CatalogWalk(self.client, node)
+        yield from walk.fetch_live(skus)
 
 
 def _first_feed(detail: dict[str, Any]) -> str | None:
