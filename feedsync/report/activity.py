@@ -20,10 +20,11 @@ LAST_RUNS = 10
 
 
 def excluded_count(db: sqlite_utils.Database, channel: str, account: str) -> int:
-    """SKUs kept off the channel on purpose: filtered by the mapping or excluded by override."""
+    """SKUs kept off the channel on purpose: filtered by the mapping (drafts included),
+    excluded by an override, or archived in the store (feedsync.sync.parts.DeleteReason)."""
     return int(db.execute(
         "SELECT COUNT(*) FROM listing_inputs WHERE channel = ? AND account = ?"
-        " AND want = 'delete' AND reason IN ('filtered', 'excluded')",
+        " AND want = 'delete' AND reason IN ('filtered', 'excluded', 'archived')",
         [channel, account]).fetchone()[0])
 
 
