@@ -7,7 +7,11 @@ The core hands the adapter the changed SKUs of one listing (``batch_key`` = ``li
 1. **draft** — no listing yet: createDraftListing. The attempt (time, title) is stored
    *before* the call; a run that finds an attempt without a listing id reads the shop's drafts
    back and adopts the draft that call made (same title, created after the attempt, owned by
-   no other family) instead of creating a duplicate.
+   no other family) instead of creating a duplicate. A shop's listings can be read a while
+   before a fresh draft shows up in them, so a lost answer whose draft is not found yet leaves
+   the family "drafting" and deferred to the next run; a new attempt is made only once the
+   read-back still finds nothing :data:`DRAFT_SETTLE_SECONDS` after the last one (at most one
+   createDraftListing per family and run).
 2. **content** — an existing listing whose content changed: updateListing.
 3. **inventory** — getListingInventory, the change applied, updateListingInventory (Etsy
    replaces the whole inventory: variants outside the change are kept as Etsy has them, a
@@ -37,15 +41,24 @@ from feedsync.adapters.etsy.render import InventoryChange, Variant
 from feedsync.adapters.etsy.steps import ListingSteps, StepStore
 
 from feedsync.adapter import Action, ItemOutcome, ItemStatus, RenderedItem
-from feedsync.errors import ChannelError, ItemRejected, TransientError
+from feedsync.errors import (
+    BudgetExhausted,
+    ChannelError,
+    FeedsyncError,
+    ItemRejected,
+    TransientError,
+)
 from feedsync.models import Issue, Severity
 
 CHANNEL = "etsy"
 # A draft created this long before the recorded attempt cannot be the attempt's (clock skew).
 DRAFT_SKEW_SECONDS = 300
 READ_BACK_PAGES = 5
-# createDraftListing attempts in one run, each preceded (after the first) by a read-back.
-CREATE_ATTEMPTS = 2
+# How long after a createDraftListing its draft may still be missing from getListingsByShop.
+# Etsy documents no bound on that lag (a listing read can trail a write), so this is chosen
+# wide: waiting costs a late draft after a rare lost answer, a guess costs a duplicate listing.
+# The same pattern as a lost Amazon createFeed (adapters/amazon/readback.py, SETTLE_SECONDS).
+DRAFT_SETTLE_SECONDS = 900.0
 
 
 def estimated_calls(items: Sequence[RenderedItem], steps: ListingSteps) -> int:
@@ -75,6 +88,7 @@ class FlowResult:
     listing_id: int | None = None
     issues: dict[str, list[Issue]] = field(default_factory=dict)
     rejected: str | None = None  # Etsy refused the listing itself: every SKU is rejected
+    deferred: str | None = None  # cannot go on this run (an unconfirmed draft): planned again
 
     def warn(self, skus: Sequence[str], code: str, message: str) -> None:
         for sku in skus:
@@ -87,7 +101,12 @@ class FlowResult:
         result = []
         for item in items:
             issues = list(self.issues.get(item.sku, []))
-            if self.rejected is not None:
+            if self.deferred is not None:
+                issues.insert(0, Issue(sku=item.sku, severity=Severity.WARNING,
+                                       code="draft_unconfirmed", message=self.deferred,
+                                       source=CHANNEL))
+                result.append(ItemOutcome(item.sku, ItemStatus.DEFERRED, issues, remote))
+            elif self.rejected is not None:
                 issues.insert(0, Issue(sku=item.sku, severity=Severity.ERROR, code="rejected",
                                        message=self.rejected, source=CHANNEL))
                 result.append(ItemOutcome(item.sku, ItemStatus.REJECTED, issues, remote))
@@ -119,7 +138,9 @@ class ListingFlow:
         try:
             fresh = False
             if upserts and steps.listing_id is None:
-                fresh = self._draft(steps, upserts)
+                fresh = self._draft(steps, upserts, result)
+                if result.deferred is not None:
+                    return result
             result.listing_id = steps.listing_id
             if steps.listing_id is None:  # deletes of a family Etsy never had
                 return result
@@ -151,43 +172,70 @@ class ListingFlow:
 
     # --- steps ------------------------------------------------------------------------------
 
-    def _draft(self, steps: ListingSteps, upserts: Sequence[RenderedItem]) -> bool:
-        """Create (or adopt) the draft; True when the listing is new in this run."""
+    def _draft(self, steps: ListingSteps, upserts: Sequence[RenderedItem],
+               result: FlowResult) -> bool:
+        """Create (or adopt) the draft; True when the listing is new in this run. Sets
+        ``result.deferred`` when an earlier attempt's draft may exist but is not listed yet."""
         first = upserts[0]
         title = dict(first.payload["content"]).get("title", "")
         if steps.state == "drafting" and steps.draft_started_at is not None:
-            adopted = self._read_back(steps.draft_started_at, steps.draft_title or title)
-            if adopted is not None:
-                steps.listing_id, steps.state = adopted, "draft"
-                self.store.put(steps)
+            if self._adopt(steps, steps.draft_title or title):
                 return True
+            waited = self.now().timestamp() - steps.draft_started_at
+            if waited < DRAFT_SETTLE_SECONDS:
+                result.deferred = self._unconfirmed(waited)
+                return False
         variants = [variant_of(i) for i in upserts]
         form = render.draft_form_from_content(first.payload["content"], variants)
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
-            steps.state, steps.draft_started_at, steps.draft_title = (
-                "drafting", self.now().timestamp(), title)
-            self.store.put(steps)  # the attempt is on record before the call leaves
-            try:
-                answer = self.client.create_draft_listing(form, item=first.sku)
-            except TransientError:
-                # The answer is unknown (a 5xx or a timeout after sending): read back
-                # before sending again, never guess.
-                adopted = self._read_back(steps.draft_started_at, title)
-                if adopted is not None:
-                    steps.listing_id, steps.state = adopted, "draft"
-                    self.store.put(steps)
-                    return True
-                if attempt == CREATE_ATTEMPTS:
-                    raise
-                continue
-            listing_id = answer.get("listing_id")
-            if not isinstance(listing_id, int):
-                raise ChannelError("etsy createDraftListing answered without a listing_id",
-                                   channel=CHANNEL)
-            steps.listing_id, steps.state, steps.draft_started_at = listing_id, "draft", None
-            self.store.put(steps)
-            break
+        steps.state, steps.draft_started_at, steps.draft_title = (
+            "drafting", self.now().timestamp(), title)
+        self.store.put(steps)  # the attempt is on record before the call leaves
+        try:
+            answer = self.client.create_draft_listing(form, item=first.sku)
+        except BudgetExhausted:
+            self._forget_attempt(steps)  # a 429 (or no budget left to send): nothing made
+            raise
+        except TransientError:
+            # The answer is unknown (a 5xx or a timeout after sending): read back, never send
+            # again in this run; a draft not listed yet may still appear (see the docstring).
+            if self._adopt(steps, title):
+                return True
+            result.deferred = self._unconfirmed(0.0)
+            return False
+        except FeedsyncError:
+            # Etsy answered with a refusal, or the call never left (credentials, an open
+            # breaker): no draft was made, so the next run need not wait for one.
+            self._forget_attempt(steps)
+            raise
+        listing_id = answer.get("listing_id")
+        if not isinstance(listing_id, int):
+            raise ChannelError("etsy createDraftListing answered without a listing_id",
+                               channel=CHANNEL)
+        steps.listing_id, steps.state, steps.draft_started_at = listing_id, "draft", None
+        self.store.put(steps)
         return True
+
+    def _adopt(self, steps: ListingSteps, title: str) -> bool:
+        """Take over the draft of the recorded attempt if the shop lists it."""
+        assert steps.draft_started_at is not None
+        adopted = self._read_back(steps.draft_started_at, title)
+        if adopted is None:
+            return False
+        steps.listing_id, steps.state, steps.draft_started_at = adopted, "draft", None
+        self.store.put(steps)
+        return True
+
+    def _forget_attempt(self, steps: ListingSteps) -> None:
+        steps.state, steps.draft_started_at, steps.draft_title = "none", None, None
+        self.store.put(steps)
+
+    @staticmethod
+    def _unconfirmed(waited: float) -> str:
+        left = max(DRAFT_SETTLE_SECONDS - waited, 0.0)
+        return (f"createDraftListing's answer was lost and the shop does not list the draft "
+                f"yet; the family is deferred: the next run reads the drafts back again and "
+                f"creates the listing only if it is still absent (in {left / 60:.0f} min or "
+                f"later), so Etsy never gets it twice")
 
     def _read_back(self, started_at: float, title: str) -> int | None:
         """The draft an earlier, unanswered createDraftListing made, if Etsy has it."""

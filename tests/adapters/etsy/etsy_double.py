@@ -58,6 +58,9 @@ class EtsyDouble(HttpChannelDouble):
         self.refresh_tokens: list[str] = []  # refresh tokens presented
         self.valid_refresh: str | None = None  # when set, only this one is accepted
         self.lose_next_create = False  # create the draft, then answer 500
+        # getListingsByShop leaves out listings created less than this many seconds ago (a
+        # listing read that trails the write, as any read of Etsy's listings may)
+        self.listing_lag = 0.0
         self.page_size: int | None = None  # receipts per page at most (contract suite)
         self.refuse_no_stock = False  # refuse an inventory whose offerings are all at 0
         self.log: list[tuple[str, str]] = []  # (method, "POST /shops/{id}/listings" label)
@@ -299,7 +302,10 @@ class EtsyDouble(HttpChannelDouble):
             self._check("getListingsByShop", self.oracle.check_query, "getListingsByShop",
                         query)
         state = query.get("state", "active")
-        chosen = [lid for lid in sorted(self.listings) if self.listings[lid]["state"] == state]
+        seen_before = self.clock.time() - self.listing_lag
+        chosen = [lid for lid in sorted(self.listings) if self.listings[lid]["state"] == state
+                  and (not self.listing_lag
+                       or self.listings[lid]["created_timestamp"] <= seen_before)]
         offset, limit = int(query.get("offset", 0)), int(query.get("limit", 25))
         results = []
         for lid in chosen[offset:offset + limit]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -59,3 +60,22 @@ class TestEtsyContract(AdapterContract):
         assert channel_double.calls("POST /shops/{id}/listings") == 3
         rows = env.catalog.db.execute("SELECT sku, remote_id FROM listings").fetchall()
         assert {sku: rid for sku, rid in rows}["MUG-1"] == str(listing["listing_id"])
+
+    def test_transient_failures_are_retried_by_the_http_layer(
+            self, tmp_path: Path, channel_double: EtsyDouble) -> None:
+        """Etsy's first call of a push is createDraftListing, which is not idempotent: a 5xx
+        to it is read back, never retried in the run (test_etsy_draft_readback.py). So the
+        transient failure is put on the idempotent calls of a quantity change instead."""
+        env = self.make_env(tmp_path, channel_double)
+        assert env.push().outcome is Outcome.OK
+        old = env.mapper.records["MUG-1"]
+        env.mapper.records["MUG-1"] = replace(old, fields={**old.fields, "quantity": "2"})
+        env.mapper.version += "+"
+        reads = channel_double.calls("GET /listings/{id}/inventory")
+        channel_double.fail_once_transiently()  # getListingInventory answers 503 once
+        result = env.push()
+        assert result.outcome is Outcome.OK, result.message
+        assert channel_double.calls("GET /listings/{id}/inventory") == reads + 2  # retried
+        lid = channel_double.listing_of("MUG-1")["listing_id"]
+        assert channel_double.products(lid)["MUG-1"]["offerings"][0]["quantity"] == 2
+        assert all(v["status"] in ("live", "pending") for v in env.listings().values())
