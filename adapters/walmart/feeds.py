@@ -155,9 +155,11 @@ class FeedSender:
                  ) -> list[ItemOutcome] | None:
         """The outcomes of a final feed, None while Walmart is still processing it.
 
-        A SKU the status does not mention counts as accepted (core rule for DONE submissions);
-        a feed refused as a whole for its data rejects every SKU with Walmart's errors; refused
-        for Walmart's own reasons, every SKU is deferred (sent again by a later run).
+        A SKU the status does not mention counts as accepted (core rule for DONE submissions)
+        only when Walmart's counts say every item succeeded (none failed, none processing);
+        otherwise it stays pending and is sent again. A feed refused as a whole for its data
+        rejects every SKU with Walmart's errors; refused for Walmart's own reasons, every SKU
+        is deferred (sent again by a later run).
         """
         first = feedstatus.parse_feed_status(self.client.feed_status(step.id, limit=page_size))
         if not first.final:
@@ -169,16 +171,24 @@ class FeedSender:
                 step.skus, f"Walmart could not process feed {step.id}; it is sent again",
                 code="feed_error")
         results: dict[str, ItemOutcome] = {}
+        all_succeeded = first.failed == 0 and first.processing == 0
         page = first
         while True:
             for row in page.items:
                 sku = feedstatus.sku_of(row, step.skus)
                 if sku is not None:
                     results[sku] = feedstatus.item_outcome(row, sku, deleted=deleted)
-            if first.failed == 0 or not page.details_left:
+            # A PROCESSED feed may still count items as processing (itemsProcessing in
+            # PartnerFeedResponse, us-mp-feeds.json): only when none failed and none is still
+            # processing are the items past this page known to have succeeded.
+            if all_succeeded or not page.details_left:
                 break
             offset = page.offset + max(page.limit, len(page.items), 1)
             page = feedstatus.parse_feed_status(
                 self.client.feed_status(step.id, offset=offset, limit=page_size))
-        default = ItemStatus.DELETED if deleted else ItemStatus.ACCEPTED
-        return [results.get(sku) or ItemOutcome(sku=sku, status=default) for sku in step.skus]
+        if all_succeeded:
+            default = ItemStatus.DELETED if deleted else ItemStatus.ACCEPTED
+            return [results.get(sku) or ItemOutcome(sku=sku, status=default)
+                    for sku in step.skus]
+        return [results.get(sku) or feedstatus.unread_outcome(sku, step.id)
+                for sku in step.skus]

@@ -154,6 +154,16 @@ def item_outcome(row: ItemRow, sku: str, *, deleted: bool = False) -> ItemOutcom
     return ItemOutcome(sku=sku, status=status, issues=issues, remote_id=row.wpid)
 
 
+def unread_outcome(sku: str, feed_id: str) -> ItemOutcome:
+    """A SKU the feed's item details never listed while Walmart's counts leave items failed or
+    still processing: its fate is unknown, so it is pending (deferred, sent again) — never
+    assumed accepted, which would also send its inventory."""
+    return ItemOutcome(sku=sku, status=ItemStatus.PENDING, issues=[Issue(
+        sku=sku, severity=Severity.WARNING, code="NOT_LISTED",
+        message=f"Walmart's status of feed {feed_id} does not list this item yet; it is sent "
+                "again by the next run", source=SOURCE)])
+
+
 def sku_of(row: ItemRow, skus: Sequence[str]) -> str | None:
     """The SKU of a status line: Walmart's ``sku`` when it is ours, else by ``index``."""
     if row.sku and row.sku in skus:

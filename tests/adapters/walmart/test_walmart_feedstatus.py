@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from feedsync.adapters.walmart import feedstatus
+from feedsync.adapters.walmart.feeds import FeedSender, Step
 from walmart_oracle import errors, example, validator
 
 from feedsync.adapter import ItemStatus
@@ -114,3 +115,77 @@ def test_a_feed_refused_for_its_data_rejects_every_sku(walmart_specs: Path) -> N
 def test_unusable_answers_are_channel_errors(body: Any) -> None:
     with pytest.raises(ChannelError):
         feedstatus.parse_feed_status(body)
+
+
+class _StatusPages:
+    """GET /v3/feeds/{id} answers by offset (pages built on the official example)."""
+
+    def __init__(self, pages: dict[int, dict[str, Any]]) -> None:
+        self.pages = pages
+        self.offsets: list[int] = []
+
+    def feed_status(self, feed_id: str, *, offset: int = 0, limit: int = 50) -> dict[str, Any]:
+        self.offsets.append(offset)
+        return self.pages[offset]
+
+
+def _processing_feed(received: int, details: dict[int, list[dict[str, Any]]],
+                     processing: int) -> dict[int, dict[str, Any]]:
+    """A PROCESSED feed whose counts say ``processing`` items are still in progress and none
+    failed (Walmart reports itemsProcessing apart from itemsFailed: PartnerFeedResponse)."""
+    pages = {}
+    for offset, rows in details.items():
+        body = page(rows, offset=offset, received=received)
+        body.update(itemsSucceeded=received - processing, itemsFailed=0,
+                    itemsProcessing=processing)
+        assert not errors(validator("feeds", "PartnerFeedResponse"), body)
+        pages[offset] = body
+    return pages
+
+
+def test_items_still_processing_are_read_on_later_pages(walmart_specs: Path) -> None:
+    """Review finding: paging stopped after page 1 when itemsFailed was 0, so items still in
+    progress on later pages counted as accepted (and an item feed's follow-up sent their
+    inventory). Paging goes on while items are processing."""
+    skus = [f"S{i}" for i in range(120)]
+    pages = _processing_feed(120, {
+        0: [item(f"S{i}", i) for i in range(50)],
+        50: [item(f"S{i}", i, "INPROGRESS" if i < 60 else "SUCCESS") for i in range(50, 100)],
+        100: [item(f"S{i}", i, "INPROGRESS") for i in range(100, 120)],
+    }, processing=30)
+    client = _StatusPages(pages)
+    outcomes = FeedSender(None, client).outcomes(  # type: ignore[arg-type]
+        Step(type="MP_ITEM", id="F1", skus=skus), 50)
+    assert outcomes is not None
+    assert client.offsets == [0, 50, 100]
+    status = {o.sku: o.status for o in outcomes}
+    assert [s for s in skus if status[s] is ItemStatus.PENDING] == (
+        [f"S{i}" for i in range(50, 60)] + [f"S{i}" for i in range(100, 120)])
+    assert all(status[s] is ItemStatus.ACCEPTED for s in skus[:50] + skus[60:100])
+
+
+def test_an_item_not_read_is_never_accepted_while_items_are_processing(
+        walmart_specs: Path) -> None:
+    """When Walmart's details run out before every SKU was listed and its counts do not say
+    every item succeeded, the SKUs not read stay pending (sent again), not accepted."""
+    skus = [f"S{i}" for i in range(60)]
+    pages = _processing_feed(60, {0: [item(f"S{i}", i) for i in range(50)]}, processing=10)
+    pages[0]["itemsReceived"] = 50  # the details Walmart offers end on this page
+    client = _StatusPages(pages)
+    outcomes = FeedSender(None, client).outcomes(  # type: ignore[arg-type]
+        Step(type="MP_ITEM", id="F1", skus=skus), 50)
+    assert outcomes is not None
+    status = {o.sku: o.status for o in outcomes}
+    assert {status[f"S{i}"] for i in range(50, 60)} == {ItemStatus.PENDING}
+    assert {status[f"S{i}"] for i in range(50)} == {ItemStatus.ACCEPTED}
+
+
+def test_a_clean_feed_reads_one_page(walmart_specs: Path) -> None:
+    """Nothing failed and nothing processing: the SKUs past page 1 succeeded (one call)."""
+    skus = [f"S{i}" for i in range(120)]
+    pages = _processing_feed(120, {0: [item(f"S{i}", i) for i in range(50)]}, processing=0)
+    client = _StatusPages(pages)
+    outcomes = FeedSender(None, client).outcomes(  # type: ignore[arg-type]
+        Step(type="MP_ITEM", id="F1", skus=skus), 50)
+    assert client.offsets == [0]
+    assert outcomes is not None and {o.status for o in outcomes} == {ItemStatus.ACCEPTED}
