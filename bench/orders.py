@@ -10,7 +10,14 @@ then each task runs in its own subprocess so the peak RSS printed is that task's
   inventory, outbox and cursor, exactly the pull's transaction);
 - replay: the same pages again (the lookback overlap / a re-run): nothing may change;
 - ship: every order updated to shipped (reservations become on-hand decrements);
-- export: `orders export --format jsonl` streamed to /dev/null.
+- export: `orders export --format jsonl` streamed to /dev/null;
+- floor: the same pages (same generator) stored the plainest way: one transaction per page,
+  ``executemany`` of the orders and their lines into plain tables and of the stock update
+  (``reserved = reserved + ?``) into a plain copy of the inventory.
+
+Each line gives CPU seconds (user + sys of that task's process), wall seconds and peak RSS; the
+summary per size gives CPU per order and the import's ratio to the floor (issue #19: ≤ 3×, and
+CPU per order flat from 10k to 100k). Wall times mean little on a shared machine; CPU does.
 
 Goal: replay much cheaper than import, and peak RSS flat in the number of orders.
 """
@@ -45,7 +52,18 @@ from feedsync.orders.store import OrderStore, write_transaction  # noqa: E402
 SKUS = 5_000
 PAGE = 100
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
-TASKS = ("import", "replay", "ship", "export")
+TASKS = ("floor", "import", "replay", "ship", "export")
+
+FLOOR_SCHEMA = """
+CREATE TABLE orders (channel TEXT, account TEXT, order_id TEXT, status TEXT, created_at TEXT,
+    updated_at TEXT, total TEXT, currency TEXT, fulfillment_channel TEXT, raw TEXT,
+    PRIMARY KEY (channel, account, order_id));
+CREATE TABLE order_lines (channel TEXT, account TEXT, order_id TEXT, line_id TEXT, sku TEXT,
+    quantity INTEGER, quantity_shipped INTEGER, unit_price TEXT, currency TEXT,
+    PRIMARY KEY (channel, account, order_id, line_id));
+CREATE TABLE inventory (sku TEXT, location TEXT, on_hand INTEGER, reserved INTEGER,
+    PRIMARY KEY (sku, location));
+"""
 
 
 def parse_size(text: str) -> int:
@@ -89,7 +107,53 @@ def orders(count: int, status: OrderStatus, minute_offset: int) -> Iterator[list
         yield page
 
 
+def run_floor(db_path: Path, count: int) -> dict[str, object]:
+    """The same pages stored the plainest way (see the module docstring)."""
+    import sqlite3
+
+    floor_path = db_path.with_name(db_path.stem + "-floor.db")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(floor_path) + suffix).unlink(missing_ok=True)
+    conn = sqlite3.connect(floor_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.executescript(FLOOR_SCHEMA)
+    conn.executemany("INSERT INTO inventory VALUES (?, ?, 50, 0)",
+                     [(f"SKU-{i:05d}", loc) for i in range(SKUS) for loc in ("a", "b")])
+    stored = 0
+    for page in orders(count, OrderStatus.UNSHIPPED, 0):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(o.channel, o.account, o.order_id, str(o.status), o.created_at.isoformat(),
+              o.updated_at.isoformat(), str(o.total), o.currency, o.fulfillment_channel,
+              json.dumps(o.raw)) for o in page])
+        lines = [(o.channel, o.account, o.order_id, ln.line_id, ln.sku, ln.quantity,
+                  ln.quantity_shipped, str(ln.unit_price), ln.currency)
+                 for o in page for ln in o.lines]
+        conn.executemany("INSERT INTO order_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", lines)
+        conn.executemany("UPDATE inventory SET reserved = reserved + ? WHERE sku = ? AND"
+                         " location = 'a'", [(ln[5], ln[4]) for ln in lines])
+        conn.execute("COMMIT")
+        stored += len(page)
+    conn.close()
+    return {"new": stored}
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+_started_cpu = 0.0  # set when the task starts: the imports are nobody's cost
+
+
 def run_task(task: str, db_path: Path, count: int) -> dict[str, object]:
+    global _started_cpu
+    _started_cpu = _cpu()
+    if task == "floor":
+        started = time.perf_counter()
+        stored = run_floor(db_path, count)
+        return _figures(task, count, started, stored)
     catalog = open_catalog(db_path)
     store = OrderStore(catalog.db)
     started = time.perf_counter()
@@ -111,11 +175,17 @@ def run_task(task: str, db_path: Path, count: int) -> dict[str, object]:
             totals["updated"] += result.updated
             totals["unchanged"] += result.unchanged
         stored = totals
+    return _figures(task, count, started, stored)
+
+
+def _figures(task: str, count: int, started: float, stored: dict[str, int]) -> dict[str, object]:
+    """Wall and CPU seconds of the task (the CPU includes generating its input pages)."""
     seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"task": task, "orders": count, "seconds": round(seconds, 2),
-            "orders_per_s": round(count / seconds) if seconds else None,
-            "peak_rss_mb": round(peak_kb / 1024, 1), **stored}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - _started_cpu
+    return {"task": task, "orders": count, "cpu_s": round(cpu, 2), "seconds": round(seconds, 2),
+            "cpu_ms_per_order": round(1000 * cpu / count, 3),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), **stored}
 
 
 def main() -> None:
@@ -128,6 +198,7 @@ def main() -> None:
     if args.task:
         print(json.dumps(run_task(args.task, Path(args.db), args.count)))
         return
+    per_order: dict[int, float] = {}
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     for size in (parse_size(s) for s in args.sizes.split(",")):
@@ -135,11 +206,22 @@ def main() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)
         make_catalog(db_path)
+        cpu: dict[str, float] = {}
         for task in TASKS:
             done = subprocess.run(
                 [sys.executable, __file__, "--task", task, "--db", str(db_path),
                  "--count", str(size)], check=True, capture_output=True, text=True)
             print(done.stdout.strip(), flush=True)
+            cpu[task] = json.loads(done.stdout)["cpu_s"]
+        per_order[size] = 1000 * cpu["import"] / size
+        ratio = cpu["import"] / cpu["floor"]
+        print(f"# {size} orders: import {cpu['import']:.2f} CPU-s = {ratio:.1f}"
+              f"× floor ({cpu['floor']:.2f}); {per_order[size]:.3f} CPU-ms per order; replay "
+              f"{cpu['replay'] / cpu['floor']:.1f}× floor; target ≤ 3×", flush=True)
+    if len(per_order) > 1:
+        first, last = min(per_order), max(per_order)
+        print(f"# CPU per order, {last} vs {first} orders: "
+              f"{per_order[last] / per_order[first]:.2f}× (flat is 1.0)")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ flags an oversell. Channels are sent ``max(available, 0)``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -106,11 +107,19 @@ def line_target(status: OrderStatus, quantity: int, shipped: int, *,
     return LineTarget(reserved=0, decremented=shipped)
 
 
+_IN_CHUNK = 500  # SKUs per IN (...) list: far below SQLite's variable limit
+
+
 class StockLedger:
     """Applies line targets to ``inventory`` through ``stock_ledger``.
 
     It never opens a transaction: callers wrap a page of orders (ledger, inventory and the orders
     themselves) in one, so they commit or vanish together.
+
+    :meth:`preload` and :meth:`preload_order` read a page's products, stock rows and ledger
+    entries in a few queries instead of several per line (issue #19); the ledger keeps what it
+    preloaded up to date with its own writes, so it must be the only writer of those rows while
+    it lives (one page, inside the caller's transaction). Without a preload every read is a query.
     """
 
     def __init__(self, db: sqlite_utils.Database, reserve_location: str | None = None,
@@ -118,10 +127,50 @@ class StockLedger:
         self.db = db
         self.reserve_location = reserve_location
         self.now = now
+        self._execute = db.conn.execute
+        self._products: dict[str, int] = {}  # preloaded SKU → stock_tracked
+        self._preloaded: set[str] = set()  # SKUs whose product and stock rows are preloaded
+        self._stock: dict[str, dict[str, list[int]]] = {}  # SKU → location → [on_hand, reserved]
+        self._entries: dict[tuple[str, str, str], dict[str, LedgerEntry]] = {}  # by order
+
+    def preload(self, skus: Iterable[str]) -> None:
+        """Read the product and stock rows of ``skus`` now (a few queries for a whole page)."""
+        wanted = sorted(set(skus) - self._preloaded)
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start:start + _IN_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            self._products.update(self._execute(
+                f"SELECT sku, stock_tracked FROM products WHERE sku IN ({marks})", chunk))
+            for sku in chunk:
+                self._stock[sku] = {}
+            for sku, location, on_hand, reserved in self._execute(
+                    "SELECT sku, location, on_hand, reserved FROM inventory"
+                    f" WHERE sku IN ({marks})", chunk):
+                self._stock[sku][location] = [int(on_hand), int(reserved)]
+            self._preloaded.update(chunk)
+
+    def preload_order(self, channel: str, account: str, order_id: str, *,
+                      new: bool = False) -> None:
+        """Read the ledger entries of one order's lines now (one query; none for a ``new``
+        order, which has no entries yet)."""
+        rows = () if new else self._execute(
+            "SELECT line_id, sku, location, reserved, decremented FROM stock_ledger"
+            " WHERE channel = ? AND account = ? AND order_id = ?", [channel, account, order_id])
+        self._entries[(channel, account, order_id)] = {
+            row[0]: LedgerEntry(*row[1:]) for row in rows}
+
+    def sku_exists(self, sku: str) -> bool:
+        """Whether the catalog has ``sku``."""
+        if sku in self._preloaded:
+            return sku in self._products
+        return self._execute("SELECT 1 FROM products WHERE sku = ?", [sku]).fetchone() is not None
 
     def entry(self, key: LineKey) -> LedgerEntry | None:
         """The current entry of a line, or None when it holds nothing."""
-        row = self.db.execute(
+        preloaded = self._entries.get((key.channel, key.account, key.order_id))
+        if preloaded is not None:
+            return preloaded.get(key.line_id)
+        row = self._execute(
             "SELECT sku, location, reserved, decremented FROM stock_ledger"
             " WHERE channel = ? AND account = ? AND order_id = ? AND line_id = ?", list(key)
         ).fetchone()
@@ -158,7 +207,11 @@ class StockLedger:
             return effects
         effects.append(self._move(sku, location, target.reserved - held.reserved,
                                   target.decremented - held.decremented))
-        self.db.execute(
+        preloaded = self._entries.get((key.channel, key.account, key.order_id))
+        if preloaded is not None:
+            preloaded[key.line_id] = LedgerEntry(sku, location, target.reserved,
+                                                 target.decremented)
+        self._execute(
             "INSERT INTO stock_ledger (channel, account, order_id, line_id, sku, location,"
             " reserved, decremented, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (channel, account, order_id, line_id) DO UPDATE SET"
@@ -169,15 +222,22 @@ class StockLedger:
         return effects
 
     def _tracked(self, sku: str) -> bool:
-        row = self.db.execute("SELECT stock_tracked FROM products WHERE sku = ?",
+        if sku in self._preloaded:
+            return bool(self._products.get(sku, 1))
+        row = self._execute("SELECT stock_tracked FROM products WHERE sku = ?",
                               [sku]).fetchone()
         return row is None or bool(row[0])
 
     def choose_location(self, sku: str, quantity: int) -> str:
         """Where a new line of ``sku`` takes its ``quantity`` (rule in the module docstring)."""
-        rows = self.db.execute(
-            "SELECT location, on_hand - reserved FROM inventory WHERE sku = ?", [sku]
-        ).fetchall()
+        stock = self._stock.get(sku)
+        if stock is not None:
+            rows = [(location, on_hand - reserved) for location, (on_hand, reserved)
+                    in stock.items()]
+        else:
+            rows = self._execute(
+                "SELECT location, on_hand - reserved FROM inventory WHERE sku = ?", [sku]
+            ).fetchall()
         preferred = self.reserve_location
         if not rows:
             return preferred or DEFAULT_LOCATION
@@ -187,7 +247,10 @@ class StockLedger:
         return min(rows, key=lambda r: (-r[1], r[0] != preferred, r[0]))[0]
 
     def _delete(self, key: LineKey) -> None:
-        self.db.execute(
+        preloaded = self._entries.get((key.channel, key.account, key.order_id))
+        if preloaded is not None:
+            preloaded.pop(key.line_id, None)
+        self._execute(
             "DELETE FROM stock_ledger WHERE channel = ? AND account = ? AND order_id = ?"
             " AND line_id = ?", list(key)
         )
@@ -195,17 +258,20 @@ class StockLedger:
     def _move(self, sku: str, location: str, reserve: int, decrement: int) -> StockEffect:
         """Add ``reserve`` to reserved and take ``decrement`` off on_hand, clamped at zero."""
         effect = StockEffect(sku, location)
-        row = self.db.execute(
-            "SELECT on_hand, reserved FROM inventory WHERE sku = ? AND location = ?",
-            [sku, location],
-        ).fetchone()
+        stock = self._stock.get(sku)
+        if stock is not None:
+            row: Sequence[int] | None = stock.get(location)
+        else:
+            row = self._execute(
+                "SELECT on_hand, reserved FROM inventory WHERE sku = ? AND location = ?",
+                [sku, location],
+            ).fetchone()
         if row is None:
-            exists = self.db.execute("SELECT 1 FROM products WHERE sku = ?", [sku]).fetchone()
-            if exists is None or (reserve <= 0 and decrement <= 0):
+            if not self.sku_exists(sku) or (reserve <= 0 and decrement <= 0):
                 # Nothing to release from, or the product left the catalog: nothing to touch.
                 effect.short = max(decrement, 0)
                 return effect
-            self.db.execute(
+            self._execute(
                 "INSERT INTO inventory (sku, location, on_hand, reserved, updated_at)"
                 " VALUES (?, ?, 0, 0, ?)", [sku, location, self.now],
             )
@@ -216,8 +282,10 @@ class StockLedger:
         effect.short = max(0, decrement - on_hand)
         effect.reserved_change = new_reserved - reserved
         effect.on_hand_change = new_on_hand - on_hand
+        if stock is not None:
+            stock[location] = [new_on_hand, new_reserved]
         if effect.reserved_change or effect.on_hand_change:
-            self.db.execute(
+            self._execute(
                 "UPDATE inventory SET on_hand = ?, reserved = ?, updated_at = ?"
                 " WHERE sku = ? AND location = ?",
                 [new_on_hand, new_reserved, self.now, sku, location],
@@ -226,7 +294,10 @@ class StockLedger:
 
     def available(self, sku: str) -> int:
         """Σ(on_hand − reserved) of ``sku`` over its locations (may be negative when oversold)."""
-        row = self.db.execute(
+        stock = self._stock.get(sku)
+        if stock is not None:
+            return sum(on_hand - reserved for on_hand, reserved in stock.values())
+        row = self._execute(
             "SELECT COALESCE(SUM(on_hand - reserved), 0) FROM inventory WHERE sku = ?", [sku]
         ).fetchone()
         return int(row[0])

@@ -119,7 +119,10 @@ class OrderStore:
         result = PageResult()
         now = utcnow_iso()
         ledger = StockLedger(self.db, self.reserve_location, now)
-        for order in orders:
+        page = list(orders)
+        # The page's products and stock in a few queries, not several per line (issue #19).
+        ledger.preload(line.sku for order in page for line in order.lines if line.sku)
+        for order in page:
             self._upsert_one(channel, account, order, ack_required, ledger, now, result)
         self.enqueue(fastpath_targets, result.affected_skus, now)
         return result
@@ -127,7 +130,8 @@ class OrderStore:
     def _upsert_one(self, channel: str, account: str, order: Order, ack_required: bool,
                     ledger: StockLedger, now: str, result: PageResult) -> None:
         key = [channel, account, order.order_id]
-        stored = self.db.execute(
+        execute = self.db.conn.execute
+        stored = execute(
             "SELECT updated_at, content_hash FROM orders WHERE channel = ? AND account = ?"
             " AND order_id = ?", key,
         ).fetchone()
@@ -143,36 +147,51 @@ class OrderStore:
             result.new += 1
         else:
             result.updated += 1
-        self.db.execute(
+        # What the lines become: their unknown SKUs are counted now, and what the stored lines
+        # and ledger hold is read once for the order rather than once per line. A new order has
+        # none: lines, ledger entries and issues are only ever written after their order's row,
+        # in its transaction, and orders are never deleted.
+        unknown = sum(1 for line in order.lines
+                      if line.sku is None or not ledger.sku_exists(line.sku))
+        previous: dict[str, tuple[int, int]] = {}
+        open_issues: set[str] = set()
+        if stored is None:
+            ledger.preload_order(channel, account, order.order_id, new=True)
+        else:
+            previous = {row[0]: (int(row[1]), int(row[2])) for row in execute(
+                "SELECT line_id, quantity_confirmed, shipped_high FROM order_lines WHERE"
+                " channel = ? AND account = ? AND order_id = ?", key)}
+            open_issues = {row[0] for row in execute(
+                "SELECT line_id FROM order_issues WHERE channel = ? AND account = ? AND"
+                " order_id = ? AND code = 'unknown_sku' AND resolved_at IS NULL", key)}
+            ledger.preload_order(channel, account, order.order_id)
+        execute(
             "INSERT INTO orders (channel, account, order_id, status, created_at, updated_at,"
             " total, currency, fees, fulfillment_channel, raw, content_hash, ack_required,"
-            " first_seen_at, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " first_seen_at, stored_at, unknown_skus) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, ?, ?, ?, ?)"
             " ON CONFLICT (channel, account, order_id) DO UPDATE SET status = excluded.status,"
             " created_at = excluded.created_at, updated_at = excluded.updated_at,"
             " total = excluded.total, currency = excluded.currency, fees = excluded.fees,"
             " fulfillment_channel = excluded.fulfillment_channel, raw = excluded.raw,"
             " content_hash = excluded.content_hash,"
             " ack_required = MAX(ack_required, excluded.ack_required),"
-            " stored_at = excluded.stored_at",
+            " stored_at = excluded.stored_at, unknown_skus = excluded.unknown_skus",
             [*key, str(order.status), iso(order.created_at), iso(order.updated_at),
              decimal_text(order.total), order.currency, decimal_text(order.fees),
              order.fulfillment_channel,
              json.dumps(raw, sort_keys=True, default=str, ensure_ascii=False), digest,
-             int(ack_required), now, now],
+             int(ack_required), now, now, unknown],
         )
         local = order.fulfillment_channel != MARKETPLACE_FULFILLED
         seen: set[str] = set()
         for position, line in enumerate(order.lines):
             line_id = self._line_id(channel, account, order, line, seen, now, result)
             self._upsert_line(channel, account, order, line, line_id, position, local,
-                              ledger, now, result)
-        self._drop_missing_lines(channel, account, order.order_id, seen, ledger, result)
-        self.db.execute(
-            "UPDATE orders SET unknown_skus = (SELECT COUNT(*) FROM order_lines l WHERE"
-            " l.channel = orders.channel AND l.account = orders.account AND"
-            " l.order_id = orders.order_id AND l.sku_known = 0)"
-            " WHERE channel = ? AND account = ? AND order_id = ?", key,
-        )
+                              ledger, now, result, previous.get(line_id),
+                              line_id in open_issues)
+        self._drop_missing_lines(channel, account, order.order_id, seen, previous, ledger,
+                                 result)
 
     def _line_id(self, channel: str, account: str, order: Order, line: OrderLine,
                  seen: set[str], now: str, result: PageResult) -> str:
@@ -190,7 +209,10 @@ class OrderStore:
 
     def _upsert_line(self, channel: str, account: str, order: Order, line: OrderLine,
                      line_id: str, position: int, local: bool, ledger: StockLedger, now: str,
-                     result: PageResult) -> None:
+                     result: PageResult, previous: tuple[int, int] | None,
+                     unknown_sku_open: bool) -> None:
+        """Store one line (``previous``: its stored confirmed and shipped-high counts) and move
+        its stock; ``unknown_sku_open``: it has an open unknown-SKU issue to resolve."""
         lkey = LineKey(channel, account, order.order_id, line_id)
         quantity, shipped = line.quantity, line.quantity_shipped
         if quantity < 0 or shipped < 0:
@@ -198,16 +220,12 @@ class OrderStore:
                        f"order {order.order_id} line {line_id}: quantity {quantity}, shipped "
                        f"{shipped} (negative values stored as 0)")
             quantity, shipped = max(quantity, 0), max(shipped, 0)
-        previous = self.db.execute(
-            "SELECT quantity_confirmed, shipped_high FROM order_lines WHERE channel = ?"
-            " AND account = ? AND order_id = ? AND line_id = ?", list(lkey),
-        ).fetchone()
-        confirmed, high = (int(previous[0]), int(previous[1])) if previous else (0, 0)
+        confirmed, high = previous or (0, 0)
         if order.status is OrderStatus.SHIPPED:
             shipped = max(shipped, quantity)
         high = max(high, shipped, confirmed)
-        known = line.sku is not None and self._sku_exists(line.sku)
-        self.db.execute(
+        known = line.sku is not None and ledger.sku_exists(line.sku)
+        self.db.conn.execute(
             "INSERT INTO order_lines (channel, account, order_id, line_id, position, sku,"
             " quantity, quantity_shipped, quantity_confirmed, shipped_high, unit_price, currency,"
             " title, channel_item_id, sku_known) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
@@ -222,7 +240,8 @@ class OrderStore:
              line.title, line.channel_item_id, int(known)],
         )
         if known:
-            self._resolve(lkey, "unknown_sku", now)
+            if unknown_sku_open:
+                self._resolve(lkey, "unknown_sku", now)
         else:
             self._flag(result, now, *lkey, "unknown_sku", line.sku,
                        f"order {order.order_id} line {line_id}: SKU {line.sku!r} is not in the "
@@ -245,13 +264,11 @@ class OrderStore:
                            f"oversold by {owed} at {effect.location} (available {available})")
 
     def _drop_missing_lines(self, channel: str, account: str, order_id: str, seen: set[str],
-                            ledger: StockLedger, result: PageResult) -> None:
-        """Lines the channel no longer reports: release their reservation, then forget them."""
-        rows = self.db.execute(
-            "SELECT line_id FROM order_lines WHERE channel = ? AND account = ? AND order_id = ?",
-            [channel, account, order_id],
-        ).fetchall()
-        for (line_id,) in rows:
+                            stored: Iterable[str], ledger: StockLedger,
+                            result: PageResult) -> None:
+        """Lines stored before that the channel no longer reports: release their reservation,
+        then forget them."""
+        for line_id in stored:
             if line_id in seen:
                 continue
             lkey = LineKey(channel, account, order_id, line_id)
@@ -263,9 +280,6 @@ class OrderStore:
                 "DELETE FROM order_lines WHERE channel = ? AND account = ? AND order_id = ?"
                 " AND line_id = ?", list(lkey),
             )
-
-    def _sku_exists(self, sku: str) -> bool:
-        return self.db.execute("SELECT 1 FROM products WHERE sku = ?", [sku]).fetchone() is not None
 
     def reapply_unknown(self) -> PageResult:
         """Lines flagged with an unknown SKU that the catalog now has: reserve their stock.
