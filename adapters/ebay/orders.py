@@ -17,6 +17,7 @@ types/sel:CancelStateEnum, types/sel:OrderPaymentStatusEnum).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -28,6 +29,8 @@ from feedsync.adapter import OrderPage
 from feedsync.errors import ChannelError
 from feedsync.models import Order, OrderLine, OrderStatus
 from feedsync.orders.privacy import minimise
+
+log = logging.getLogger(__name__)
 
 CHANNEL = "ebay"
 FULFILMENT = {"NOT_STARTED": OrderStatus.UNSHIPPED,
@@ -93,12 +96,25 @@ def parse_line(item: Mapping[str, Any], order_id: str) -> OrderLine:
     count = int(item["quantity"])
     cost = _amount(item.get("lineItemCost"), order_id=order_id,
                    field=f"lineItems[{line_id}].lineItemCost")
-    unit = (cost[0] / count).quantize(Decimal("0.01")) if cost and count else None
+    unit = _unit_price(cost[0], count, order_id, line_id) if cost and count else None
     shipped = count if item.get("lineItemFulfillmentStatus") == "FULFILLED" else 0
     return OrderLine(line_id=line_id, sku=item.get("sku") or None, quantity=count,
                      quantity_shipped=shipped, unit_price=unit,
                      currency=cost[1] if cost else None, title=item.get("title"),
                      channel_item_id=item.get("legacyItemId"))
+
+
+def _unit_price(cost: Decimal, count: int, order_id: str, line_id: str) -> Decimal:
+    """``lineItemCost`` ÷ quantity, not rounded. eBay defines lineItemCost as the unit price ×
+    quantity (https://developer.ebay.com/api-docs/sell/fulfillment/types/sel:LineItem), so the
+    quotient is exact and unit_price × quantity gives the line cost back in any currency
+    (rounding to 0.01 lost cents and gave yen decimals). A cost that does not divide
+    contradicts that definition: the quotient is kept to 28 digits and the line is logged."""
+    unit = cost / count
+    if unit * count != cost:
+        log.warning("eBay order %s line %s: lineItemCost %s does not divide by quantity %d; "
+                    "unit price kept as %s", order_id, line_id, cost, count, unit)
+    return unit
 
 
 def parse_order(payload: Mapping[str, Any], *, account: str = "default",

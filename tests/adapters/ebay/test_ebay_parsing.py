@@ -143,3 +143,34 @@ def test_read_back_gives_reconcile_entries() -> None:
                      "remote_id": "5000000001"}
     assert live.marketplace_offer(fixture("get_offers.json"), "EBAY_GB") is None
     assert live.live_entry("GONE-1", None, None)["present"] is False
+
+
+@pytest.mark.parametrize(("cost", "currency", "quantity", "unit"), [
+    ("28.00", "USD", 2, "14.00"),
+    ("3000", "JPY", 3, "1000"),  # a zero-decimal currency keeps no cents
+    ("0.10", "EUR", 4, "0.025"),  # was rounded to 0.02: 0.08 of revenue for 0.10
+])
+def test_unit_price_is_exact_so_revenue_is_the_line_cost(cost: str, currency: str,
+                                                         quantity: int, unit: str) -> None:
+    """Review finding: the unit price was rounded to 0.01. eBay's lineItemCost is the unit price
+    × quantity (sell_fulfillment_v1_oas3.json, LineItem.lineItemCost), so the exact quotient is
+    the unit price, and the report's unit_price × quantity (feedsync/report/orders_money.py, over
+    the stored text) gives back the line cost exactly."""
+    item = dict(fixture("get_orders_page.json")["orders"][0]["lineItems"][0],
+                quantity=quantity, lineItemCost={"value": cost, "currency": currency})
+    line = orders.parse_line(item, "12-10001-00001")
+    assert line.unit_price is not None and format(line.unit_price, "f") == unit
+    assert Decimal(format(line.unit_price, "f")) * quantity == Decimal(cost)
+    assert line.currency == currency
+
+
+def test_a_line_cost_that_does_not_divide_is_not_rounded_to_cents(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """10.00 for 3 units (which eBay's definition of lineItemCost rules out) is kept as the
+    unrounded quotient — 3.33 would lose a cent — and logged with the order and line."""
+    item = dict(fixture("get_orders_page.json")["orders"][0]["lineItems"][0],
+                quantity=3, lineItemCost={"value": "10.00", "currency": "USD"})
+    line = orders.parse_line(item, "12-10001-00001")
+    assert line.unit_price is not None
+    assert abs(line.unit_price * 3 - Decimal("10.00")) < Decimal("1e-20")
+    assert "12-10001-00001" in caplog.text and "10.00" in caplog.text
