@@ -51,7 +51,7 @@ from feedsync.adapter import (
 )
 from feedsync.errors import BudgetExhausted
 from feedsync.http import HttpAuth
-from feedsync.models import Shipment
+from feedsync.models import Issue, Shipment
 
 ALL_PARTS = frozenset({"content", "price", "quantity"})
 
@@ -175,13 +175,13 @@ class EtsyAdapter(Adapter[EtsyConfig]):
         items = self._resolve_family(batch.items)
         if not items[0].payload.get("listing_key"):  # deletes of SKUs Etsy never had
             return self._done(batch, [ItemOutcome(i.sku, ItemStatus.DELETED) for i in items])
-        go, wait = self._by_budget(items)
+        go, wait, split = self._by_budget(items)
         outcomes = list(wait)
         if go:
             try:
                 result = ListingFlow(self.client, self.config, self.steps,
                                      self.clock.now).run(go)
-                outcomes += result.outcomes(go)
+                outcomes += [_after_split(o, split) for o in result.outcomes(go)]
             except BudgetExhausted as exc:
                 self._exhausted = exc.message
                 outcomes += [self._deferred(i, "the day's budget ran out mid-listing; the "
@@ -209,18 +209,26 @@ class EtsyAdapter(Adapter[EtsyConfig]):
         return items
 
     def _by_budget(self, items: list[RenderedItem]
-                   ) -> tuple[list[RenderedItem], list[ItemOutcome]]:
+                   ) -> tuple[list[RenderedItem], list[ItemOutcome], dict[str, Issue]]:
+        """What goes now, what waits, and the SKUs of which only the price/quantity part
+        goes (with the note their deferred rest carries)."""
+        split: dict[str, Issue] = {}
         if self._exhausted is not None:
-            return [], [self._deferred(i, self._exhausted) for i in items]
+            return [], [self._deferred(i, self._exhausted) for i in items], split
         remaining = self.client.remaining_today()
         open_classes = budget.allowed(remaining, content_reserve=self.config.content_reserve,
                                       price_reserve=self.config.price_reserve)
         go: list[RenderedItem] = []
         wait: list[ItemOutcome] = []
+        listed = self._listed(items)
         for item in items:
             kind = budget.priority(item.payload["parts"], deletes=item.action is Action.DELETE)
+            sendable = budget.sendable_now(item.payload["parts"], open_classes)
             if kind in open_classes:
                 go.append(item)
+            elif sendable and listed and item.action in (Action.UPDATE, Action.PRICE_QUANTITY):
+                go.append(_stock_part(item, sendable))
+                split[item.sku] = budget.split_note(item.sku, sendable, kind, remaining)
             else:
                 wait.append(ItemOutcome(item.sku, ItemStatus.DEFERRED, [
                     budget.deferral_note(item.sku, kind, remaining)]))
@@ -232,7 +240,12 @@ class EtsyAdapter(Adapter[EtsyConfig]):
                     f"this listing needs about {needed} calls and only {remaining} are left "
                     "today")]) for i in go]
                 go = []
-        return go, wait
+        return go, wait, split
+
+    def _listed(self, items: list[RenderedItem]) -> bool:
+        """Whether the family has a listing on Etsy whose inventory a change can go to."""
+        steps = self.steps.get(items[0].payload["listing_key"])
+        return steps.listing_id is not None and steps.state not in ("deleted", "drafting")
 
     def _deferred(self, item: RenderedItem, why: str) -> ItemOutcome:
         kind = budget.priority(item.payload["parts"], deletes=item.action is Action.DELETE)
@@ -277,6 +290,25 @@ class EtsyAdapter(Adapter[EtsyConfig]):
         for sku in skus:
             if sku in self._live:
                 yield self._live[sku]
+
+
+def _stock_part(item: RenderedItem, parts: frozenset[str]) -> RenderedItem:
+    """``item`` reduced to its ``parts`` of price and quantity, sent through the inventory
+    (getListingInventory → updateListingInventory, the other fields kept as Etsy has them)."""
+    payload = {k: v for k, v in item.payload.items() if k not in ("content", "images")}
+    payload.update(parts=sorted(parts), inventory=True)
+    return RenderedItem(sku=item.sku, action=Action.PRICE_QUANTITY, payload=payload,
+                        size=item.size)
+
+
+def _after_split(outcome: ItemOutcome, split: dict[str, Issue]) -> ItemOutcome:
+    """A SKU whose price/quantity went alone stays planned for the part that waits (the core
+    keeps a deferred change planned whole; sending its quantity again is harmless)."""
+    note = split.get(outcome.sku)
+    if note is None or outcome.status is not ItemStatus.ACCEPTED:
+        return outcome
+    return ItemOutcome(outcome.sku, ItemStatus.DEFERRED, [note, *outcome.issues],
+                       outcome.remote_id)
 
 
 ADAPTER = EtsyAdapter
