@@ -116,7 +116,10 @@ def payload_json(payload: Any) -> Any:
 
 def result_lines(result: StepResult) -> Iterator[str]:
     """A step's outcome, then its rejected SKUs with the channel's words."""
-    yield f"{result.outcome.value:>11}  {result.message}"
+    held = result.counts.get("held_invalid", 0) if result.step == "push" else 0
+    suffix = (f"; {held} held back for validation errors (feedsync validate {result.channel})"
+              if held else "")
+    yield f"{result.outcome.value:>11}  {result.message}{suffix}"
     for entry in result.details.get("rejected", []):
         issues = "; ".join(f"{i.get('code')}: {i.get('message')}" for i in entry["issues"])
         yield f"             rejected {entry['sku']}: {issues}"

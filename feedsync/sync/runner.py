@@ -120,7 +120,20 @@ def push_step(ctx: RunContext) -> Iterator[StepResult]:
             yield StepResult(step="push", outcome=Outcome.ERROR, channel=name,
                              account=settings.account, message=f"{name}: {exc.message}")
             continue
-        yield push_channel(binding, ctx.catalog, ctx.options, run_id=ctx.run_id)
+        result = push_channel(binding, ctx.catalog, ctx.options, run_id=ctx.run_id)
+        _count_held(ctx.catalog.db, result)
+        yield result
+
+
+def _count_held(db: Any, result: StepResult) -> None:
+    """Add ``held_invalid`` (SKUs the plan kept back for validation errors) to a push's counts,
+    so its line says why fewer SKUs went out than the catalog has."""
+    if result.outcome not in (Outcome.OK, Outcome.PARTIAL) or result.channel is None:
+        return
+    held = db.execute("SELECT COUNT(*) FROM listing_inputs WHERE channel = ? AND account = ?"
+                      " AND want = 'hold'", [result.channel, result.account]).fetchone()[0]
+    if held:
+        result.counts["held_invalid"] = int(held)
 
 
 def feeds_step(ctx: RunContext) -> Iterator[StepResult]:

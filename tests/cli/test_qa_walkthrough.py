@@ -1,0 +1,103 @@
+"""Findings of a QA walk through feedsync as a new merchant (the README demo, a foreign store,
+a copied workspace …), each pinned by the command the merchant ran (click runner)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from feedsync.cli.main import cli
+from feedsync.sync.report import result_lines
+from feedsync.sync.runs import Outcome, StepResult
+from tests.conftest import REPO_ROOT
+
+SAMPLES = REPO_ROOT / "samples" / "catalog.csv"  # the README demo's sample catalog
+
+
+def run(root: Path, *args: str, input: str | None = None) -> Result:
+    """``feedsync --workspace ROOT ARGS…``."""
+    return CliRunner().invoke(cli, ["--workspace", str(root), *args], input=input)
+
+
+def sandbox_workspace(tmp_path: Path) -> Path:
+    """``feedsync init --sandbox demo`` with the sample catalog imported (the README demo)."""
+    root = tmp_path / "demo"
+    done = CliRunner().invoke(cli, ["init", "--sandbox", str(root)])
+    assert done.exit_code == 0, done.output
+    done = run(root, "catalog", "import", str(SAMPLES))
+    assert done.exit_code == 0, done.output
+    return root
+
+
+# 1. eBay listed 18 of 58 sample products: the sample categories had no eBay category id.
+
+def test_ebay_mapping_has_a_category_for_every_sample_category(tmp_path: Path) -> None:
+    root = sandbox_workspace(tmp_path)
+    done = run(root, "validate", "ebay", "--json")
+    report = json.loads(done.stdout)["channels"][0]
+    category_issues = [(s["sku"], i["code"]) for s in report["skus"] for i in s["issues"]
+                       if i["field"] == "category_id"]
+    assert category_issues == []
+    with SAMPLES.open(newline="", encoding="utf-8") as handle:
+        active = [r for r in csv.DictReader(handle) if r.get("status", "active") in ("", "active")]
+    assert report["summary"]["sendable"] == len(active) == 58
+    assert report["summary"]["with_errors"] == 0
+
+
+def test_push_line_says_how_many_skus_were_held_back() -> None:
+    result = StepResult(step="push", outcome=Outcome.OK, channel="ebay",
+                        message="ebay: 18 sent in 1 batch(es), 18 accepted",
+                        counts={"items": 18, "held_invalid": 40})
+    first = next(result_lines(result))
+    assert first.endswith("ebay: 18 sent in 1 batch(es), 18 accepted; 40 held back for "
+                          "validation errors (feedsync validate ebay)")
+
+
+FAKE_CONFIG = """
+[channels.fake]
+enabled = true
+delivery = "api"
+adapter = "feedsync.testing.fake"
+"""
+
+FAKE_MAPPING = """
+channel = "fake"
+
+[fields]
+id = "sku"
+title = "title"
+link = "link"
+image_link = "image"
+price = { rule = "price" }
+quantity = { rule = "quantity" }
+availability = { rule = "availability" }
+"""
+
+
+def test_push_counts_the_skus_validation_held_back(tmp_path: Path) -> None:
+    from feedsync.catalog import open_catalog
+    from feedsync.models import InventoryLevel
+    from feedsync.testing import reset_default_channel
+    from tests.conftest import make_product
+
+    root = tmp_path / "ws"
+    (root / "mappings").mkdir(parents=True)
+    (root / "feedsync.toml").write_text(FAKE_CONFIG)
+    (root / "mappings" / "fake.toml").write_text(FAKE_MAPPING)
+    catalog = open_catalog(root / "feedsync.db")
+    catalog.upsert_products([make_product("OK-1"), make_product("OK-2"),
+                             make_product("NO-TITLE", title="")])
+    catalog.set_inventory(InventoryLevel(s, "main", 3) for s in ("OK-1", "OK-2", "NO-TITLE"))
+    catalog.db.close()
+    reset_default_channel()
+    try:
+        done = run(root, "push")
+        step = json.loads(run(root, "status", "--json").stdout)
+    finally:
+        reset_default_channel()
+    assert "; 1 held back for validation errors (feedsync validate fake)" in done.output, \
+        done.output
+    assert step["channels"][0]["held_invalid"] == 1
