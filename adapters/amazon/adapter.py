@@ -147,7 +147,8 @@ class AmazonAdapter(Adapter[AmazonConfig]):
         self.config.require_account()
         # Each variation family's parent listing goes first (adapters/amazon/parents.py).
         skus = [i.sku for i in batch.items]
-        messages, message_skus = with_parents([i.payload for i in batch.items], skus)
+        messages, message_skus = with_parents([i.payload for i in batch.items], skus,
+                                              self.context.db)
         document = render.feed_bytes(self.config.seller_id, messages, self.config.issue_locale)
         feed_id, document_id = self.feeds.submit(document, self.config.marketplace_ids)
         deleted = [i.sku for i in batch.items if i.payload.get("operationType") == "DELETE"]

@@ -6,7 +6,9 @@ the parent must exist before, or come earlier in the same feed than, its childre
 (https://developer-docs.amazon.com/sp-api/docs/building-listings-management-workflows-guide#
 variations). The catalog holds only the variants (the family id is their ``item_group_id``), so
 the feed path adds one parent message, made from the family's children in the batch, right
-before the first child that creates or fully updates a listing. It is an idempotent UPDATE with
+before the first child that creates or fully updates a listing. Its title is the words the
+whole family shares in the catalog (``adapters.amazon.families``), so it does not change with
+the children a batch happens to carry. It is an idempotent UPDATE with
 ``LISTING_PRODUCT_ONLY`` requirements (product facts, no sales terms: a parent is not for sale).
 
 The processing report numbers messages 1..n: :func:`with_parents` returns, next to the messages,
@@ -16,17 +18,23 @@ cannot be listed without it) and keeps only the batch's own SKUs.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+import sqlite_utils
+from feedsync.adapters.amazon.families import (
+    agrees,
+    catalog_family_names,
+    family_name,
+    strip_values,
+)
+
 from feedsync.adapter import ItemOutcome, ItemStatus
 
-# Product facts a parent takes from its children (item_name is the family's common prefix).
+# Product facts a parent takes from its children (item_name is the family's common words).
 PARENT_ATTRIBUTES = ("brand", "manufacturer", "product_description", "bullet_point",
                      "main_product_image_locator", "variation_theme")
-_TRIM = " \t-–—,/|:"
 
 
 def parent_of(message: Mapping[str, Any]) -> str | None:
@@ -48,37 +56,31 @@ def _base_name(child: Mapping[str, Any]) -> str:
     "Tee"): the words that name the family rather than the variant."""
     attrs = child.get("attributes") or {}
     name = str(attrs["item_name"][0].get("value", ""))
-    values = {str(v.get("value")) for key in VARIATION_ATTRIBUTES
-              for v in attrs.get(key) or [] if v.get("value")}
-    trimmed = name
-    changed = True
-    while changed and trimmed:
-        changed = False
-        stripped = trimmed.rstrip(_TRIM)
-        for value in values:
-            if value and stripped.lower().endswith(value.lower()):
-                trimmed = stripped[: len(stripped) - len(value)]
-                changed = True
-    return trimmed.rstrip(_TRIM) or name
+    return strip_values(name, {str(v.get("value")) for key in VARIATION_ATTRIBUTES
+                               for v in attrs.get(key) or [] if v.get("value")})
 
 
-def _family_name(children: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
+def _family_name(children: Sequence[Mapping[str, Any]], catalog_name: str | None
+                 ) -> list[dict[str, Any]] | None:
     named = [c for c in children if (c.get("attributes") or {}).get("item_name")]
     if not named:
         return None
     bases = [_base_name(c) for c in named]
-    # character by character on purpose: "Tee – Black" and "Tee – White" share "Tee"
-    common = os.path.commonprefix(bases).rstrip(_TRIM) if len(bases) > 1 else bases[0]  # noqa: RUF071
+    # The catalog's whole family when it names these children (the default mapping: item_name
+    # from the title); else the batch's children, still on word boundaries.
+    name = catalog_name if catalog_name and agrees(catalog_name, bases) else family_name(bases)
     first = named[0]["attributes"]["item_name"][0]
-    return [{**first, "value": common or bases[0]}]
+    return [{**first, "value": name}]
 
 
-def parent_message(parent_sku: str, children: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The parent listing of a family, from (at least one of) its children's UPDATE messages."""
+def parent_message(parent_sku: str, children: Sequence[Mapping[str, Any]],
+                   catalog_name: str | None = None) -> dict[str, Any]:
+    """The parent listing of a family, from (at least one of) its children's UPDATE messages;
+    ``catalog_name``: the name the whole family shares in the catalog, when known."""
     first = children[0]
     child_attrs = first.get("attributes") or {}
     attrs: dict[str, Any] = {}
-    name = _family_name(children)
+    name = _family_name(children, catalog_name)
     if name is not None:
         attrs["item_name"] = name
     for key in PARENT_ATTRIBUTES:
@@ -92,24 +94,27 @@ def parent_message(parent_sku: str, children: Sequence[Mapping[str, Any]]) -> di
             "requirements": "LISTING_PRODUCT_ONLY", "attributes": attrs}
 
 
-def with_parents(messages: Sequence[Mapping[str, Any]], skus: Sequence[str]
+def with_parents(messages: Sequence[Mapping[str, Any]], skus: Sequence[str],
+                 catalog: sqlite_utils.Database | None = None
                  ) -> tuple[list[Mapping[str, Any]], list[str]]:
     """``messages`` with each family's parent inserted before its first child's UPDATE, and
     the SKU of every message (parents included), in order. Unchanged when there is no child
-    UPDATE (or the parent's own message is in the batch already)."""
+    UPDATE (or the parent's own message is in the batch already). ``catalog``: the workspace
+    database, whose products name each family as a whole."""
     families: dict[str, list[Mapping[str, Any]]] = {}
     for message in messages:
         parent = parent_of(message)
         if parent is not None:
             families.setdefault(parent, []).append(message)
     present = set(skus)
+    names = catalog_family_names(catalog, [p for p in families if p not in present])
     out: list[Mapping[str, Any]] = []
     out_skus: list[str] = []
     for message, sku in zip(messages, skus, strict=True):
         parent = parent_of(message)
         if parent is not None and parent not in present:
             present.add(parent)  # once per family
-            out.append(parent_message(parent, families[parent]))
+            out.append(parent_message(parent, families[parent], names.get(parent)))
             out_skus.append(parent)
         out.append(message)
         out_skus.append(sku)

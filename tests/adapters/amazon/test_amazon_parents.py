@@ -7,14 +7,24 @@ Every feed is validated against Amazon's listings feed schema and message schema
 from __future__ import annotations
 
 import json
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import pytest
+import test_amazon_contract as contract
+from amazon_double import SellingPartnerDouble
 from feedsync.adapters.amazon import render
+from feedsync.adapters.amazon.families import catalog_family_names, family_name, word_prefix
 from feedsync.adapters.amazon.parents import fold_outcomes, parents_of_children, with_parents
 from feedsync.adapters.amazon.render import RenderContext
 from feedsync.adapters.amazon.report import outcomes, parse_report
 
 from feedsync.adapter import ItemStatus
+from feedsync.catalog import Catalog, open_catalog
+from feedsync.mapping.record import MappedRecord
+from feedsync.models import Product
+from feedsync.sync.runs import Outcome
 
 CTX = RenderContext(marketplace_id="ATVPDKIKX0DER", language_tag="en_US")
 
@@ -98,3 +108,108 @@ def test_a_single_child_names_its_family_without_its_variation_values() -> None:
     message = render.update_message("TEE-BLK-S", child("TEE-BLK-S", "Black", "S"), CTX)
     assert parent_message("TEE", [message])["attributes"]["item_name"][0]["value"] == (
         "Organic Tee")
+
+
+# --- the parent's title: whole words the whole catalog family shares (reviewer finding 3) ----
+
+def mug(sku: str, name: str) -> dict[str, Any]:
+    """A child whose item_name carries its colour although no colour attribute is mapped."""
+    return {"sku": sku, "product_type": "DRINKING_CUP", "item_name": name, "brand": "Acme",
+            "condition_type": "new_new", "parentage_level": "child", "parent_sku": "MUG",
+            "variation_theme": "COLOR", "currency": "USD", "our_price": "12.00",
+            "quantity": "4"}
+
+
+MUG_FAMILY = {"MUG-RED": "Ceramic Mug Red", "MUG-ROSE": "Ceramic Mug Rose",
+              "MUG-BLUE": "Ceramic Mug <b>Blue</b>"}  # a store title with markup
+
+
+def _catalog(tmp_path: Path, titles: dict[str, str], group: str = "MUG") -> Catalog:
+    catalog = open_catalog(tmp_path / "catalog.db")
+    catalog.upsert_products(Product(sku=sku, title=title, price=Decimal("12.00"),
+                                    currency="USD", item_group_id=group)
+                            for sku, title in titles.items())
+    return catalog
+
+
+def _parent_name(skus: list[str], catalog: Catalog | None, feed_validator: Any,
+                 message_validator: Any, names: dict[str, str] | None = None) -> str:
+    names = names or MUG_FAMILY
+    messages = [render.update_message(s, mug(s, names[s]), CTX) for s in skus]
+    out, out_skus = with_parents(messages, skus, catalog.db if catalog else None)
+    assert out_skus == ["MUG", *skus]
+    document = json.loads(render.feed_bytes("A1SELLER", out, issue_locale="en_US"))
+    assert not sorted(feed_validator.iter_errors(document), key=str)
+    for message in document["messages"]:
+        assert not list(message_validator.iter_errors(message)), message["sku"]
+    return str(document["messages"][0]["attributes"]["item_name"][0]["value"])
+
+
+@pytest.mark.parametrize("batch", [["MUG-RED", "MUG-ROSE"], ["MUG-RED"], ["MUG-ROSE"],
+                                   ["MUG-BLUE", "MUG-ROSE", "MUG-RED"]])
+def test_the_parent_title_is_the_familys_shared_words_whatever_the_batch(
+        tmp_path: Path, batch: list[str], feed_validator: Any, message_validator: Any) -> None:
+    catalog = _catalog(tmp_path, MUG_FAMILY)
+    names = {**MUG_FAMILY, "MUG-BLUE": "Ceramic Mug Blue"}  # as the mapping's strip_html makes it
+    assert _parent_name(batch, catalog, feed_validator, message_validator, names) == (
+        "Ceramic Mug")
+
+
+def test_without_the_catalog_the_batch_is_cut_on_word_boundaries(
+        feed_validator: Any, message_validator: Any) -> None:
+    assert _parent_name(["MUG-RED", "MUG-ROSE"], None, feed_validator,
+                        message_validator) == "Ceramic Mug"  # not "Ceramic Mug R"
+
+
+def test_a_mapping_that_names_items_otherwise_keeps_the_batchs_words(
+        tmp_path: Path, feed_validator: Any, message_validator: Any) -> None:
+    catalog = _catalog(tmp_path, MUG_FAMILY)
+    branded = {"MUG-RED": "Acme Ceramic Mug Red", "MUG-ROSE": "Acme Ceramic Mug Rose"}
+    assert _parent_name(["MUG-RED", "MUG-ROSE"], catalog, feed_validator, message_validator,
+                        branded) == "Acme Ceramic Mug"
+
+
+def test_shared_words_end_before_separators() -> None:
+    assert word_prefix(["Organic Tee – Black", "Organic Tee, White"]) == "Organic Tee"
+    assert word_prefix(["Mug - Red", "Mug - Blue"]) == "Mug"
+    assert word_prefix(["Desk Lamp", "desk lamp XL"]) == "Desk Lamp"
+    assert word_prefix(["Red Mug", "Blue Mug"]) == ""
+    assert family_name(["Red Mug", "Blue Mug"]) == "Red Mug"  # nothing shared: the first
+
+
+def test_a_family_of_one_catalog_sku_is_named_without_its_variation_values(
+        tmp_path: Path) -> None:
+    catalog = open_catalog(tmp_path / "catalog.db")
+    catalog.upsert_products([Product(sku="TEE-BLK-S", title="Organic Tee – Black, S",
+                                     price=Decimal("19.99"), currency="USD",
+                                     item_group_id="TEE", color="Black", size="S")])
+    assert catalog_family_names(catalog.db, ["TEE", "NONE"]) == {"TEE": "Organic Tee"}
+
+
+class _Harness(contract.TestAmazonContract):
+    """The Amazon contract harness with a mug family (not collected: no Test prefix)."""
+
+    def __init__(self, skus: list[str]) -> None:
+        self.skus = skus
+
+    def sample_records(self) -> list[MappedRecord]:
+        return [MappedRecord(sku=s, channel="amazon", fields=mug(s, MUG_FAMILY[s]))
+                for s in self.skus]
+
+
+def test_the_sync_names_the_parent_from_the_workspace_catalog(
+        tmp_path: Path, feed_validator: Any) -> None:
+    """Through the real sync engine: a push carrying one child of a three-SKU family sends
+    the parent titled with the family's shared words, read from the workspace's catalog."""
+    with SellingPartnerDouble(schemas={"uploadFeedDocument": feed_validator}) as double:
+        env = _Harness(["MUG-ROSE"]).make_env(tmp_path, double)
+        env.catalog.upsert_products(
+            Product(sku=sku, title=title, price=Decimal("12.00"), currency="USD",
+                    item_group_id="MUG") for sku, title in MUG_FAMILY.items())
+        result = env.push()
+        assert result.outcome is Outcome.OK, result.message
+        [document] = double.uploaded
+    assert not list(feed_validator.iter_errors(document))
+    parent = document["messages"][0]
+    assert parent["sku"] == "MUG"
+    assert parent["attributes"]["item_name"][0]["value"] == "Ceramic Mug"
