@@ -53,8 +53,10 @@ CRON_GAP = 65.0
 MAX_RUNS = 10
 # The operations that create something (or confirm a shipment): processed twice = a duplicate.
 CREATE_LIKE = ("createFeed", "confirmShipment", "items_batch", "createShippingFulfillment",
-               "createReceiptShipment", "shipOrderLines", "bulkCreateOrReplaceInventoryItem",
-               "bulkCreateOffer", "bulkPublishOffer", "createDraftListing", "insert")
+               "createReceiptShipment", "shippingUpdates", "bulkCreateOrReplaceInventoryItem",
+               "bulkCreateOffer", "bulkPublishOffer", "createDraftListing", "uploadFeed")
+SHIP_OPERATIONS = ("confirmShipment", "createShippingFulfillment", "createReceiptShipment",
+                   "shippingUpdates")
 
 
 @dataclass
@@ -211,8 +213,7 @@ def _measure(app: Any, workspace: Path, skus: list[str], placed: dict[str, list[
                       " 'confirmed' GROUP BY channel")
     confirmed = {r["channel"]: r["n"] for r in shipments}
     for channel, operations in result.processed.items():
-        ship_ops = [o for o in operations if o in ("confirmShipment", "createShippingFulfillment",
-                                                   "createReceiptShipment", "shipOrderLines")]
+        ship_ops = [o for o in operations if o in SHIP_OPERATIONS]
         done = sum(operations[o] for o in ship_ops)
         result.double_shipped[channel] = max(done - confirmed.get(channel, 0), 0)
 
@@ -230,8 +231,7 @@ def report(clean: DayResult, faulty: DayResult) -> bool:
         dup = faulty.double_shipped.get(channel, 0) + sum(
             max(n - clean.processed.get(channel, {}).get(op, 0), 0)
             for op, n in faulty.processed.get(channel, {}).items()
-            if op not in ("confirmShipment", "createShippingFulfillment",
-                          "createReceiptShipment", "shipOrderLines"))
+            if op not in SHIP_OPERATIONS)
         lost = len(faulty.lost_orders.get(channel, []))
         unsettled = faulty.unsettled.get(channel, 0)
         times = calls / base if base else 0.0
