@@ -18,9 +18,10 @@ from feedsync.sync.batching import Outgoing
 from feedsync.sync.channels import ChannelBinding, bind_channel
 from feedsync.sync.plan import PlanRow, build_plan
 from feedsync.sync.push import PushOptions
-from feedsync.sync.runner import SYNC_STEPS, push_step, run_steps
 from feedsync.sync.runs import StepResult
-from feedsync.sync.status import rejected_listings, workspace_status
+
+# feedsync.sync.runner (orders, feeds, lxml …) and feedsync.sync.status are imported by the
+# commands that run them, so `feedsync plan` starts without them (issue #19).
 
 _json_option = click.option("--json", "json_flag", is_flag=True,
                             help="One JSON object on stdout (same as feedsync --json).")
@@ -164,6 +165,8 @@ class _Printer:
 
 def _run(app: AppContext, command: str, steps: Any, channels: list[str] | None,
          options: PushOptions, limit: int, report_path: Path | None = None) -> None:
+    from feedsync.sync.runner import run_steps
+
     printer = _Printer(app, limit)
     options.on_batch = printer.batch
     def bind(name: str) -> ChannelBinding:  # progress on a terminal while each maps
@@ -235,6 +238,8 @@ def push(app: AppContext, channels: tuple[str, ...], dry_run: bool, force: bool,
     """
     app.json_output = app.json_output or json_flag
     names = _api_channels(app, channels)
+    from feedsync.sync.runner import push_step
+
     _run(app, "push", [("push", push_step)], names,
          PushOptions(dry_run=dry_run, force=force, wait=wait, full=full), limit)
 
@@ -253,6 +258,8 @@ def sync(app: AppContext, dry_run: bool, force: bool, wait: float, limit: int, f
 
     Holds the workspace lock (a second run exits 75 at once). Exit codes as for push."""
     app.json_output = app.json_output or json_flag
+    from feedsync.sync.runner import SYNC_STEPS
+
     _run(app, "sync", SYNC_STEPS, None,
          PushOptions(dry_run=dry_run, force=force, wait=wait, full=full), limit, report_path)
 
@@ -270,6 +277,8 @@ def status(app: AppContext, channels: tuple[str, ...], show_rejected: bool, limi
     rejected (top issue codes), orders, the last real run, a dry run made since, and each step
     still failing since its last success."""
     app.json_output = app.json_output or json_flag
+    from feedsync.sync.status import rejected_listings, workspace_status
+
     rows = workspace_status(app.workspace, app.catalog.db, channels)
     if show_rejected:
         for row in rows:
