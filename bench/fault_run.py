@@ -51,10 +51,11 @@ PLACED_AGO = 130.0  # Amazon lists orders two minutes old; the pull's lookback s
 # so by default the next run comes after it, as it would in production.
 CRON_GAP = 65.0
 MAX_RUNS = 10
-# The operations that create something (or confirm a shipment): processed twice = a duplicate.
-CREATE_LIKE = ("createFeed", "confirmShipment", "items_batch", "createShippingFulfillment",
-               "createReceiptShipment", "shippingUpdates", "bulkCreateOrReplaceInventoryItem",
-               "bulkCreateOffer", "bulkPublishOffer", "createDraftListing", "uploadFeed")
+# The non-idempotent operations (each creates something or confirms a shipment): processed
+# twice = a duplicate. Upserts (Meta items_batch, Google productInputs.insert, eBay's bulk
+# inventory/offer/publish calls) may be repeated harmlessly and are not counted.
+CREATE_LIKE = ("createFeed", "confirmShipment", "createShippingFulfillment",
+               "createReceiptShipment", "shippingUpdates", "createDraftListing", "uploadFeed")
 SHIP_OPERATIONS = ("confirmShipment", "createShippingFulfillment", "createReceiptShipment",
                    "shippingUpdates")
 
