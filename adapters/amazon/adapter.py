@@ -201,7 +201,8 @@ class AmazonAdapter(Adapter[AmazonConfig]):
 
         clock = self.context.clock
         now = clock.now() if hasattr(clock, "now") else clock()
-        return find_feed(self.client, attempt, now, list(self.config.marketplace_ids))
+        return find_feed(self.client, attempt, now, list(self.config.marketplace_ids),
+                         self.config.patch_api_max_items)
 
     def poll(self, submission: Submission) -> Submission:
         """Check a pending feed; when finished, turn its processing report into outcomes."""

@@ -6,19 +6,26 @@ JSON_LISTINGS_FEED submissions allowed per five minutes. When its answer is lost
 started (``getFeeds`` with ``feedTypes`` and ``createdSince``,
 https://developer-docs.amazon.com/sp-api/docs/feeds-api-v2021-06-30-reference#getfeeds) and:
 
-* exactly one feed created in the window that is not one of ours (``known_handles``): that is
-  the lost one; it is adopted as a pending submission and polled like any other;
+* exactly one feed created in the window that is not one of ours (``known_handles``, which
+  includes feeds other lost attempts adopted) that no other open feed attempt of this account
+  could have created (``others``, by ``createdTime``, see :func:`rivals`): that is the lost
+  one; it is adopted as a pending submission and polled like any other;
 * none, once :data:`SETTLE_SECONDS` have passed since the attempt: Amazon never received it
   (the SKUs are planned again);
-* none yet, or several candidates (another tool submitting feeds for this seller at the same
-  time): cannot tell; the attempt stays open and is asked about again next run.
+* none yet, several candidates (another tool submitting feeds for this seller at the same
+  time), or more open attempts than candidates (two lost answers, one feed: which batch
+  arrived cannot be told): the attempt stays open and is asked about again next run.
+
+An attempt sent as patchListingsItem calls (a few price/quantity SKUs,
+``AmazonConfig.patch_api_max_items``) is idempotent per SKU: it is answered NOT_ARRIVED at
+once, so its SKUs are simply sent again; it never takes a feed.
 
 getFeeds' usage plan is 0.0222 requests/s, burst 10: one call per lost answer.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from feedsync.adapters.amazon.client import FEED_TYPE, FEEDS, AmazonClient
@@ -33,9 +40,49 @@ CLOCK_SKEW = timedelta(minutes=2)  # Amazon's clock and ours; createdSince is in
 SETTLE_SECONDS = 60.0  # a feed Amazon accepted is listed by getFeeds well within this
 
 
+# Attempt recorded → createFeed: document upload and rate waits between, bounded by the push's
+# time box ([sync] max_push_seconds, 600 s by default); 30 minutes leaves a wide margin.
+SEND_SPAN = timedelta(minutes=30)
+PATCH_KIND = "patchListingsItem"
+
+
+def is_patch_attempt(attempt: Attempt, patch_api_max_items: int | None) -> bool:
+    """Whether ``attempt`` went out as idempotent patchListingsItem calls, not a feed: as the
+    adapter noted before sending, else (older records) as ``submit`` chooses the path."""
+    kind = attempt.detail.get("kind")
+    if kind is not None:
+        return kind == PATCH_KIND
+    return (patch_api_max_items is not None and 0 < len(attempt.skus) <= patch_api_max_items
+            and all(a == "price_quantity" for a in attempt.actions.values()))
+
+
+def rivals(attempt: Attempt, feed: dict[str, Any],
+           patch_api_max_items: int | None) -> list[Attempt]:
+    """The account's other open feed attempts that could have created ``feed``: its
+    ``createdTime`` falls between their start and :data:`SEND_SPAN` later (clock skew either
+    side); every one of them when Amazon gives no createdTime."""
+    created = _created(feed)
+    return [o for o in attempt.others if not is_patch_attempt(o, patch_api_max_items) and (
+        created is None or o.started_at - CLOCK_SKEW <= created
+        <= o.started_at + SEND_SPAN + CLOCK_SKEW)]
+
+
+def _created(feed: dict[str, Any]) -> datetime | None:
+    stamp = feed.get("createdTime")
+    if not isinstance(stamp, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def find_feed(client: AmazonClient, attempt: Attempt, now: datetime,
-              marketplace_ids: list[str]) -> Verdict:
+              marketplace_ids: list[str], patch_api_max_items: int | None = None) -> Verdict:
     """The verdict on a lost createFeed (see the module docstring)."""
+    if is_patch_attempt(attempt, patch_api_max_items):
+        return NOT_ARRIVED  # idempotent per-SKU patches: sending them again is harmless
     waited = (now - attempt.started_at).total_seconds()
     if attempt.asked_at is not None and waited < SETTLE_SECONDS:
         return None  # asked already and found nothing; ask again once it has settled
@@ -50,7 +97,9 @@ def find_feed(client: AmazonClient, attempt: Attempt, now: datetime,
     candidates = [f for f in feeds if isinstance(f, dict) and isinstance(f.get("feedId"), str)
                   and f["feedId"] not in attempt.known_handles
                   and f.get("feedType", FEED_TYPE) == FEED_TYPE]
-    if len(candidates) == 1:
+    # One arrival and two lost attempts that could have made it: which batch arrived cannot
+    # be told, and adopting it for the wrong one marks a batch Amazon never got accepted.
+    if len(candidates) == 1 and not rivals(attempt, candidates[0], patch_api_max_items):
         feed = candidates[0]
         return Submission(channel="amazon", handle=feed["feedId"],
                           state=SubmissionState.PENDING, skus=attempt.skus,

@@ -29,7 +29,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 import sqlite_utils
 
@@ -77,6 +77,13 @@ class Attempt:
     known_handles: frozenset[str] = field(default_factory=frozenset)  # this account's others
     error: str | None = None  # what the send raised, if the process lived to see it
     asked_at: datetime | None = None  # when the channel was last asked and could not tell
+    # What the adapter noted on the attempt before sending (:func:`note_sending`), e.g. the
+    # exact message order of a feed; empty for attempts recorded before that existed.
+    detail: dict[str, Any] = field(default_factory=dict)
+    # This account's other attempts still open (each without its own ``others``): a find that
+    # matches "something unknown arrived in the window" must not give one arrival to two of
+    # them (issue #16 review, finding 1).
+    others: tuple[Attempt, ...] = ()
 
 
 @runtime_checkable
@@ -93,29 +100,57 @@ def supports(adapter: object) -> bool:
     return callable(getattr(adapter, "find_submission", None))
 
 
-def open_attempts(db: sqlite_utils.Database, channel: str, account: str) -> Iterator[Attempt]:
-    """The ``sending`` submissions of a channel account, oldest first."""
-    handles = frozenset(h for (h,) in db.execute(
+def known_handles(db: sqlite_utils.Database, channel: str, account: str) -> frozenset[str]:
+    """The handles of every submission of a channel account (ours: never adopted again)."""
+    return frozenset(h for (h,) in db.execute(
         "SELECT handle FROM submissions WHERE channel = ? AND account = ?"
         " AND handle IS NOT NULL", [channel, account]).fetchall())
-    for sub_id, created_at, error, detail in db.execute(
-            "SELECT id, created_at, error, detail FROM submissions WHERE channel = ?"
-            " AND account = ? AND state = 'sending' ORDER BY id", [channel, account]).fetchall():
-        asked = json.loads(detail or "{}").get(ASKED_KEY)
-        yield attempt_of(db, sub_id, channel, account, created_at, handles, error,
-                         _parse(asked) if asked else None)
+
+
+def open_attempts(db: sqlite_utils.Database, channel: str, account: str) -> Iterator[Attempt]:
+    """The ``sending`` submissions of a channel account, oldest first.
+
+    Each attempt is built when it is reached, after the ones before it were resolved: a handle
+    adopted by an earlier attempt is in ``known_handles`` of the later ones, and an attempt
+    resolved meanwhile is no longer among their ``others``.
+    """
+    ids = [sub_id for (sub_id,) in db.execute(
+        "SELECT id FROM submissions WHERE channel = ? AND account = ? AND state = 'sending'"
+        " ORDER BY id", [channel, account]).fetchall()]
+    for sub_id in ids:
+        row = db.execute("SELECT created_at, error FROM submissions WHERE id = ?"
+                         " AND state = 'sending'", [sub_id]).fetchone()
+        if row is None:  # resolved meanwhile
+            continue
+        yield attempt_of(db, sub_id, channel, account, row[0],
+                         known_handles(db, channel, account), row[1])
 
 
 def attempt_of(db: sqlite_utils.Database, sub_id: int, channel: str, account: str,
                created_at: str, handles: frozenset[str], error: str | None = None,
-               asked_at: datetime | None = None) -> Attempt:
-    """The :class:`Attempt` of submission ``sub_id``."""
+               asked_at: datetime | None = None, *, with_others: bool = True) -> Attempt:
+    """The :class:`Attempt` of submission ``sub_id`` (SKUs sorted: the send order is not
+    stored per item; an adapter that needs it notes it with :func:`note_sending`)."""
     items = db.execute("SELECT sku, action FROM submission_items WHERE submission_id = ?"
                        " ORDER BY sku", [sub_id]).fetchall()
+    row = db.execute("SELECT detail FROM submissions WHERE id = ?", [sub_id]).fetchone()
+    detail = json.loads(row[0] or "{}") if row else {}
+    stamp = detail.pop(ASKED_KEY, None)
+    if asked_at is None and stamp:
+        asked_at = _parse(stamp)
+    others: tuple[Attempt, ...] = ()
+    if with_others:
+        others = tuple(
+            attempt_of(db, other, channel, account, created, handles, other_error,
+                       with_others=False)
+            for other, created, other_error in db.execute(
+                "SELECT id, created_at, error FROM submissions WHERE channel = ? AND account = ?"
+                " AND state = 'sending' AND id != ? ORDER BY id",
+                [channel, account, sub_id]).fetchall())
     return Attempt(submission_id=sub_id, channel=channel, account=account,
                    skus=[sku for sku, _ in items], actions=dict(items),
                    started_at=_parse(created_at), known_handles=handles, error=error,
-                   asked_at=asked_at)
+                   asked_at=asked_at, detail=detail, others=others)
 
 
 def mark_unknown(db: sqlite_utils.Database, sub_id: int, error: str) -> None:
@@ -174,7 +209,7 @@ def resolve_open(db: sqlite_utils.Database, adapter: object, channel: str,
                  account: str) -> Resolved:
     """Resolve every open attempt of a channel account (start of a push)."""
     result = Resolved()
-    for attempt in list(open_attempts(db, channel, account)):
+    for attempt in open_attempts(db, channel, account):  # lazily: each sees the ones before
         resolve(db, adapter, attempt, result)
     return result
 
@@ -185,6 +220,6 @@ def _parse(stamp: str) -> datetime:
 
 
 __all__ = ["NOT_ARRIVED", "OUTCOME_UNKNOWN", "Attempt", "NotArrived", "ReadBack", "Resolved",
-           "Verdict", "attempt_of", "mark_unknown", "open_attempts", "resolve", "resolve_open",
-           "supports"]
+           "Verdict", "attempt_of", "known_handles", "mark_unknown", "open_attempts", "resolve",
+           "resolve_open", "supports"]
 

@@ -12,7 +12,7 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ class FeedsDouble:
         self.lose_answer = 0
         self.lose_request = 0
         self.create_calls = 0
+        self.list_calls = 0
         mock.add(responses.POST, LWA, json={"access_token": "Atza|a", "token_type": "bearer",
                                             "expires_in": 3600})
         mock.add(responses.POST, f"{FEEDS}/documents", json={
@@ -66,6 +67,7 @@ class FeedsDouble:
         return 202, {}, json.dumps({"feedId": feed_id})
 
     def get_feeds(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        self.list_calls += 1
         assert "feedTypes=JSON_LISTINGS_FEED" in (request.url or "")
         assert "createdSince=" in (request.url or "")
         return 200, {}, json.dumps({"feeds": self.feeds})
@@ -122,3 +124,82 @@ class TestAmazonReadBack(ReadBackContract):
         with self.lose_answer(), pytest.raises(Exception, match="not retried"):
             self.adapter.submit(self.readback_batch(self.adapter))
         assert self.double.create_calls == 1 and len(self.double.feeds) == 1
+
+
+# --- review findings (issue #16 read-back) ---------------------------------------------------
+
+
+def _open_attempt(db: Any, skus: list[str], started: datetime, *, action: str = "update",
+                  detail: dict[str, Any] | None = None) -> int:
+    """A ``sending`` submission as push.open_submission leaves it when the answer is lost."""
+    stamp = started.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    sub_id = int(db.execute(
+        "INSERT INTO submissions (channel, account, state, items, bytes, created_at,"
+        " updated_at, detail) VALUES ('amazon', 'default', 'sending', ?, 0, ?, ?, ?)",
+        [len(skus), stamp, stamp, json.dumps(detail or {})]
+    ).lastrowid or 0)
+    db.conn.executemany("INSERT INTO submission_items (submission_id, sku, action)"
+                        " VALUES (?, ?, ?)", [[sub_id, sku, action] for sku in skus])
+    return sub_id
+
+
+class TestLostAttemptsShareNoFeed:
+    """Finding 1 (HIGH): two lost createFeed answers, only the second batch reached Amazon."""
+
+    @pytest.fixture(autouse=True)
+    def _setup(self, amazon_ws: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+        from feedsync.sync.state import ensure_schema
+
+        monkeypatch.setattr(amazon_readback, "SETTLE_SECONDS", 0.0)
+        workspace = load_workspace(amazon_ws)
+        self.catalog = open_catalog(workspace.db_path)
+        self.db = self.catalog.db
+        ensure_schema(self.db)
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            self.double = FeedsDouble(mock)
+            self.adapter = open_adapter(workspace, self.db, "amazon")
+            yield
+        self.db.close()
+
+    def _state(self, sub_id: int) -> tuple[str, str | None]:
+        return tuple(self.db.execute("SELECT state, handle FROM submissions WHERE id = ?",
+                                     [sub_id]).fetchone())  # type: ignore[return-value]
+
+    def test_one_feed_is_never_adopted_by_two_attempts(self) -> None:
+        from feedsync.sync import readback
+
+        started = datetime.now(UTC) - timedelta(minutes=5)
+        a = _open_attempt(self.db, ["SKU-A1", "SKU-A2"], started)  # never reached Amazon
+        b = _open_attempt(self.db, ["SKU-B1"], started + timedelta(seconds=5))
+        self.double.feeds.append({"feedId": "50000", "feedType": "JSON_LISTINGS_FEED",
+                                  "createdTime": started.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        resolved = readback.resolve_open(self.db, self.adapter, "amazon", "default")
+        # Which of the two arrived cannot be told: neither is adopted (nor guessed lost).
+        assert resolved.adopted == 0 and resolved.open == 2, resolved
+        assert self._state(a) == ("sending", None) and self._state(b) == ("sending", None)
+
+    def test_a_feed_adopted_by_one_attempt_is_no_candidate_for_the_next(self) -> None:
+        from feedsync.sync import readback
+
+        now = datetime.now(UTC)
+        a = _open_attempt(self.db, ["SKU-A1"], now - timedelta(hours=2))  # arrived, as 50000
+        b = _open_attempt(self.db, ["SKU-B1"], now - timedelta(seconds=30))  # never arrived
+        # The double lists every feed (as a createdSince inside the skew margin would).
+        self.double.feeds.append({"feedId": "50000", "feedType": "JSON_LISTINGS_FEED",
+                                  "createdTime": (now - timedelta(hours=2)).strftime(
+                                      "%Y-%m-%dT%H:%M:%SZ")})
+        resolved = readback.resolve_open(self.db, self.adapter, "amazon", "default")
+        # B started long after 50000 was created, so 50000 is A's; once A adopted it, it is
+        # ours for B (known handles refreshed after each adoption): B never arrived.
+        assert (resolved.adopted, resolved.released) == (1, 1), resolved
+        assert self._state(a) == ("pending", "50000") and self._state(b) == ("lost", None)
+
+    def test_a_lost_patch_attempt_is_sent_again_not_matched_to_a_feed(self) -> None:
+        from feedsync.sync import readback
+
+        started = datetime.now(UTC) - timedelta(minutes=5)
+        p = _open_attempt(self.db, ["SKU-P1"], started, action="price_quantity")
+        self.double.feeds.append({"feedId": "50000", "feedType": "JSON_LISTINGS_FEED"})
+        resolved = readback.resolve_open(self.db, self.adapter, "amazon", "default")
+        assert resolved.released == 1 and self._state(p)[0] == "lost"
+        assert self.double.list_calls == 0  # answered without asking for feeds

@@ -120,3 +120,32 @@ def test_a_crash_between_send_and_record_is_read_back(lenv: SyncEnv) -> None:
     assert result.counts["adopted"] == 1
     assert channel.submit_calls == 1
     assert lenv.statuses() == {"SKU-000": "live", "SKU-001": "live"}
+
+
+def test_known_handles_are_refreshed_after_each_adoption(lenv: SyncEnv) -> None:
+    """Review finding 1: a handle adopted by one open attempt is ours for the next one (the
+    known handles were computed once, before any attempt was resolved)."""
+    from feedsync.adapter import Submission, SubmissionState
+    from feedsync.sync import readback
+    from feedsync.sync.state import ensure_schema
+
+    db = lenv.catalog.db
+    ensure_schema(db)
+    for sku in ("A-1", "B-1"):
+        sub_id = int(db.execute(
+            "INSERT INTO submissions (channel, account, state, items, bytes, created_at,"
+            " updated_at, detail) VALUES ('fake', 'default', 'sending', 1, 0,"
+            " '2026-01-01T12:00:00Z', '2026-01-01T12:00:00Z', '{}')").lastrowid or 0)
+        db.execute("INSERT INTO submission_items (submission_id, sku, action)"
+                   " VALUES (?, ?, 'update')", [sub_id, sku])
+
+    class OneArrival:  # the channel holds one batch it cannot tie to SKUs
+        def find_submission(self, attempt: readback.Attempt) -> readback.Verdict:
+            if "H-1" in attempt.known_handles:
+                return readback.NOT_ARRIVED
+            return Submission(channel="fake", handle="H-1", state=SubmissionState.PENDING,
+                              skus=attempt.skus)
+
+    resolved = readback.resolve_open(db, OneArrival(), "fake", "default")
+    assert (resolved.adopted, resolved.released) == (1, 1), resolved
+    assert db.execute("SELECT COUNT(*) FROM submissions WHERE handle = 'H-1'").fetchone()[0] == 1
