@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+from feedsync.adapters.amazon.schema import EXEMPTION
+
 from feedsync.adapter import Action, PlannedChange
 from feedsync.errors import RenderError
 from feedsync.mapping.record import FieldValue
@@ -35,7 +37,7 @@ from feedsync.mapping.record import FieldValue
 FEED_VERSION = "2.0"
 # Attributes whose values are not tagged with a language.
 _UNTAGGED = frozenset({
-    "externally_assigned_product_identifier", "part_number", "condition_type",
+    "externally_assigned_product_identifier", "part_number", "condition_type", EXEMPTION,
     "main_product_image_locator", "item_package_weight", "parentage_level",
     "child_parent_sku_relationship", "variation_theme", "purchasable_offer", "list_price",
     "fulfillment_availability",
@@ -171,6 +173,8 @@ def build_attributes(sku: str, fields: Mapping[str, FieldValue], ctx: RenderCont
         kind = _one(fields, "externally_assigned_product_identifier_type") or identifier_type(code)
         attrs["externally_assigned_product_identifier"] = [
             {"type": kind, "value": code, "marketplace_id": mid}]
+    if _one(fields, EXEMPTION) == "true":  # an approved GTIN exemption instead of an identifier
+        attrs[EXEMPTION] = [{"value": True, "marketplace_id": mid}]
     if (part := _one(fields, "part_number")) is not None:
         attrs["part_number"] = [{"value": part, "marketplace_id": mid}]
     for name in _TEXT_FIELDS[3:]:

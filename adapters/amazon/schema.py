@@ -13,7 +13,7 @@ and the JSON_LISTINGS_FEED guide https://developer-docs.amazon.com/sp-api/docs/l
 
 from __future__ import annotations
 
-from feedsync.mapping.schema import ChannelSchema, FieldSpec
+from feedsync.mapping.schema import ChannelSchema, FieldSpec, RequiredWhen
 
 # Amazon's condition_type enumeration (common to every product type that has an offer).
 CONDITION_TYPES = frozenset({
@@ -28,6 +28,8 @@ CONDITION_TYPES = frozenset({
 IDENTIFIER_TYPES = frozenset({"ean", "gtin", "upc", "isbn", "jan"})
 WEIGHT_UNITS = frozenset({"grams", "kilograms", "milligrams", "ounces", "pounds"})
 PARENTAGE_LEVELS = frozenset({"parent", "child"})
+# The attribute a seller with an approved GTIN exemption sets instead of an identifier.
+EXEMPTION = "supplier_declared_has_product_identifier_exemption"
 MAX_OTHER_IMAGES = 8  # other_product_image_locator_1 … _8
 
 _DECIMAL = r"\d+(\.\d+)?"
@@ -35,7 +37,7 @@ _DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}
 
 SCHEMA = ChannelSchema(
     channel="amazon",
-    version="2026.1",
+    version="2026.2",  # 2026.2: the product identifier rule (held locally, not sent to 90220)
     id_field="sku",
     fields=(
         FieldSpec("sku", required=True, max_length=40,
@@ -51,6 +53,9 @@ SCHEMA = ChannelSchema(
                   description="GTIN-8/12/13/14, UPC, EAN or ISBN digits"),
         FieldSpec("externally_assigned_product_identifier_type", allowed=IDENTIFIER_TYPES,
                   description="Identifier type; inferred from the length when empty"),
+        FieldSpec(EXEMPTION, allowed=frozenset({"true"}),
+                  description="\"true\" for a product Amazon granted a GTIN exemption (its "
+                              "brand's approval); Amazon then wants no identifier"),
         FieldSpec("part_number", max_length=40),
         FieldSpec("manufacturer", max_length=100),
         FieldSpec("condition_type", allowed=CONDITION_TYPES),
@@ -82,6 +87,16 @@ SCHEMA = ChannelSchema(
         FieldSpec("discounted_price_end", pattern=_DATETIME, part="price"),
         FieldSpec("quantity", pattern=r"\d+", part="quantity"),
         FieldSpec("lead_time_to_ship_max_days", pattern=r"\d+", part="quantity"),
+    ),
+    # Amazon refuses a product (not a variation parent: those are built by the adapter, not
+    # mapped) without an identifier: 90220 "'[externally_assigned_product_identifier]' is
+    # required but not supplied" unless the seller holds a GTIN exemption
+    # (https://sellercentral.amazon.com/help/hub/reference/G200426310). Held here, before a feed.
+    required_when=(
+        RequiredWhen("product_type", r".", ("externally_assigned_product_identifier",),
+                     why=f"for a product without a GTIN exemption (map a gtin, or set {EXEMPTION}"
+                         " = \"true\" once Amazon grants one)",
+                     unless=(EXEMPTION,)),
     ),
 )
 

@@ -43,6 +43,9 @@ class RequiredWhen:
     # An error keeps the SKU out; a warning sends it and says so (e.g. when the requirement
     # depends on a target country feedsync cannot see).
     error: bool = True
+    # Fields that lift the requirement when any of them has a value (an exemption, e.g.
+    # Amazon's supplier_declared_has_product_identifier_exemption for a product without GTIN).
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

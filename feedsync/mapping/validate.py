@@ -78,6 +78,8 @@ class SchemaValidator:
             text = " ".join(decider) if isinstance(decider, list) else decider
             if not text or pattern.search(text) is None:
                 continue
+            if any(fields.get(name) for name in rule.unless):
+                continue
             for name in rule.required:
                 if not fields.get(name):
                     severity = Severity.ERROR if rule.error else Severity.WARNING

@@ -117,15 +117,17 @@ def test_amazon_parents_come_before_their_children(example: Path, specs_dir: Pat
     append_config(example, AMAZON)
     result = run(example, "feed", "build", "amazon")
     assert result.exit_code == 0, result.output
-    assert ": 58 items;" in result.stdout, "parents are messages, not items"
+    # 58 active products less the 6 without a GTIN (held: Amazon refuses them, 90220)
+    assert ": 52 items;" in result.stdout, "parents are messages, not items"
     document = json.loads((example / "out" / "amazon.json").read_text())
     schema = json.loads((specs_dir / "amazon" / "listings-feed-schema-v2.json").read_text())
     assert not list(Draft7Validator(schema).iter_errors(document))
     messages = document["messages"]
     position = {m["sku"]: n for n, m in enumerate(messages)}
     parents = [m for m in messages if m.get("requirements") == "LISTING_PRODUCT_ONLY"]
+    # the 5 families but TOTE-CNV, whose two totes have no GTIN (held, so no parent either)
     assert sorted(p["sku"] for p in parents) == ["HOOD-MER", "PILLOW-LIN", "SHOE-TRL",
-                                                 "TEE-ORG", "TOTE-CNV"]  # the 5 families
+                                                 "TEE-ORG"]
     for parent in parents:
         attrs = parent["attributes"]
         assert attrs["parentage_level"][0]["value"] == "parent"

@@ -101,3 +101,38 @@ def test_push_counts_the_skus_validation_held_back(tmp_path: Path) -> None:
     assert "; 1 held back for validation errors (feedsync validate fake)" in done.output, \
         done.output
     assert step["channels"][0]["held_invalid"] == 1
+
+
+# 2. validate cleared Amazon, then Amazon refused six sample products with 90220.
+
+def test_amazon_validation_holds_products_without_an_identifier(tmp_path: Path) -> None:
+    root = sandbox_workspace(tmp_path)
+    done = run(root, "validate", "amazon", "--json")
+    assert done.exit_code == 6, done.output
+    report = json.loads(done.stdout)["channels"][0]
+    held = {s["sku"]: s["issues"] for s in report["skus"] if not s["sendable"] and s["included"]}
+    with SAMPLES.open(newline="", encoding="utf-8") as handle:
+        no_gtin = {r["sku"] for r in csv.DictReader(handle)
+                   if not r["gtin"] and r.get("status", "active") in ("", "active")}
+    assert set(held) == no_gtin and len(no_gtin) == 6
+    issue = held["SOAP-OAT"][0]
+    assert issue["field"] == "externally_assigned_product_identifier"
+    assert issue["code"] == "missing_required" and "GTIN exemption" in issue["message"]
+    assert "supplier_declared_has_product_identifier_exemption" in issue["message"]
+
+
+def test_a_gtin_exemption_lifts_the_identifier_requirement(tmp_path: Path) -> None:
+    from feedsync.adapters.amazon.render import RenderContext, build_attributes
+    from feedsync.adapters.amazon.schema import SCHEMA
+
+    from feedsync.mapping.validate import SchemaValidator
+
+    exempt = {"sku": "SOAP-OAT", "product_type": "SKIN_CLEANING_AGENT", "item_name": "Soap",
+              "supplier_declared_has_product_identifier_exemption": "true"}
+    assert SchemaValidator(SCHEMA).validate("SOAP-OAT", exempt, {}) == []
+    attributes = build_attributes("SOAP-OAT", exempt, RenderContext("ATVPDKIKX0DER"))
+    assert attributes["supplier_declared_has_product_identifier_exemption"] == [
+        {"value": True, "marketplace_id": "ATVPDKIKX0DER"}]
+    bare = {k: v for k, v in exempt.items() if "exemption" not in k}
+    assert [i.field for i in SchemaValidator(SCHEMA).validate("SOAP-OAT", bare, {})] == [
+        "externally_assigned_product_identifier"]
