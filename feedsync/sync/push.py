@@ -147,6 +147,12 @@ class _Pusher:
         self.local_rejects: list[dict[str, Any]] = []
         self.sent_skus: list[str] = []
         self.time_bound: str | None = None
+        # Batches that failed whole, how many of them transiently, and the last cause: a step
+        # whose every batch failed transiently is TRANSIENT (the channel is down), and its
+        # message names the cause (issue #16 follow-up: it read "partial: 58 sent, 58 failed").
+        self.failed_items = 0
+        self.transient_batches = 0
+        self.last_cause: str | None = None
 
     # --- the steps ----------------------------------------------------------------------
 
@@ -265,7 +271,8 @@ class _Pusher:
             except TransientError as exc:  # this batch only (a 5xx after its retries …)
                 self.counts.update(apply.fail(self.db, sub_id, self.b.name,
                                               f"not sent: {exc.message}"))
-                self.counts["failed_batches"] += 1
+                self._batch_failed(outgoing, exc.message)
+                self.transient_batches += 1
                 failures += 1  # the other batches go on, unless the channel looks down
                 if failures >= MAX_BATCH_FAILURES:
                     raise
@@ -274,12 +281,12 @@ class _Pusher:
                 verdict = self._one_rejected(outgoing.batch, exc)
                 if verdict is None:
                     self.counts.update(apply.fail(self.db, sub_id, self.b.name, exc.message))
-                    self.counts["failed_batches"] += 1
+                    self._batch_failed(outgoing, exc.message)
                     continue
                 submission = verdict
             except ChannelError as exc:  # the whole batch was refused; try the next one
                 self.counts.update(apply.fail(self.db, sub_id, self.b.name, exc.message))
-                self.counts["failed_batches"] += 1
+                self._batch_failed(outgoing, exc.message)
                 failures += 1
                 if failures >= MAX_BATCH_FAILURES:
                     raise
@@ -293,6 +300,17 @@ class _Pusher:
             counts = apply.record(self.db, sub_id, submission)
             counts.pop("pending", None)  # pending submissions are counted after polling
             self.counts.update(counts)
+            if _nothing_went_through(submission):
+                # Answered, but none of the batch arrived (Amazon's patch path when its first
+                # SKU failed transiently; Meta ingesting nothing): a failed batch, not a sent one.
+                self._batch_failed(outgoing, submission.error or "the batch failed")
+                if any(i.code == "transient" for o in submission.outcomes for i in o.issues):
+                    self.transient_batches += 1
+
+    def _batch_failed(self, outgoing: Outgoing[PlanRow], cause: str) -> None:
+        self.counts["failed_batches"] += 1
+        self.failed_items += len(outgoing.batch.items)
+        self.last_cause = cause
 
     def _outcome_unknown(self, adapter: Adapter, sub_id: int, exc: OutcomeUnknown) -> None:
         """The batch may have arrived: keep it open and read back (or, for an adapter without
@@ -393,19 +411,35 @@ class _Pusher:
         deferred = _item_sample(self.db, self.touched, "deferred", SAMPLE)
         if deferred:
             self.result.details["deferred"] = deferred
+        if self.last_cause is not None:
+            self.result.details["error"] = self.last_cause
         if self.result.outcome is not Outcome.OK:
             return
         bad = sum(counts.get(k, 0) for k in ("rejected", "deferred", "failed", "not_sent",
                                                "unknown"))
         if bad and not self.opts.dry_run:
             self.result.outcome = Outcome.PARTIAL
+        failed = counts.get("failed_batches", 0)
+        if failed and failed == counts.get("batches", 0) and failed == self.transient_batches:
+            # Nothing went through and every failure was transient: the channel is down, not
+            # partly working; exit 75 ("try again later") when that is the whole run.
+            self.result.outcome = Outcome.TRANSIENT
         self.result.message = self._describe(counts)
 
     def _describe(self, c: dict[str, int]) -> str:
         if self.opts.dry_run:
             return (f"{self.b.name}: dry run: would send {c.get('items', 0)} item(s) in "
                     f"{c.get('batches', 0)} batch(es), {c.get('bytes', 0)} bytes; nothing sent")
-        parts = [f"{c.get('items', 0)} sent in {c.get('batches', 0)} batch(es)"]
+        failed, batches = c.get("failed_batches", 0), c.get("batches", 0)
+        if failed:  # a failed batch is not "sent": say what failed, and why
+            what = f"{failed} batch{'es' if failed > 1 else ''} failed: {self.last_cause}"
+            if failed == batches:
+                return (f"{self.b.name}: {what}; nothing was sent ({self.failed_items} item(s) "
+                        "stay planned for the next run)")
+            parts = [f"{batches - failed} of {batches} batches sent "
+                     f"({c.get('items', 0) - self.failed_items} item(s)); {what}"]
+        else:
+            parts = [f"{c.get('items', 0)} sent in {batches} batch(es)"]
         for key in ("accepted", "rejected", "deferred", "failed", "not_sent", "adopted",
                     "unknown"):
             if c.get(key):
@@ -413,6 +447,12 @@ class _Pusher:
         if c.get("pending"):
             parts.append(f"{c['pending']} submission(s) still pending (polled by the next run)")
         return f"{self.b.name}: " + ", ".join(parts)
+
+
+def _nothing_went_through(submission: Submission) -> bool:
+    """A synchronous answer that failed the whole batch: FAILED, nothing accepted or rejected."""
+    return submission.state is SubmissionState.FAILED and not any(
+        o.status in (ItemStatus.ACCEPTED, ItemStatus.REJECTED) for o in submission.outcomes)
 
 
 def _item_sample(db: Any, submission_ids: list[int], status: str,

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 import pytest
 
 from feedsync.adapter import Action, Batch, PlannedChange, RenderedItem, Submission
-from feedsync.errors import ItemRejected, RenderError
-from feedsync.sync.runs import Outcome
+from feedsync.errors import ExitCode, ItemRejected, RenderError
+from feedsync.sync.runs import Outcome, exit_code_for
 from feedsync.sync.status import rejected_listings, workspace_status
 from feedsync.testing import FakeAdapter, FakeChannel, SimulatedCrash
 from tests.sync.conftest import SyncEnv
@@ -129,7 +129,25 @@ def test_a_transient_batch_failure_fails_that_batch_and_the_others_go_on(env: Sy
     assert result.outcome is Outcome.PARTIAL, result.message
     assert env.channel.submit_calls == 3
     assert result.counts["failed_batches"] == 1 and result.counts["accepted"] == 3
+    assert "2 of 3 batches sent (3 item(s)); 1 batch failed: fake: 503" in result.message
+    assert result.details["error"].startswith("fake: 503")
     assert env.push().counts["accepted"] == 2
+
+
+def test_a_channel_down_for_its_only_batch_is_transient_not_partial(env: SyncEnv) -> None:
+    """QA: with nothing listening, one failed batch read "partial: 58 sent in 1 batch(es),
+    58 failed" (exit 3) with no cause; a step whose every batch failed transiently is
+    TRANSIENT, says nothing was sent and names the cause (message and JSON ``error``)."""
+    env.add_many(3)
+    env.channel.transient_failures = 1
+    result = env.push()
+    assert result.outcome is Outcome.TRANSIENT, result.message
+    assert result.message == ("fake: 1 batch failed: fake: 503 service unavailable, retries "
+                              "exhausted; nothing was sent (3 item(s) stay planned for the "
+                              "next run)")
+    assert result.as_dict()["error"] == "fake: 503 service unavailable, retries exhausted"
+    assert exit_code_for([result]) is ExitCode.TEMPFAIL
+    assert env.push().counts["accepted"] == 3
 
 
 def test_transient_failures_of_every_batch_stop_the_channel(env: SyncEnv) -> None:
@@ -268,3 +286,30 @@ def test_an_item_rejected_error_rejects_that_sku_only(env: SyncEnv) -> None:
     assert rejected["issues"][0]["message"] == "400 invalid value for [price]"
     assert env.listing("SKU-000") is None, "its batch-mate is planned again"
     assert env.push().counts["accepted"] == 1
+
+
+class _AnswersFailedTransiently(FakeAdapter):
+    """As Amazon's patch path answers when its first SKU failed transiently (adapters/amazon/
+    adapter.py _submit_patches): a FAILED submission, every SKU deferred, nothing sent."""
+
+    def submit(self, batch: Batch) -> Submission:
+        from feedsync.adapter import ItemOutcome, ItemStatus, SubmissionState
+        from feedsync.models import Issue, Severity
+
+        cause = "amazon[default]: token request failed 4 time(s) (last: ConnectionError)"
+        outcomes = [ItemOutcome(sku=s, status=ItemStatus.DEFERRED, issues=[
+            Issue(sku=s, severity=Severity.WARNING, code="transient", message=cause,
+                  source="fake")] if n == 0 else []) for n, s in enumerate(batch.skus)]
+        return Submission(channel="fake", handle=None, state=SubmissionState.FAILED,
+                          skus=batch.skus, outcomes=outcomes, error=cause)
+
+
+def test_a_failed_answer_for_the_whole_batch_is_a_failed_batch_not_a_sent_one(
+        env: SyncEnv) -> None:
+    env.adapter_cls = _AnswersFailedTransiently
+    env.add_many(2)
+    result = env.push()
+    assert result.outcome is Outcome.TRANSIENT, result.message
+    assert "1 batch failed: amazon[default]: token request failed" in result.message
+    assert "nothing was sent" in result.message and "sent in" not in result.message
+    assert "ConnectionError" in result.as_dict()["error"]
