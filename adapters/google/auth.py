@@ -19,8 +19,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from google.auth import crypt, jwt
-
 from feedsync.errors import ConfigError, register_secret
 from feedsync.http import OAuth2GrantAuth
 
@@ -67,6 +65,10 @@ class ServiceAccountAuth(OAuth2GrantAuth):
 
     def __init__(self, info: Mapping[str, Any], *, scope: str = SCOPE,
                  token_uri: str | None = None, **kwargs: Any) -> None:
+        # google-auth (and cryptography) only when a service account is used: a command that
+        # never signs a token starts without them (issue #19)
+        from google.auth import crypt
+
         uri = token_uri or str(info.get("token_uri") or DEFAULT_TOKEN_URI)
         try:
             self._signer = crypt.RSASigner.from_service_account_info(dict(info))
@@ -88,6 +90,8 @@ class ServiceAccountAuth(OAuth2GrantAuth):
 
     def _grant_params(self) -> dict[str, str]:
         """A fresh assertion per token request, timed by the bound clock."""
+        from google.auth import jwt
+
         now = int(self._context.clock.time())
         claims = {"iss": self.client_email, "scope": self._jwt_scope, "aud": self.token_url,
                   "iat": now, "exp": now + ASSERTION_LIFETIME}
