@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from feedsync.adapter import Action
-from feedsync.orders.step import order_status_lines
 from feedsync.sync.parts import DeleteReason
 from feedsync.sync.plan import Plan, PlanRow
 from feedsync.sync.runs import StepResult
@@ -135,6 +134,10 @@ def result_lines(result: StepResult) -> Iterator[str]:
 
 def status_lines(rows: list[dict[str, Any]]) -> Iterator[str]:
     """``feedsync status`` for people."""
+    # the orders package (cycle, fast path …) only when status is shown: `feedsync plan`
+    # starts without it (issue #19)
+    from feedsync.orders.step import order_status_lines
+
     if not rows:
         yield "no channel is configured"
         return
