@@ -19,7 +19,8 @@ from feedsync.errors import ExitCode
 from feedsync.orders.channels import AdapterFactory, adapter_factory, utcnow
 from feedsync.orders.fastpath import FastPathReport, QuantityPusher, drain_outbox
 from feedsync.orders.fastpath_push import engine_pusher
-from feedsync.orders.pull import PullReport, pull_orders
+from feedsync.orders.pull import ChannelPull, PullReport, pull_orders
+from feedsync.orders.store import Flag
 from feedsync.sync.runs import Outcome, StepResult
 
 
@@ -87,7 +88,7 @@ class OrdersCycle:
             if pulled.time_bound:
                 text += f"; {pulled.time_bound}"
             out.append(text)
-            out.extend(f"  ! {flag.code}: {flag.message}" for flag in r.flags)
+            out.extend(f"  ! {flag_text(flag)}" for flag in r.flags)
         for name, why in self.pull.skipped.items():
             out.append(f"{name}: skipped ({why})")
         if self.pull.reapplied:
@@ -140,6 +141,19 @@ def _outcome(code: ExitCode) -> Any:
             ExitCode.PARTIAL: Outcome.PARTIAL}.get(code, Outcome.ERROR)
 
 
+def oversells(pulled: ChannelPull) -> list[Flag]:
+    """The oversells this pull newly found (each is reported once, when it opens)."""
+    return [flag for flag in pulled.result.flags if flag.code == "oversell"]
+
+
+def flag_text(flag: Flag) -> str:
+    """One new order issue for people; an oversell says which order and what to do."""
+    if flag.code == "oversell":
+        return (f"oversell: {flag.channel} {flag.message}; cancel one of the orders that share "
+                "this stock (`feedsync orders list --flagged` lists them)")
+    return f"{flag.code}: {flag.message}"
+
+
 def step_results(cycle: OrdersCycle) -> list[Any]:
     """The cycle as the run journal's steps (``feedsync.sync.runs.StepResult``): one
     ``orders`` step per pulled channel and one ``fast_path`` step per target channel."""
@@ -153,9 +167,20 @@ def step_results(cycle: OrdersCycle) -> list[Any]:
         counts["flags"] = len(pulled.result.flags)
         message = pulled.error or pulled.time_bound or pulled.ack_error or (
             f"{pulled.channel}: {pulled.result.new} new, {pulled.result.updated} updated order(s)")
+        found = oversells(pulled)
+        if found:
+            # An oversell needs a human (cancel one order): the step is PARTIAL, so the run
+            # exits 3 and a cron log shows it, and it is named in the text (problems).
+            if code in (ExitCode.OK, ExitCode.TEMPFAIL):
+                code = ExitCode.PARTIAL
+            message += (f"; {len(found)} oversell(s) found: cancel one of the orders sharing "
+                        "the stock")
+        details: dict[str, Any] = {"flags": pulled.result.as_dict()["flags"]}
+        if pulled.result.flags:
+            details["problems"] = [flag_text(flag) for flag in pulled.result.flags]
         steps.append(StepResult(step="orders", outcome=_outcome(code), channel=pulled.channel,
                                 account=pulled.account, message=message, counts=counts,
-                                details={"flags": pulled.result.as_dict()["flags"]}))
+                                details=details))
     for pushed in cycle.fastpath.channels if cycle.fastpath else []:
         code = pushed.exit_code if pushed.error else (
             ExitCode.TEMPFAIL if pushed.retry else

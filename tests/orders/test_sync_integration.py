@@ -119,8 +119,11 @@ def test_two_concurrent_syncs_never_double_import(listed: Path) -> None:
                 proc.wait(10)
     for out, err, code in finished:
         # The CLI reports a failed step on stdout: both streams, or a failure says nothing.
-        assert code == 0 or (code == 75 and "lock" in err), (
-            f"exit {code}\nstdout:\n{out}\nstderr:\n{err}")
+        # 60 orders of SKU-A's 5 units oversell it: the run that imports them exits 3 and
+        # names the oversells; the other is refused by the lock or finds nothing new (0).
+        assert code == 0 or (code == 3 and "oversold" in out) or (
+            code == 75 and "lock" in err), f"exit {code}\nstdout:\n{out}\nstderr:\n{err}"
+    assert [code for _, _, code in finished].count(3) == 1
     assert run_cli(listed, "sync").returncode == 0
     assert db_rows(listed, "SELECT COUNT(*), COUNT(DISTINCT order_id) FROM orders") == [
         (60, 60)]
@@ -145,3 +148,30 @@ def test_sigkill_inside_sync_then_sync_again(listed: Path) -> None:
     assert [live[s]["quantity"] for s in ("SKU-A", "SKU-B", "SKU-C")] == ["3", "1", "0"]
     # the run that died is journaled as crashed by the next one
     assert ("crashed",) in db_rows(listed, "SELECT status FROM sync_runs")
+
+
+def test_an_oversell_found_by_sync_is_said_and_the_run_is_partial(listed: Path) -> None:
+    """QA finding: the last unit of SKU-C sold on two channels; `sync` printed only `ok`
+    lines and exited 0. The orders step now names the oversell (order, channel, SKU, by how
+    much) with the advice to cancel one order, in text and JSON, and is PARTIAL (exit 3)."""
+    write_orders(listed, [order("W1", at(0), [("1", "SKU-C", 1)])], channel="shopb")
+    write_orders(listed, [order("E1", at(1), [("1", "SKU-C", 1)])], channel="shopa")
+    result = CliRunner().invoke(cli, ["--workspace", str(listed), "sync"])
+    assert result.exit_code == 3, result.output
+    said = [line for line in result.output.splitlines() if "oversold" in line]
+    assert len(said) == 1, result.output
+    assert ("shopa" in said[0] and "E1" in said[0]) or ("shopb" in said[0] and "W1" in said[0])
+    assert "SKU-C" in said[0] and "oversold by 1" in said[0] and "cancel one" in said[0]
+    assert "partial" in result.output and "oversell" in result.output
+    # A second oversell, seen in the JSON of the run (the first is not said twice).
+    write_orders(listed, [order("W1", at(0), [("1", "SKU-C", 1)]),
+                          order("W2", at(2), [("1", "SKU-A", 5)])], channel="shopb")
+    write_orders(listed, [order("E1", at(1), [("1", "SKU-C", 1)]),
+                          order("E2", at(3), [("1", "SKU-A", 1)])], channel="shopa")
+    again = CliRunner().invoke(cli, ["--workspace", str(listed), "--json", "sync"])
+    assert again.exit_code == 3, again.output
+    data = json.loads(again.output.strip().splitlines()[-1])
+    pulled = [s for s in data["steps"] if s["step"] == "orders" and s["flags"]]
+    assert len(pulled) == 1 and pulled[0]["outcome"] == "partial"
+    assert [(f["code"], f["sku"]) for f in pulled[0]["flags"]] == [("oversell", "SKU-A")]
+    assert "oversell" in pulled[0]["message"] and "cancel one" in pulled[0]["problems"][0]
