@@ -59,7 +59,7 @@ from feedsync.adapter import (
 from feedsync.errors import BudgetExhausted, CircuitOpen, ItemRejected, TransientError
 from feedsync.http import BaseUrls, HttpAuth
 from feedsync.models import Issue, Order, Severity, Shipment
-from feedsync.sync.readback import Attempt, Verdict
+from feedsync.sync.readback import Attempt, Verdict, note_sending
 
 
 class AmazonAdapter(Adapter[AmazonConfig]):
@@ -150,6 +150,11 @@ class AmazonAdapter(Adapter[AmazonConfig]):
         messages, message_skus = with_parents([i.payload for i in batch.items], skus,
                                               self.context.db)
         document = render.feed_bytes(self.config.seller_id, messages, self.config.issue_locale)
+        # Noted before createFeed leaves: if its answer is lost, the adopted feed's report is
+        # read by message number against exactly this order (adapters/amazon/readback.py).
+        note_sending(self.context.db, self.name, self.context.account, skus, {
+            "kind": "feed", "message_skus": message_skus,
+            "children": parents_of_children(messages, message_skus)})
         feed_id, document_id = self.feeds.submit(document, self.config.marketplace_ids)
         deleted = [i.sku for i in batch.items if i.payload.get("operationType") == "DELETE"]
         detail: dict[str, Any] = {"kind": "feed", "feed_document_id": document_id,
@@ -163,6 +168,9 @@ class AmazonAdapter(Adapter[AmazonConfig]):
     def _submit_patches(self, batch: Batch) -> Submission:
         results: list[ItemOutcome] = []
         error: str | None = None
+        # Idempotent per SKU: a lost attempt of these is simply sent again (readback.py).
+        note_sending(self.context.db, self.name, self.context.account, batch.skus,
+                     {"kind": "patchListingsItem"})
         for item in batch.items:
             if error is not None:  # a transient failure stopped the batch: retry next run
                 results.append(ItemOutcome(sku=item.sku, status=ItemStatus.DEFERRED))
@@ -202,7 +210,7 @@ class AmazonAdapter(Adapter[AmazonConfig]):
         clock = self.context.clock
         now = clock.now() if hasattr(clock, "now") else clock()
         return find_feed(self.client, attempt, now, list(self.config.marketplace_ids),
-                         self.config.patch_api_max_items)
+                         self.config.patch_api_max_items, self.context.db)
 
     def poll(self, submission: Submission) -> Submission:
         """Check a pending feed; when finished, turn its processing report into outcomes."""

@@ -25,9 +25,11 @@ getFeeds' usage plan is 0.0222 requests/s, burst 10: one call per lost answer.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlite_utils
 from feedsync.adapters.amazon.client import FEED_TYPE, FEEDS, AmazonClient
 
 from feedsync.adapter import Submission, SubmissionState
@@ -78,8 +80,32 @@ def _created(feed: dict[str, Any]) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def message_order(attempt: Attempt, catalog: sqlite_utils.Database | None
+                  ) -> tuple[list[str], dict[str, str]] | None:
+    """The SKU of each message of the attempt's feed, in order (variation parents the adapter
+    inserted included), and child → parent: as noted before createFeed was sent. An attempt
+    recorded before that note existed sent its SKUs in plan order (sorted), unless a variation
+    parent was inserted, which shifts every message number after it: None for a batch with a
+    SKU of a catalog family (or when the catalog cannot be read), so it is not adopted."""
+    noted = attempt.detail.get("message_skus")
+    if isinstance(noted, list) and sorted(set(noted) & set(attempt.skus)) == sorted(attempt.skus):
+        children = attempt.detail.get("children")
+        return [str(s) for s in noted], dict(children) if isinstance(children, dict) else {}
+    if catalog is None or not attempt.skus:
+        return None
+    marks = ", ".join("?" for _ in attempt.skus)
+    try:
+        family = catalog.execute(
+            f"SELECT 1 FROM products WHERE sku IN ({marks}) AND COALESCE(item_group_id, '')"
+            " != '' LIMIT 1", list(attempt.skus)).fetchone()
+    except sqlite3.OperationalError:  # no catalog tables: cannot tell
+        return None
+    return None if family else (list(attempt.skus), {})
+
+
 def find_feed(client: AmazonClient, attempt: Attempt, now: datetime,
-              marketplace_ids: list[str], patch_api_max_items: int | None = None) -> Verdict:
+              marketplace_ids: list[str], patch_api_max_items: int | None = None,
+              catalog: sqlite_utils.Database | None = None) -> Verdict:
     """The verdict on a lost createFeed (see the module docstring)."""
     if is_patch_attempt(attempt, patch_api_max_items):
         return NOT_ARRIVED  # idempotent per-SKU patches: sending them again is harmless
@@ -100,11 +126,16 @@ def find_feed(client: AmazonClient, attempt: Attempt, now: datetime,
     # One arrival and two lost attempts that could have made it: which batch arrived cannot
     # be told, and adopting it for the wrong one marks a batch Amazon never got accepted.
     if len(candidates) == 1 and not rivals(attempt, candidates[0], patch_api_max_items):
+        order = message_order(attempt, catalog)
+        if order is None:
+            return None  # the report could not be tied to SKUs: undecided, never guessed
+        message_skus, children = order
         feed = candidates[0]
         return Submission(channel="amazon", handle=feed["feedId"],
                           state=SubmissionState.PENDING, skus=attempt.skus,
                           detail={"kind": "feed", "adopted": True,
-                                  "messages": len(attempt.skus),
+                                  "messages": len(message_skus),
+                                  "message_skus": message_skus, "children": children,
                                   "deleted": [s for s, a in attempt.actions.items()
                                               if a == "delete"]})
     if not candidates and waited >= SETTLE_SECONDS:

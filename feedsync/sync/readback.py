@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol, runtime_checkable
@@ -153,6 +153,33 @@ def attempt_of(db: sqlite_utils.Database, sub_id: int, channel: str, account: st
                    asked_at=asked_at, detail=detail, others=others)
 
 
+def note_sending(db: sqlite_utils.Database | None, channel: str, account: str,
+                 skus: Sequence[str], detail: dict[str, Any]) -> int | None:
+    """Note ``detail`` on the attempt being sent, before its create-like call leaves.
+
+    What only the adapter knows and a read-back needs if the answer is lost (Amazon: the exact
+    message order of a feed, parents included). The attempt is the newest ``sending``
+    submission of this channel account holding exactly ``skus`` (the core opens it right
+    before it calls ``submit``, one push at a time per workspace). Returns its id, or None
+    when there is none (an adapter driven outside a push, e.g. in its own tests).
+    """
+    if db is None or not db["submissions"].exists():  # no sync state: not sent by a push
+        return None
+    wanted = sorted(skus)
+    for (sub_id,) in db.execute(
+            "SELECT id FROM submissions WHERE channel = ? AND account = ? AND state = 'sending'"
+            " AND handle IS NULL ORDER BY id DESC LIMIT 3", [channel, account]).fetchall():
+        held = [sku for (sku,) in db.execute(
+            "SELECT sku FROM submission_items WHERE submission_id = ? ORDER BY sku",
+            [sub_id]).fetchall()]
+        if held == wanted:
+            with db.atomic():
+                db.execute("UPDATE submissions SET detail = json_patch(COALESCE(detail, '{}'),"
+                           " ?) WHERE id = ?", [json.dumps(detail), sub_id])
+            return int(sub_id)
+    return None
+
+
 def mark_unknown(db: sqlite_utils.Database, sub_id: int, error: str) -> None:
     """Keep the attempt open (``sending``) and say why: its answer was lost."""
     db.execute("UPDATE submissions SET error = ?, updated_at = ? WHERE id = ?",
@@ -220,6 +247,5 @@ def _parse(stamp: str) -> datetime:
 
 
 __all__ = ["NOT_ARRIVED", "OUTCOME_UNKNOWN", "Attempt", "NotArrived", "ReadBack", "Resolved",
-           "Verdict", "attempt_of", "known_handles", "mark_unknown", "open_attempts", "resolve",
-           "resolve_open", "supports"]
-
+           "Verdict", "attempt_of", "known_handles", "mark_unknown", "note_sending",
+           "open_attempts", "resolve", "resolve_open", "supports"]

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import requests
 import responses
+import sqlite_utils
 from feedsync.adapters.amazon import readback as amazon_readback
 
 from feedsync.adapter import Action, Batch, RenderedItem
@@ -143,8 +144,8 @@ def _open_attempt(db: Any, skus: list[str], started: datetime, *, action: str = 
     return sub_id
 
 
-class TestLostAttemptsShareNoFeed:
-    """Finding 1 (HIGH): two lost createFeed answers, only the second batch reached Amazon."""
+class _OnSyncState:
+    """The Amazon adapter on the Feeds double, over a workspace with the sync tables."""
 
     @pytest.fixture(autouse=True)
     def _setup(self, amazon_ws: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -164,6 +165,10 @@ class TestLostAttemptsShareNoFeed:
     def _state(self, sub_id: int) -> tuple[str, str | None]:
         return tuple(self.db.execute("SELECT state, handle FROM submissions WHERE id = ?",
                                      [sub_id]).fetchone())  # type: ignore[return-value]
+
+
+class TestLostAttemptsShareNoFeed(_OnSyncState):
+    """Finding 1 (HIGH): two lost createFeed answers, only the second batch reached Amazon."""
 
     def test_one_feed_is_never_adopted_by_two_attempts(self) -> None:
         from feedsync.sync import readback
@@ -203,3 +208,67 @@ class TestLostAttemptsShareNoFeed:
         resolved = readback.resolve_open(self.db, self.adapter, "amazon", "default")
         assert resolved.released == 1 and self._state(p)[0] == "lost"
         assert self.double.list_calls == 0  # answered without asking for feeds
+
+
+def _tee(sku: str) -> RenderedItem:
+    """A variation child's UPDATE, as the default mapping renders it (parent_sku = TEE)."""
+    return RenderedItem(sku=sku, action=Action.UPDATE, size=300, payload={
+        "sku": sku, "operationType": "UPDATE", "productType": "SHIRT", "requirements": "LISTING",
+        "attributes": {"item_name": [{"value": f"Tee {sku}"}],
+                       "child_parent_sku_relationship": [{"child_relationship_type": "variation",
+                                                          "parent_sku": "TEE"}]}})
+
+
+class TestAdoptedFeedKeepsMessageOrder(_OnSyncState):
+    """Finding 2 (HIGH): an adopted feed whose batch held a variation family maps the
+    processing report by message number: the parent the adapter inserted must count."""
+
+    def test_the_message_order_is_noted_before_create_feed_and_used_on_adoption(self) -> None:
+        from feedsync.adapters.amazon.parents import fold_outcomes
+        from feedsync.adapters.amazon.report import outcomes, parse_report
+
+        from feedsync.errors import OutcomeUnknown
+        from feedsync.sync import readback
+
+        skus = ["TEE-A", "TEE-B", "TEE-C"]
+        sub_id = _open_attempt(self.db, skus, datetime.now(UTC))  # as push does, then submit
+        self.double.lose_answer += 1
+        with pytest.raises(OutcomeUnknown):
+            self.adapter.submit(Batch(channel="amazon", items=[_tee(s) for s in skus]))
+        resolved = readback.resolve_open(self.db, self.adapter, "amazon", "default")
+        assert resolved.adopted == 1, resolved
+        detail = json.loads(self.db.execute("SELECT detail FROM submissions WHERE id = ?",
+                                            [sub_id]).fetchone()[0])
+        assert detail["message_skus"] == ["TEE", "TEE-A", "TEE-B", "TEE-C"]
+        # Amazon's report names message 3 only (TEE-B, after the inserted parent TEE).
+        report = parse_report({"header": {}, "summary": {"messagesProcessed": 4}, "issues": [
+            {"messageId": 3, "code": "90220", "severity": "ERROR", "message": "bad size"}]})
+        results = fold_outcomes(outcomes(report, detail["message_skus"]), skus,
+                                detail["children"])
+        assert {o.sku: o.status.value for o in results} == {
+            "TEE-A": "accepted", "TEE-B": "rejected", "TEE-C": "accepted"}
+
+    def test_an_old_attempt_of_a_family_without_the_noted_order_is_not_adopted(self) -> None:
+        from feedsync.adapters.amazon.readback import message_order
+
+        from feedsync.sync.readback import Attempt
+
+        catalog = sqlite_utils.Database(memory=True)
+        catalog["products"].insert_all([{"sku": "TEE-A", "item_group_id": "TEE"},
+                                        {"sku": "MUG-1", "item_group_id": None}])
+        started = datetime.now(UTC)
+        tee = Attempt(1, "amazon", "default", ["TEE-A"], {"TEE-A": "update"}, started)
+        mug = Attempt(2, "amazon", "default", ["MUG-1"], {"MUG-1": "update"}, started)
+        assert message_order(tee, catalog) is None  # a parent may have shifted the numbers
+        assert message_order(tee, None) is None  # no catalog to tell: undecided
+        assert message_order(mug, catalog) == (["MUG-1"], {})  # plan order, nothing inserted
+        self.double.feeds.append({"feedId": "50000", "feedType": "JSON_LISTINGS_FEED"})
+        _open_attempt(self.db, ["TEE-A"], started - timedelta(minutes=5))
+        self.db.execute(
+            "INSERT INTO products (sku, title, price, currency, item_group_id, content_hash,"
+            " created_at, updated_at) VALUES ('TEE-A', 'Tee A', 10, 'USD', 'TEE', 'h',"
+            " '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')")
+        from feedsync.sync import readback
+
+        resolved = readback.resolve_open(self.db, self.adapter, "amazon", "default")
+        assert (resolved.adopted, resolved.open) == (0, 1), resolved
