@@ -8,6 +8,10 @@ in bench/out/feeds-<N>/ for later runs), then each task runs in its own subproce
 RSS printed is that task's alone:
 
 - floor: read the same product rows from SQLite and write them with a bare ``csv.writer``;
+- lean-google: the lean floor of issue #19 — only the fields the Google feed shows (id, title,
+  description, link, first and other images, availability from the stock total, price, sale
+  price, brand, gtin, mpn, condition, item group, colour, size, category), read from the catalog
+  and written as escaped ``<item>`` lines, no mapping rules; the engine's target is ≤ 2× this;
 - map only (google): the mapping engine alone, records discarded (where the time goes);
 - google xml / meta csv: the real path, ``build_channel_feed`` (mapping + writer + atomic
   publish) exactly as ``feedsync feed build`` runs it.
@@ -38,7 +42,10 @@ from feedsync.catalog.rows import CONTENT_COLUMNS  # noqa: E402
 from feedsync.models import InventoryLevel, Product  # noqa: E402
 
 NOW = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
-TASKS = ("floor", "map-google", "google-xml", "meta-csv")
+TASKS = ("floor", "lean-google", "map-google", "google-xml", "meta-csv")
+LEAN_COLUMNS = ("sku", "title", "description", "link", "price", "currency", "sale_price",
+                "brand", "gtin", "mpn", "condition", "item_group_id", "color", "size",
+                "category")
 CATEGORIES = [
     "Apparel > Shirts > T-Shirts", "Apparel > Shirts > Polos", "Apparel > Trousers > Jeans",
     "Home > Kitchen > Cookware", "Home > Garden > Tools", "Toys > Puzzles",
@@ -152,6 +159,51 @@ def ensure_catalog(folder: Path, count: int) -> float:
         catalog.db.close()
 
 
+def lean_google(catalog: Catalog, target: Path) -> int:
+    """The lean floor: the Google feed's fields straight from the catalog (see the docstring)."""
+    from xml.sax.saxutils import escape
+
+    conn = catalog.db.conn
+    images = conn.execute("SELECT sku, url FROM images ORDER BY sku, position")
+    stock = conn.execute("SELECT sku, SUM(on_hand - reserved) FROM inventory GROUP BY sku"
+                         " ORDER BY sku")
+    pending_image = images.fetchone()
+    pending_stock = stock.fetchone()
+    count = 0
+    with target.open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0"?>\n<rss xmlns:g="http://base.google.com/ns/1.0" '
+                  'version="2.0"><channel>\n')
+        for row in conn.execute(f"SELECT {', '.join(LEAN_COLUMNS)} FROM products ORDER BY sku"):
+            (sku, title, description, link, price, currency, sale, brand, gtin, mpn, condition,
+             group, color, size, category) = row
+            urls = []
+            while pending_image is not None and pending_image[0] <= sku:
+                if pending_image[0] == sku:
+                    urls.append(pending_image[1])
+                pending_image = images.fetchone()
+            available = 0
+            while pending_stock is not None and pending_stock[0] <= sku:
+                if pending_stock[0] == sku:
+                    available = pending_stock[1]
+                pending_stock = stock.fetchone()
+            fields = [("id", sku), ("title", title), ("description", description),
+                      ("link", link), ("image_link", urls[0] if urls else None),
+                      ("availability", "in_stock" if available > 0 else "out_of_stock"),
+                      ("price", f"{price} {currency}"),
+                      ("sale_price", f"{sale} {currency}" if sale else None),
+                      ("brand", brand), ("gtin", gtin), ("mpn", mpn), ("condition", condition),
+                      ("item_group_id", group), ("color", color), ("size", size),
+                      ("product_type", category)]
+            body = "".join(f"<g:{tag}>{escape(str(value))}</g:{tag}>"
+                           for tag, value in fields if value)
+            body += "".join(f"<g:additional_image_link>{escape(url)}</g:additional_image_link>"
+                            for url in urls[1:])
+            out.write(f"    <item>{body}</item>\n")
+            count += 1
+        out.write("</channel></rss>\n")
+    return count
+
+
 def run_task(folder: Path, task: str) -> dict[str, object]:
     """Run one task in this process and measure it."""
     from feedsync.config import load_workspace
@@ -171,6 +223,8 @@ def run_task(folder: Path, task: str) -> dict[str, object]:
             for row in cursor:
                 writer.writerow(row)
         items = count
+    elif task == "lean-google":
+        items = lean_google(catalog, out / "lean.xml")
     elif task == "map-google":
         from feedsync.mapping.engine import ChannelMapper
 
@@ -229,9 +283,11 @@ def main() -> None:
         if created:
             print(f"(created a {size:,}-SKU catalog in {created:.0f} s)", flush=True)
         floor_rate: float | None = None
+        rates: dict[str, float] = {}
         for task in tasks:
             result = subprocess_task(folder, task)
             rate = float(result["skus_per_cpu_s"])  # type: ignore[arg-type]
+            rates[task] = rate
             if task == "floor":
                 floor_rate = rate
             ratio = f"{floor_rate / rate:.1f}x" if floor_rate and rate else "-"
@@ -239,6 +295,12 @@ def main() -> None:
                   f"{float(result['cpu_seconds']):>7.2f} {rate:>10,.0f} {ratio:>7} "  # type: ignore[arg-type]
                   f"{float(result['peak_rss_mb']):>7.0f}MB {int(result['items']):>9,}",  # type: ignore[call-overload]
                   flush=True)
+        if "lean-google" in rates:
+            for task in ("map-google", "google-xml"):
+                if rates.get(task):
+                    print(f"{size:>9,} {task} / lean-google floor: "
+                          f"{rates['lean-google'] / rates[task]:.1f}x (issue #19 target: mapping"
+                          " ≤ 2x)", flush=True)
 
 
 if __name__ == "__main__":
