@@ -14,10 +14,19 @@ import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import sqlite_utils
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 from feedsync.errors import ConfigError, register_secret
 
@@ -25,6 +34,33 @@ CONFIG_FILE = "feedsync.toml"
 SECRETS_FILE = "secrets.toml"
 WORKSPACE_ENV = "FEEDSYNC_WORKSPACE"
 SECRET_ENV_PREFIX = "FEEDSYNC_"
+
+
+def iso_currency(code: str) -> str:
+    """``code`` when it is an upper-case ISO 4217 code known to CLDR (babel's maintained list),
+    else a ValueError saying what is expected."""
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        hint = f"; did you mean {code.strip().upper()!r}?" if re.fullmatch(
+            r"\s*[A-Za-z]{3}\s*", code) else ""
+        raise ValueError(f"must be an upper-case ISO 4217 code like USD{hint}")
+    from babel.numbers import list_currencies
+
+    if code not in list_currencies():
+        raise ValueError("is not an ISO 4217 currency code (an upper-case code like USD, EUR "
+                         "or GBP)")
+    return code
+
+
+def _toml_bool(value: Any) -> Any:
+    # pydantic's lax mode would take "yes", 1 or "off" for a switch; a TOML boolean is
+    # unambiguous, so nothing else is accepted.
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false (a TOML boolean, without quotes)")
+    return value
+
+
+Currency = Annotated[str, AfterValidator(iso_currency)]
+Switch = Annotated[bool, BeforeValidator(_toml_bool)]
 
 
 class _Strict(BaseModel):
@@ -52,7 +88,7 @@ class CatalogSettings(_Strict):
     """[catalog]: where the database lives and catalog-wide defaults."""
 
     database: str = "feedsync.db"
-    default_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    default_currency: Currency = "USD"
     prune_max_share: float = Field(default=0.20, ge=0.0, le=1.0)
     # SKUs for store rows without one (docs/catalog-formats.md, "Rows without a SKU")
     shopify_sku_rule: str = "{handle}[-{option1}][-{option2}][-{option3}]"
@@ -68,11 +104,11 @@ class OutputSettings(_Strict):
 class OrdersSettings(_Strict):
     """[orders]: order import and stock reservation (docs/orders.md)."""
 
-    keep_personal_data: bool = False  # keep buyer names, e-mail, phone, addresses in raw payloads
+    keep_personal_data: Switch = False  # keep buyer names, e-mail, phone, addresses in raw payloads
     lookback_minutes: int = Field(default=30, ge=0)  # re-read overlap before each cursor
     initial_lookback_days: int = Field(default=30, ge=1)  # first pull of a channel
     reserve_location: str | None = None  # reserve here first; else the most available location
-    fast_path: bool = True  # push affected quantities to every listing channel in the same run
+    fast_path: Switch = True  # push affected quantities to every listing channel in the same run
     # Time one channel's pull may take per run (rate waits included); the rest is pulled by the
     # next run from the cursor, and `status` says so (issue #16: a 10-minute cron overlapped).
     max_pull_seconds: float = Field(default=240.0, ge=1.0)
@@ -89,7 +125,7 @@ class FeeSettings(_Strict):
     per_unit: Decimal = Field(default=Decimal(0), ge=0)  # fixed fee per unit sold
     fulfilment_per_order: Decimal = Field(default=Decimal(0), ge=0)  # pick, pack, postage
     fulfilment_per_unit: Decimal = Field(default=Decimal(0), ge=0)
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    currency: Currency | None = None
 
 
 class LocalInventorySettings(_Strict):
@@ -122,7 +158,7 @@ class ChannelSettings(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    enabled: bool = False
+    enabled: Switch = False
     delivery: Literal["file", "api"] = "file"
     mapping: str | None = None
     account: str = "default"
@@ -145,11 +181,16 @@ class Settings(_Strict):
     @field_validator("currency_rates")
     @classmethod
     def _positive_rates(cls, rates: dict[str, Decimal]) -> dict[str, Decimal]:
+        problems = []
         for code, rate in rates.items():
-            if len(code) != 3 or not code.isalpha() or not code.isupper():
-                raise ValueError(f"{code!r} is not an ISO 4217 currency code")
+            try:
+                iso_currency(code)
+            except ValueError as exc:
+                problems.append(f"{code!r} {exc}")
             if rate <= 0:
-                raise ValueError(f"rate for {code} must be positive")
+                problems.append(f"rate for {code} must be positive")
+        if problems:
+            raise ValueError("; ".join(problems))
         return rates
 
 
@@ -267,7 +308,7 @@ def parse_settings(data: dict[str, Any], source: Path, *, channels: bool = False
 
 def _describe(source: Path, err: Any) -> str:
     location = ".".join(str(part) for part in err["loc"]) or "(top level)"
-    message = err["msg"]
+    message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         message = "unknown key" + _allowed_keys(err["loc"])
     value = err.get("input")

@@ -76,8 +76,8 @@ def _describe(prefix: str, config_cls: type[BaseModel], err: Any) -> str:
     where = ".".join(str(part) for part in err["loc"])
     value = err.get("input")
     if err["type"] == "extra_forbidden":
-        allowed = sorted(k for k in config_cls.model_fields if k not in COMMON_KEYS
-                         and k != GUARDRAILS)
+        # the common keys too: a misspelt `delivry` must be offered `delivery`
+        allowed = sorted({*config_cls.model_fields, *COMMON_KEYS, GUARDRAILS})
         close = difflib.get_close_matches(str(err["loc"][-1]), allowed, n=2)
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         return (f"{prefix}.{where}: unknown key (allowed: {', '.join(allowed)}){hint}")

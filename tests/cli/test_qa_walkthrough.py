@@ -136,3 +136,48 @@ def test_a_gtin_exemption_lifts_the_identifier_requirement(tmp_path: Path) -> No
     bare = {k: v for k, v in exempt.items() if "exemption" not in k}
     assert [i.field for i in SchemaValidator(SCHEMA).validate("SOAP-OAT", bare, {})] == [
         "externally_assigned_product_identifier"]
+
+
+# 3. Config strictness: lax booleans, unknown or lower-case currencies, the common channel keys.
+
+def _problems(tmp_path: Path, text: str) -> list[str]:
+    root = tmp_path / "ws"
+    root.mkdir(exist_ok=True)
+    (root / "feedsync.toml").write_text(text)
+    done = run(root, "--json", "status")
+    assert done.exit_code == 4, done.output
+    return [p.split(": ", 1)[1] for p in json.loads(done.stdout)["problems"]]
+
+
+def test_switches_take_toml_booleans_only(tmp_path: Path) -> None:
+    for value in ('"yes"', "1", '"off"'):
+        problems = _problems(tmp_path, f'[channels.google]\nenabled = {value}\n'
+                                       f'[orders]\nfast_path = {value}\n')
+        assert any(p.startswith("channels.google.enabled: must be true or false (a TOML "
+                                "boolean, without quotes)") for p in problems), problems
+        assert any(p.startswith("orders.fast_path: must be true or false") for p in problems)
+
+
+def test_currencies_are_iso_4217_codes(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, '[catalog]\ndefault_currency = "XYZ"\n'
+                                   '[currency_rates]\nEUR = 1.1\nusd = 1\n'
+                                   '[fees.ebay]\ncurrency = "ABC"\n')
+    assert problems == [
+        "catalog.default_currency: is not an ISO 4217 currency code (an upper-case code like "
+        "USD, EUR or GBP) (got 'XYZ')",
+        "currency_rates: 'usd' must be an upper-case ISO 4217 code like USD; did you mean 'USD'?",
+        "fees.ebay.currency: is not an ISO 4217 currency code (an upper-case code like USD, EUR "
+        "or GBP) (got 'ABC')",
+    ]
+    lower = _problems(tmp_path, '[catalog]\ndefault_currency = "usd"\n')
+    assert lower == ["catalog.default_currency: must be an upper-case ISO 4217 code like USD; "
+                     "did you mean 'USD'? (got 'usd')"]
+
+
+def test_an_unknown_channel_key_offers_the_common_keys(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, '[channels.ebay]\nenabled = false\ndelivry = "api"\n')
+    [problem] = problems
+    assert problem.startswith("channels.ebay.delivry: unknown key (allowed: account, adapter, ")
+    for key in ("enabled", "delivery", "mapping", "account", "adapter", "guardrails"):
+        assert f" {key}," in problem or f" {key})" in problem, problem
+    assert problem.endswith("did you mean 'delivery'?")
