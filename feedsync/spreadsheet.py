@@ -16,8 +16,10 @@ exports keep it exact too. The native CSV importer removes the ``'`` again
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Sequence
+from typing import Any, TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
@@ -43,3 +45,25 @@ def restore(cells: list[str]) -> list[str]:
         return cells
     return [c[1:] if c[:1] == "'" and c.lstrip("'").startswith(FORMULA_STARTS) else c
             for c in cells]
+
+
+class SpreadsheetWriter:
+    """``csv.writer`` for files meant for spreadsheets: rows end with ``\n``, every text cell
+    is neutralised, and a row holding a carriage return is written with every cell quoted.
+
+    Why: with ``lineterminator="\n"``, QUOTE_MINIMAL quotes a value holding ``\n`` (a
+    character of the line terminator) but not a bare ``\r``, which every CSV reader takes as
+    the end of the record, so the file broke at that cell (CPython 3.11 behaviour, checked by
+    tests/hardening/test_csv_injection.py). Quoting is always allowed, so those rows are
+    quoted whole; the others are written exactly as before.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self._plain = csv.writer(out, lineterminator="\n")
+        self._quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writerow(self, cells: Sequence[object]) -> Any:
+        """Write one row (neutralised; quoted whole if a cell holds a carriage return)."""
+        row = neutralise_row(cells)
+        bare_cr = any(isinstance(c, str) and "\r" in c for c in row)
+        return (self._quoted if bare_cr else self._plain).writerow(row)

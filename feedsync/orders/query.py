@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
@@ -11,7 +10,7 @@ import sqlite_utils
 
 from feedsync.db import migrate
 from feedsync.orders import schema
-from feedsync.spreadsheet import neutralise_row
+from feedsync.spreadsheet import SpreadsheetWriter
 
 ORDER_COLUMNS: tuple[str, ...] = (
     "channel", "account", "order_id", "status", "created_at", "updated_at", "total", "currency",
@@ -127,7 +126,7 @@ def write_jsonl(orders: Iterator[dict[str, Any]], out: IO[str]) -> int:
 
 def write_csv(orders: Iterator[dict[str, Any]], out: IO[str]) -> int:
     """One row per order line (order columns repeated; an order without lines gets one row)."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SpreadsheetWriter(out)  # neutralised cells; a bare \r in a cell is quoted
     writer.writerow(CSV_COLUMNS)
     count = 0
     for order in orders:
@@ -136,7 +135,7 @@ def write_csv(orders: Iterator[dict[str, Any]], out: IO[str]) -> int:
                           for f in order["flags"])
         for line in order["lines"] or [dict.fromkeys(LINE_COLUMNS)]:
             # Buyer names and addresses come from strangers: no formula reaches a spreadsheet.
-            writer.writerow(neutralise_row([*head, *(line[c] for c in LINE_COLUMNS), flags]))
+            writer.writerow([*head, *(line[c] for c in LINE_COLUMNS), flags])
         count += 1
     return count
 

@@ -89,3 +89,36 @@ def test_meta_feed_keeps_the_exact_title(workspace: Path, runner: object) -> Non
     assert result.exit_code in (0, 3), result.output
     text = "".join(p.read_text(encoding="utf-8") for p in (workspace / "out").rglob("*.csv"))
     assert "=Sale now" in text and "'=Sale now" not in text
+
+
+@pytest.mark.parametrize("text", ["Mug\rRed", "Mug\r\nRed\nBlue", "\rled by a CR", "=1\r2"])
+def test_catalog_export_quotes_a_carriage_return_and_round_trips(
+        catalog: Catalog, tmp_path: Path, text: str) -> None:
+    """Reviewer: csv.writer with lineterminator "\\n" wrote a field holding a bare "\\r"
+    unquoted (QUOTE_MINIMAL quotes only the line terminator's characters), which ends the
+    record there for every CSV reader. Such a row is now quoted, and imports back exactly."""
+    catalog.upsert_products([make_product("S1", title="Mug", description=text),
+                             make_product("S2", title="Plate")])
+    before = {p.sku: p for p in catalog.iter_products()}
+    out = io.StringIO()
+    export_catalog(catalog, out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
+    assert [row["sku"] for row in rows] == ["S1", "S2"]
+    assert restore([rows[0]["description"]]) == [text]
+    path = tmp_path / "export.csv"
+    path.write_bytes(out.getvalue().encode("utf-8"))
+    result = import_file(catalog, path)
+    assert result.summary.unchanged == 2
+    assert {p.sku: p for p in catalog.iter_products()} == before
+
+
+def test_orders_export_quotes_a_carriage_return_in_a_buyer_cell() -> None:
+    from feedsync.orders.query import LINE_COLUMNS, ORDER_COLUMNS
+
+    order = dict.fromkeys(ORDER_COLUMNS, "Jane\rDoe")
+    line = dict.fromkeys(LINE_COLUMNS, "x")
+    order.update(lines=[line], flags=[])
+    out = io.StringIO()
+    write_csv(iter([order]), out)
+    rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
+    assert len(rows) == 2 and rows[1][0] == "Jane\rDoe", rows

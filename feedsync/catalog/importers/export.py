@@ -9,7 +9,6 @@ in :attr:`ExportResult.multi_location`. A SKU whose stock the store does not tra
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from feedsync.catalog.importers.values import join_escaped
 from feedsync.catalog.rows import decimal_text
 from feedsync.catalog.store import Catalog
 from feedsync.models import InventoryLevel, Product
-from feedsync.spreadsheet import neutralise_row
+from feedsync.spreadsheet import SpreadsheetWriter
 
 EXPORT_FORMATS = ("csv", "jsonl")
 
@@ -37,11 +36,11 @@ def export_catalog(catalog: Catalog, out: TextIO, fmt: str = "csv") -> ExportRes
     """Write every product to ``out`` as native CSV (``fmt="csv"``) or JSON Lines."""
     result = ExportResult()
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        writer = SpreadsheetWriter(out)  # a bare \r in a cell is quoted (feedsync.spreadsheet)
         writer.writerow(NATIVE_COLUMNS)
         for product, levels in _with_stock(catalog):
             # Meant for spreadsheets: formula-like cells get a leading ' (feedsync.spreadsheet).
-            writer.writerow(neutralise_row(_csv_cells(product, _stock(levels, result))))
+            writer.writerow(_csv_cells(product, _stock(levels, result)))
             result.products += 1
     elif fmt == "jsonl":
         for product, levels in _with_stock(catalog):
