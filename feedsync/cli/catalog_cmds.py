@@ -104,7 +104,11 @@ def _progress(app: AppContext, path: Path) -> Iterator[Callable[[int], None] | N
         progress.close()
 
 
-def _summary_text(result: ImportResult, store_name: str) -> str:
+# Store exports that carry no currency: their prices are read in [catalog] default_currency.
+_NO_CURRENCY_FORMATS = frozenset({"shopify", "woocommerce"})
+
+
+def _summary_text(result: ImportResult, store_name: str, currency: str) -> str:
     s = result.summary
     counts = (f"created {s.created} · updated {s.updated} · unchanged {s.unchanged} · "
               f"skipped {s.skipped}")
@@ -116,6 +120,9 @@ def _summary_text(result: ImportResult, store_name: str) -> str:
         counts = f"stock rows set {s.inventory_rows} · skipped {s.skipped}"
     lines = [f"imported {result.file} ({FORMATS[result.format]}, {result.rows} rows, "
              f"{result.seconds:.1f} s)", f"  {counts}"]
+    if result.format in _NO_CURRENCY_FORMATS:  # a SEK store must not become USD silently
+        lines.append(f"  prices read as {currency} ([catalog] default_currency; the export "
+                     "names no currency)")
     for reason, count in s.skipped_reasons.items():
         lines.append(f"    skipped {count}: {reason}")
     for what, count in s.not_products.items():
@@ -194,7 +201,11 @@ def import_(app: AppContext, file: Path, fmt: str, skip_invalid: bool, prune: bo
         if result.problem_count > len(result.summary.problems):
             click.echo(f"  … and {result.problem_count - len(result.summary.problems)} more",
                        err=True)
-    app.emit(result.as_dict(), _summary_text(result, app.workspace.settings.workspace.name))
+    data = result.as_dict()
+    if result.format in _NO_CURRENCY_FORMATS:
+        data["prices_read_as"] = settings.default_currency
+    app.emit(data, _summary_text(result, app.workspace.settings.workspace.name,
+                                 settings.default_currency))
     if result.problem_count:
         click.get_current_context().exit(int(ExitCode.PARTIAL))
 

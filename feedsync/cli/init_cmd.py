@@ -10,7 +10,7 @@ import click
 from pydantic import ValidationError
 
 from feedsync.cli.context import AppContext, pass_app
-from feedsync.config import WorkspaceSettings
+from feedsync.config import WorkspaceSettings, iso_currency
 from feedsync.errors import UsageError
 
 
@@ -29,9 +29,12 @@ def workspace_files() -> dict[str, bytes]:
     return files
 
 
-def with_store(config: bytes, name: str | None, store_url: str | None) -> bytes:
-    """The template's feedsync.toml with the store's name and web address filled in."""
+def with_store(config: bytes, name: str | None, store_url: str | None,
+               currency: str | None = None) -> bytes:
+    """The template's feedsync.toml with the store's name, web address and currency filled in."""
     text = config.decode("utf-8")
+    if currency:
+        text = text.replace('default_currency = "USD"', f'default_currency = "{currency}"', 1)
     if name:
         text = text.replace('name = "my-store"', f"name = {_toml_string(name)}", 1)
     if store_url:
@@ -42,6 +45,14 @@ def with_store(config: bytes, name: str | None, store_url: str | None) -> bytes:
 
 def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _checked_currency(code: str) -> str:
+    try:
+        return iso_currency(code.strip().upper())
+    except ValueError:
+        raise UsageError(f"--currency {code!r}: must be an ISO 4217 currency code like USD, "
+                         "EUR or SEK") from None
 
 
 def _checked_url(url: str) -> str:
@@ -58,6 +69,10 @@ def _checked_url(url: str) -> str:
 @click.option("--store-url", metavar="URL",
               help="The store's web address (product links are derived from it); asked for "
                    "on a terminal when not given.")
+@click.option("--currency", metavar="CODE",
+              help="The currency of the store's prices (ISO 4217, e.g. USD, EUR, SEK): store "
+                   "exports carry none, so imported prices are read in it; asked for on a "
+                   "terminal when not given (default USD).")
 @click.option("--name", "store_name", metavar="NAME",
               help="The store's name (the Meta feed's brand for products without one).")
 @click.option("--sandbox", is_flag=True,
@@ -68,7 +83,8 @@ def _checked_url(url: str) -> str:
               help="The port the sandbox will serve on (with --sandbox).")
 @pass_app
 def init(app: AppContext, directory: Path | None, force: bool, store_url: str | None,
-         store_name: str | None, sandbox: bool, sandbox_port: int) -> None:
+         store_name: str | None, sandbox: bool, sandbox_port: int,
+         currency: str | None) -> None:
     """Create a workspace in DIRECTORY (default: the current folder)."""
     target = (directory or Path.cwd()).resolve()
     if sandbox:  # feedsync/sandbox/workspace.py writes it (issue #15)
@@ -81,8 +97,12 @@ def init(app: AppContext, directory: Path | None, force: bool, store_url: str | 
                                  "Enter to skip)", default="", show_default=False) or None
     if store_url is not None:
         store_url = _checked_url(store_url)
+    if currency is None and sys.stdin.isatty() and not app.json_output:
+        currency = click.prompt("Currency of the store's prices (ISO 4217, e.g. USD, EUR, SEK)",
+                                default="USD")
+    currency = _checked_currency(currency or "USD")
     files = workspace_files()
-    files["feedsync.toml"] = with_store(files["feedsync.toml"], store_name, store_url)
+    files["feedsync.toml"] = with_store(files["feedsync.toml"], store_name, store_url, currency)
     existing = [name for name in files if (target / name).exists()]
     if existing and not force:
         raise UsageError(
@@ -97,7 +117,7 @@ def init(app: AppContext, directory: Path | None, force: bool, store_url: str | 
         "Meta refuse the feed's items for lack of a product link")
     app.emit(
         {"ok": True, "workspace": str(target), "files": sorted(files),
-         "store_url": store_url},
-        f"created workspace {target} ({len(files)} files)\n"
+         "store_url": store_url, "currency": currency},
+        f"created workspace {target} ({len(files)} files; prices in {currency})\n"
         f"next: feedsync --workspace {target} catalog import YOUR_EXPORT.csv{hint}",
     )

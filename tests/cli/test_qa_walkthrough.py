@@ -181,3 +181,68 @@ def test_an_unknown_channel_key_offers_the_common_keys(tmp_path: Path) -> None:
     for key in ("enabled", "delivery", "mapping", "account", "adapter", "guardrails"):
         assert f" {key}," in problem or f" {key})" in problem, problem
     assert problem.endswith("did you mean 'delivery'?")
+
+
+# 4. A copied workspace read the old workspace's feed file (its absolute path was journaled).
+
+def test_a_copied_workspace_reads_its_own_feed(example: Path, tmp_path: Path) -> None:
+    import shutil
+
+    assert run(example, "feed", "build", "google").exit_code == 0
+    outside = tmp_path / "elsewhere" / "fb.csv"
+    done = run(example, "feed", "build", "facebook", "--out", str(outside))
+    assert done.exit_code == 0, done.output
+    copy = tmp_path / "copy"
+    shutil.copytree(example, copy)
+    (example / "out" / "google.xml").unlink()  # the original is gone (a move)
+    status = {c["channel"]: c for c in json.loads(run(copy, "--json", "status").stdout)
+              ["channels"]}
+    assert status["google"]["feed"]["path"] == str(copy / "out" / "google.xml")
+    assert status["google"]["feed"]["exists"] and status["google"]["feed"]["items"] > 0
+    assert status["facebook"]["feed"]["path"] == str(outside)  # an --out elsewhere stays
+    done = run(copy, "reconcile", "google")
+    assert str(example) not in done.output and "no published feed" not in done.output, \
+        done.output
+
+
+# 5. `init` had no currency: a Swedish store's prices were imported as USD without a word.
+
+REAL = REPO_ROOT / "tests" / "fixtures" / "real_exports"  # public store exports (README there)
+
+
+def test_init_writes_the_store_currency_and_the_import_names_it(tmp_path: Path) -> None:
+    root = tmp_path / "velofant"
+    done = CliRunner().invoke(cli, ["init", str(root), "--currency", "sek",
+                                    "--store-url", "https://velofant.se"])
+    assert done.exit_code == 0, done.output
+    assert 'default_currency = "SEK"' in (root / "feedsync.toml").read_text()
+    done = run(root, "catalog", "import", str(REAL / "shopify-2025-velofant-sv.csv"))
+    assert done.exit_code in (0, 3), done.output
+    assert "prices read as SEK ([catalog] default_currency; the export names no currency)" \
+        in done.output
+    from feedsync.catalog import open_catalog
+
+    catalog = open_catalog(root / "feedsync.db")
+    try:
+        currencies = {c for (c,) in catalog.db.execute("SELECT DISTINCT currency FROM products")}
+    finally:
+        catalog.db.close()
+    assert currencies == {"SEK"}
+
+
+def test_init_asks_for_the_currency_and_refuses_an_unknown_one(tmp_path: Path) -> None:
+    done = CliRunner().invoke(cli, ["init", str(tmp_path / "x"), "--currency", "XYZ",
+                                    "--store-url", "https://x.example"])
+    assert done.exit_code == 2 and "--currency 'XYZ'" in done.output
+    done = CliRunner().invoke(cli, ["init", str(tmp_path / "y"), "--store-url",
+                                    "https://y.example"])  # not a terminal: the default
+    assert done.exit_code == 0 and 'default_currency = "USD"' in (
+        tmp_path / "y" / "feedsync.toml").read_text()
+
+
+def test_a_woocommerce_import_says_which_currency_prices_were_read_in(tmp_path: Path) -> None:
+    root = tmp_path / "woo"
+    assert CliRunner().invoke(cli, ["init", str(root), "--currency", "RUB", "--store-url",
+                                    "https://shop.example.ru"]).exit_code == 0
+    done = run(root, "--json", "catalog", "import", str(REAL / "woocommerce-ru-no-sku.csv"))
+    assert json.loads(done.stdout)["prices_read_as"] == "RUB", done.output
