@@ -70,6 +70,7 @@ def test_killed_import_leaves_no_reader_behind(workspace: Path, tmp_path: Path) 
         assert wait_until(lambda: children_of(parent.pid), 20), "the reader never started"
         parent.send_signal(signal.SIGSTOP)  # the parent stops reading the pipe
         readers = children_of(parent.pid)
+        assert readers, "no reader process to check"  # else the checks below pass vacuously
         time.sleep(0.5)  # the reader fills the pipe and blocks on it
         assert all(alive(pid) for pid in readers)
         parent.send_signal(signal.SIGKILL)

@@ -8,7 +8,6 @@ and each value has a time bound (an error for that SKU, never a hung run).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -25,12 +24,20 @@ def run(step: object, value: str) -> tuple[object, list[tuple[object, str, str]]
     return step(value, problems), problems  # type: ignore[operator]
 
 
-def test_catastrophic_pattern_runs_in_linear_time() -> None:
+def test_catastrophic_pattern_runs_on_the_linear_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``(a+)+$`` (longer than the universe on Python's re for this text) is given to RE2,
+    whose matching is linear by construction; the backtracking engine is never asked. What
+    is asserted is the engine chosen and the answer, not a duration (no timed unit tests)."""
+    assert linear_regex.compile_linear("(a+)+$").engine == "re2"
+
+    def backtracking(*args: object, **kwargs: object) -> None:
+        raise AssertionError("(a+)+$ reached the backtracking engine")
+
+    monkeypatch.setattr(linear_regex.regex, "compile", backtracking)
     step = build_transform("regex_replace", {"pattern": "(a+)+$", "replacement": "x"})
     text = "a" * 50_000 + "!"
-    started = time.process_time()
     assert run(step, text) == (text, [])
-    assert time.process_time() - started < 1.0  # Python's re: longer than the universe
+    assert run(step, "aaa") == ("x", [])
 
 
 def mapping_with(tmp_path: Path, pattern: str) -> Path:
@@ -76,9 +83,8 @@ def test_a_value_over_the_time_bound_is_an_error_for_that_sku(
     assert problems and problems[0][1] == "regex_timeout"
     for _ in range(linear_regex.MAX_TIMEOUTS):
         run(step, " " * 200_000 + "x")
-    started = time.process_time()
     _, problems = run(step, " " * 200_000 + "x")  # given up: no more time spent
-    assert "given up" in problems[0][2] and time.process_time() - started < 0.05
+    assert "given up" in problems[0][2]
 
 
 def test_bad_group_reference_is_still_a_load_error() -> None:
