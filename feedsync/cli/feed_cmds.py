@@ -173,7 +173,7 @@ def build(app: AppContext, channels: tuple[str, ...], all_channels: bool, out: P
                     click.echo("\n".join([f"{channel}: error: {exc.message}",
                                           *(f"  - {p}" for p in problems)]), err=True)
                 continue
-            journal.add(feed_step(channel, account[channel], result))
+            journal.add(feed_step(channel, account[channel], result, app.workspace.root))
             results.append(result)
             if not app.json_output:
                 click.echo(_describe(result))

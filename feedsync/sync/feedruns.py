@@ -7,6 +7,7 @@ and when its last build failed.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedsync.errors import ConfigError, FeedsyncError, redact
@@ -18,11 +19,13 @@ if TYPE_CHECKING:
 STEP = "feed"
 
 
-def feed_step(channel: str, account: str | None, feed: FeedResult) -> StepResult:
-    """The journal entry of one built feed: published (ok) or kept back by the gate."""
+def feed_step(channel: str, account: str | None, feed: FeedResult,
+              root: Path | None = None) -> StepResult:
+    """The journal entry of one built feed: published (ok) or kept back by the gate. The file
+    is journaled relative to the workspace ``root`` when inside it (see :func:`stored_path`)."""
     result = StepResult(step=STEP, outcome=Outcome.OK, channel=channel, account=account,
                         counts={"items": feed.items, "skipped": feed.skipped,
-                                "excluded": feed.excluded, "path": str(feed.path),
+                                "excluded": feed.excluded, "path": stored_path(feed.path, root),
                                 "format": feed.format})
     if feed.published:
         result.message = f"{channel}: feed published to {feed.path} ({feed.items} items)"
@@ -33,6 +36,19 @@ def feed_step(channel: str, account: str | None, feed: FeedResult) -> StepResult
                           + (f" ({kept} items)" if kept is not None else "")
                           + f": {feed.gate.reason} (use --force after checking)")
     return result
+
+
+def stored_path(path: Path, root: Path | None) -> str:
+    """``path`` as the journal keeps it: relative to the workspace ``root`` when inside it, so a
+    copied or moved workspace reads its own feed file (``feedsync status`` resolves it against
+    the current root), else absolute (an ``--out`` elsewhere)."""
+    absolute = Path(path).absolute()
+    if root is not None:
+        try:
+            return absolute.relative_to(Path(root).absolute()).as_posix()
+        except ValueError:
+            pass
+    return str(absolute)
 
 
 def feed_error_step(channel: str, account: str | None, exc: Exception) -> StepResult:

@@ -156,7 +156,7 @@ def feeds_step(ctx: RunContext) -> Iterator[StepResult]:
             log.debug("feed %s failed", name, exc_info=True)
             yield feed_error_step(name, settings.account, exc)
         else:
-            yield feed_step(name, settings.account, feed)
+            yield feed_step(name, settings.account, feed, ctx.workspace.root)
 
 
 # The steps of `feedsync sync`, in order.

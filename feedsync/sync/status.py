@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from feedsync.errors import FeedsyncError
@@ -111,7 +110,8 @@ def feed_status(workspace: Workspace, db: sqlite_utils.Database,
         fmt = feed_format(workspace, channel, counts.get("format"))
     except FeedsyncError:
         return None
-    target = Path(counts["path"]) if counts.get("path") else default_target(
+    # journaled relative to the workspace when inside it (an absolute path stays as it is)
+    target = workspace.root / counts["path"] if counts.get("path") else default_target(
         workspace, channel, fmt, False)
     if not target.exists():
         return {"path": str(target), "exists": False, "items": 0, "format": fmt.name,
