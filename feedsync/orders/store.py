@@ -82,10 +82,11 @@ class PageResult:
         }
 
 
-def _order_hash(order: Order, raw: Any) -> str:
+def _order_hash(order: Order, raw: Any, created: str, updated: str) -> str:
+    """The order's content hash; ``created``/``updated`` are its timestamps' :func:`iso` text."""
     payload = {
-        "status": str(order.status), "created": iso(order.created_at),
-        "updated": iso(order.updated_at), "total": decimal_text(order.total),
+        "status": str(order.status), "created": created,
+        "updated": updated, "total": decimal_text(order.total),
         "currency": order.currency, "fees": decimal_text(order.fees),
         "fulfillment": order.fulfillment_channel, "raw": raw,
         "lines": [[ln.line_id, ln.sku, ln.quantity, ln.quantity_shipped,
@@ -139,7 +140,8 @@ class OrderStore:
             result.stale += 1
             return
         raw = minimise(order.raw, self.keep_personal_data)
-        digest = _order_hash(order, raw)
+        created, updated = iso(order.created_at), iso(order.updated_at)
+        digest = _order_hash(order, raw, created, updated)
         if stored is not None and stored[1] == digest:
             result.unchanged += 1
             return
@@ -177,7 +179,7 @@ class OrderStore:
             " content_hash = excluded.content_hash,"
             " ack_required = MAX(ack_required, excluded.ack_required),"
             " stored_at = excluded.stored_at, unknown_skus = excluded.unknown_skus",
-            [*key, str(order.status), iso(order.created_at), iso(order.updated_at),
+            [*key, str(order.status), created, updated,
              decimal_text(order.total), order.currency, decimal_text(order.fees),
              order.fulfillment_channel,
              json.dumps(raw, sort_keys=True, default=str, ensure_ascii=False), digest,
