@@ -89,6 +89,13 @@ def _mapper(app: AppContext, channel: str) -> ChannelMapper:
     return ChannelMapper.for_workspace(app.workspace, channel)
 
 
+def _is_channel(app: AppContext, name: str) -> bool:
+    """Whether ``name`` is a built-in channel or one configured in feedsync.toml."""
+    from feedsync.registry import builtin_channels
+
+    return name in builtin_channels() or name in app.workspace.settings.channels
+
+
 @click.command("validate")
 @click.argument("channels", nargs=-1)
 @click.option("--json", "json_flag", is_flag=True,
@@ -113,6 +120,9 @@ def validate(ctx: click.Context, app: AppContext, channels: tuple[str, ...], jso
 
         if not channels:
             raise UsageError("--remote needs a channel and SKUs: validate amazon --remote SKU…")
+        if not _is_channel(app, channels[0]):  # `validate --remote SKU`: a usage mistake
+            raise UsageError("name the channel first: feedsync validate amazon --remote "
+                             f"{' '.join(channels)}")
         run_remote(app, channels[0], list(channels[1:]))
         return
     names = list(channels) or app.workspace.enabled_channels()

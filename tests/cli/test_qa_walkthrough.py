@@ -246,3 +246,12 @@ def test_a_woocommerce_import_says_which_currency_prices_were_read_in(tmp_path: 
                                     "https://shop.example.ru"]).exit_code == 0
     done = run(root, "--json", "catalog", "import", str(REAL / "woocommerce-ru-no-sku.csv"))
     assert json.loads(done.stdout)["prices_read_as"] == "RUB", done.output
+
+
+# 6. `validate --remote SKU` without a channel is a usage mistake, not a configuration error.
+
+def test_remote_validation_without_a_channel_says_to_name_it(example: Path) -> None:
+    done = run(example, "validate", "--remote", "BALM-LIP")
+    assert done.exit_code == 2, done.output
+    assert "name the channel first: feedsync validate amazon --remote BALM-LIP" in done.output
+    assert "unknown channel" not in done.output
