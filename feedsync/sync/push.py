@@ -147,6 +147,7 @@ class _Pusher:
         self.local_rejects: list[dict[str, Any]] = []
         self.sent_skus: list[str] = []
         self.time_bound: str | None = None
+        self.overdue: list[str] = []  # lost answers still undecided after hours (readback)
         # Batches that failed whole, how many of them transiently, and the last cause: a step
         # whose every batch failed transiently is TRANSIENT (the channel is down), and its
         # message names the cause (issue #16 follow-up: it read "partial: 58 sent, 58 failed").
@@ -167,6 +168,7 @@ class _Pusher:
             self.counts["adopted"] += resolved.adopted
             self.counts["unknown"] += resolved.open
             self.counts.update(resolved.counts)
+            self.overdue = resolved.overdue
             self._poll(adapter, deadline=self.opts.monotonic())
         plan = self.plan = build_plan(
             self.b, self.catalog, skus=self.opts.skus, full=self.opts.full,
@@ -413,6 +415,8 @@ class _Pusher:
             self.result.details["deferred"] = deferred
         if self.last_cause is not None:
             self.result.details["error"] = self.last_cause
+        if self.overdue:
+            self.result.details["undecided"] = self.overdue
         if self.result.outcome is not Outcome.OK:
             return
         bad = sum(counts.get(k, 0) for k in ("rejected", "deferred", "failed", "not_sent",
@@ -425,6 +429,9 @@ class _Pusher:
             # partly working; exit 75 ("try again later") when that is the whole run.
             self.result.outcome = Outcome.TRANSIENT
         self.result.message = self._describe(counts)
+        if self.overdue:  # held for hours and the channel cannot tell: a person must look
+            self.result.outcome = Outcome.NEEDS_HUMAN
+            self.result.message += "; " + "; ".join(self.overdue)
 
     def _describe(self, c: dict[str, int]) -> str:
         if self.opts.dry_run:

@@ -28,7 +28,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol, runtime_checkable
 
 import sqlite_utils
@@ -62,6 +62,11 @@ ASKED_KEY: Final = "read_back_asked_at"  # in submissions.detail
 OUTCOME_UNKNOWN: Final = "outcome_unknown"
 NotArrived = _NotArrived
 Verdict = Submission | _NotArrived | None
+# An attempt the channel still cannot decide on this long after it was sent holds its SKUs no
+# longer silently: the push step ends needs-a-human (exit 4) naming it (issue #16 review,
+# finding 3). The SKUs stay held, not re-planned: sending them again could create a second feed
+# or listing when the first did arrive, and only a person can look at the channel's own list.
+UNDECIDED_AFTER: Final = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -195,6 +200,8 @@ class Resolved:
     released: int = 0  # proven not arrived (or no hook): planned again
     open: int = 0  # still unknown: asked again next run, SKUs held back meanwhile
     counts: dict[str, int] = field(default_factory=dict)
+    # still unknown after UNDECIDED_AFTER: what a person must check (one line per attempt)
+    overdue: list[str] = field(default_factory=list)
 
 
 def resolve(db: sqlite_utils.Database, adapter: object, attempt: Attempt,
@@ -217,6 +224,9 @@ def resolve(db: sqlite_utils.Database, adapter: object, attempt: Attempt,
         db.execute("UPDATE submissions SET detail = json_set(COALESCE(detail, '{}'), ?, ?)"
                    " WHERE id = ?", [f"$.{ASKED_KEY}", utcnow_iso(), attempt.submission_id])
         result.open += 1
+        if _parse(utcnow_iso()) - attempt.started_at >= UNDECIDED_AFTER:
+            result.overdue.append(overdue_message(attempt))
+            log.warning("%s", result.overdue[-1])
         return
     if isinstance(verdict, _NotArrived):
         apply.fail(db, attempt.submission_id, attempt.channel,
@@ -230,6 +240,34 @@ def resolve(db: sqlite_utils.Database, adapter: object, attempt: Attempt,
     for key, value in apply.record(db, attempt.submission_id, verdict).items():
         result.counts[key] = result.counts.get(key, 0) + value
     result.adopted += 1
+
+
+def overdue_message(attempt: Attempt) -> str:
+    """What a person must check about an attempt still undecided after UNDECIDED_AFTER."""
+    sample = ", ".join(attempt.skus[:5]) + (" …" if len(attempt.skus) > 5 else "")
+    since = attempt.started_at.strftime("%Y-%m-%d %H:%M:%SZ")
+    hours = UNDECIDED_AFTER.total_seconds() / 3600
+    return (f"{attempt.channel}: submission {attempt.submission_id} ({len(attempt.skus)} SKU(s): "
+            f"{sample}) was sent at {since} and its answer was lost; {attempt.channel} still "
+            f"cannot tell whether it arrived after {hours:g} h, so these SKUs are held (not "
+            f"sent again, to avoid a duplicate). Check the channel's own list of submissions "
+            f"created since {since} (Amazon: Seller Central feed upload status or getFeeds) "
+            f"for a batch holding these SKUs; feedsync status lists this attempt")
+
+
+def undecided(db: sqlite_utils.Database, channel: str, account: str) -> list[dict[str, Any]]:
+    """The account's attempts still ``sending`` (answer lost, or a send in progress), oldest first
+    (for ``feedsync status``): id, sent_at, SKU count, a few SKUs, the last error."""
+    rows = db.execute(
+        "SELECT s.id, s.created_at, s.error, COUNT(i.sku), GROUP_CONCAT(i.sku, ', ')"
+        " FROM submissions s LEFT JOIN submission_items i ON i.submission_id = s.id"
+        " WHERE s.channel = ? AND s.account = ? AND s.state = 'sending'"
+        " GROUP BY s.id ORDER BY s.id", [channel, account]).fetchall()
+    now = _parse(utcnow_iso())
+    return [{"submission": sub_id, "sent_at": created, "skus": int(count),
+             "sample": (names or "").split(", ")[:5], "error": error,
+             "overdue": now - _parse(created) >= UNDECIDED_AFTER}
+            for sub_id, created, error, count, names in rows]
 
 
 def resolve_open(db: sqlite_utils.Database, adapter: object, channel: str,
@@ -248,4 +286,5 @@ def _parse(stamp: str) -> datetime:
 
 __all__ = ["NOT_ARRIVED", "OUTCOME_UNKNOWN", "Attempt", "NotArrived", "ReadBack", "Resolved",
            "Verdict", "attempt_of", "known_handles", "mark_unknown", "note_sending",
-           "open_attempts", "resolve", "resolve_open", "supports"]
+           "open_attempts", "overdue_message", "resolve", "resolve_open", "supports",
+           "undecided"]

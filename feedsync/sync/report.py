@@ -157,6 +157,11 @@ def status_lines(rows: list[dict[str, Any]]) -> Iterator[str]:
             yield f"  held back for validation errors: {s['held_invalid']}"
         if s["open_submissions"]:
             yield f"  submissions awaiting the channel: {s['open_submissions']}"
+        for u in s.get("undecided") or ():  # answer lost, the channel asked (readback.py)
+            more = " …" if u["skus"] > len(u["sample"]) else ""
+            yield (f"  {'NEEDS A HUMAN: ' if u['overdue'] else ''}submission {u['submission']}"
+                   f" sent {u['sent_at']}, its answer lost, undecided: {u['skus']} SKU(s)"
+                   f" held ({', '.join(u['sample'])}{more})")
         yield from order_status_lines(s)  # feedsync/orders/step.py
         yield from history_lines(s)
 

@@ -10,6 +10,7 @@ from feedsync.errors import FeedsyncError
 from feedsync.feeds.channel import default_target, feed_format
 from feedsync.feeds.gate import previous_feed, read_state
 from feedsync.orders.step import add_order_counts
+from feedsync.sync.readback import undecided
 from feedsync.sync.state import ensure_schema
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def channel_status(db: sqlite_utils.Database, channel: str, account: str,
         "rejected": int(by_status.get("rejected", 0)),
         "deleted": int(by_status.get("deleted", 0)),
         "open_submissions": int(open_subs),
+        "undecided": undecided(db, channel, account) if open_subs else [],
         "held_invalid": int(held),
         "top_rejection_codes": {code: n for code, n in codes},
         **run_history(db, channel, account),

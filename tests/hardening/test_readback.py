@@ -149,3 +149,36 @@ def test_known_handles_are_refreshed_after_each_adoption(lenv: SyncEnv) -> None:
     resolved = readback.resolve_open(db, OneArrival(), "fake", "default")
     assert (resolved.adopted, resolved.released) == (1, 1), resolved
     assert db.execute("SELECT COUNT(*) FROM submissions WHERE handle = 'H-1'").fetchone()[0] == 1
+
+
+def test_an_attempt_undecided_for_hours_needs_a_human_and_is_never_resent(
+        lenv: SyncEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review finding 3: an attempt the channel cannot decide on held its SKUs silently and
+    for ever. After readback.UNDECIDED_AFTER the push step ends needs-a-human (exit 4) naming
+    the attempt; the SKUs stay held (a resend could duplicate a create) and status lists it."""
+    from feedsync.errors import ExitCode
+    from feedsync.sync.readback import UNDECIDED_AFTER
+    from feedsync.sync.report import status_lines
+    from feedsync.sync.runs import exit_code_for
+    from feedsync.sync.status import channel_status
+
+    channel: LosingChannel = lenv.channel  # type: ignore[assignment]
+    lenv.add_many(2)
+    channel.lose_answers = 1
+    monkeypatch.setattr(LosingChannel, "find", lambda self, attempt: None)
+    first = lenv.push()
+    assert first.outcome is Outcome.PARTIAL  # undecided, but only just sent
+    db = lenv.catalog.db
+    sub_id = lenv.scalar("SELECT id FROM submissions WHERE state = 'sending'")
+    assert channel_status(db, "fake", "default")["undecided"][0]["overdue"] is False
+    hours = UNDECIDED_AFTER.total_seconds() / 3600 + 1
+    db.execute("UPDATE submissions SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?)"
+               " WHERE id = ?", [f"-{hours} hours", sub_id])
+    later = lenv.push()
+    assert later.outcome is Outcome.NEEDS_HUMAN and exit_code_for([later]) is ExitCode.NEEDS_HUMAN
+    assert f"submission {sub_id}" in later.message and "SKU-000" in later.message
+    assert later.details["undecided"] and channel.submit_calls == 1  # never sent again
+    status = channel_status(db, "fake", "default")
+    assert status["undecided"][0]["overdue"] is True
+    assert any(line.strip().startswith(f"NEEDS A HUMAN: submission {sub_id}")
+               for line in status_lines([status]))
