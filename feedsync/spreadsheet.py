@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import IO, Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
@@ -58,7 +58,7 @@ class SpreadsheetWriter:
     quoted whole; the others are written exactly as before.
     """
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: IO[str]) -> None:
         self._plain = csv.writer(out, lineterminator="\n")
         self._quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
