@@ -9,17 +9,21 @@ holds, through the optional hook::
 
     def find_submission(self, attempt: Attempt) -> Submission | NotArrived | None
 
-* a :class:`~feedsync.adapter.Submission` — the channel did receive it (Amazon: a
-  JSON_LISTINGS_FEED created in the attempt's window that is not one of ours; Meta: the batch
-  handle; Google: the products read back): it is adopted, polled and applied like any other;
+* a :class:`~feedsync.adapter.Submission` — the channel did receive it (Amazon: the one
+  JSON_LISTINGS_FEED created in the attempt's window that is not ours and that no other open
+  attempt could have made): it is adopted, polled and applied like any other;
 * :data:`NOT_ARRIVED` — the channel proves it never got it: the SKUs are released and planned
   again (only those);
 * ``None`` — cannot tell yet (read-back failed, the channel is still settling): the attempt
   stays open and is asked about again at the start of the next run.
 
-Adapters without the hook keep the old rule: the batch is marked lost and re-planned (their
-item writes are upserts, so a batch that did arrive is harmless to send again). The contract an
-adapter's hook must meet is :mod:`feedsync.testing.readback`; docs/architecture.md describes it.
+Only Amazon implements the hook today. Adapters without it keep the old rule: the batch is
+marked lost and re-planned — harmless for Meta (items_batch upserts) and Google (inserts replace
+by offerId); eBay turns the repeated bulkCreateOffer's error 25002 into updateOffer; Etsy and
+Walmart read back inside the adapter (the shop's drafts; GET /v3/feeds). The contract an
+adapter's hook must meet is :mod:`feedsync.testing.readback`; docs/architecture.md describes it
+channel by channel. An attempt still undecided :data:`UNDECIDED_AFTER` after it was sent makes
+the push step needs-a-human (its SKUs stay held); ``feedsync status`` lists open attempts.
 """
 
 from __future__ import annotations

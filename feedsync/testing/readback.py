@@ -1,8 +1,9 @@
 """The read-back contract: an adapter's ``find_submission`` finds a batch whose answer was lost.
 
-Every adapter with a create-like call (Amazon createFeed, Meta items_batch, Google inserts,
-eBay/Etsy/Walmart bulk calls) should implement the hook of :mod:`feedsync.sync.readback` and run
-this suite against its channel double. Subclass :class:`ReadBackContract` in the adapter's tests
+An adapter whose create-like call is not idempotent and whose lost answer cannot be settled
+inside the adapter implements the hook of :mod:`feedsync.sync.readback` (today only Amazon's
+createFeed; see docs/architecture.md for how each channel resolves a lost answer) and runs this
+suite against its channel double. Subclass :class:`ReadBackContract` in the adapter's tests
 and provide four things (plain methods, so any test double fits)::
 
     class TestAmazonReadBack(ReadBackContract):
