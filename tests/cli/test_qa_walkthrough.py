@@ -255,3 +255,23 @@ def test_remote_validation_without_a_channel_says_to_name_it(example: Path) -> N
     assert done.exit_code == 2, done.output
     assert "name the channel first: feedsync validate amazon --remote BALM-LIP" in done.output
     assert "unknown channel" not in done.output
+
+
+# 7. secrets.toml.example named no [ebay] or [etsy] secrets.
+
+def test_secrets_example_names_every_channel_secret() -> None:
+    import importlib
+    import tomllib
+    from importlib import resources
+
+    from feedsync.registry import builtin_channels
+
+    text = resources.files("feedsync.workspace_template").joinpath(
+        "secrets.toml.example").read_text(encoding="utf-8")
+    uncommented = "\n".join(line.removeprefix("# ") for line in text.splitlines()
+                            if not line.startswith("# Copy") and "FEEDSYNC_<" not in line)
+    tables = tomllib.loads(uncommented)
+    for channel in builtin_channels():
+        config = importlib.import_module(f"feedsync.adapters.{channel}.config")
+        for key in getattr(config, "SECRET_KEYS", ()):
+            assert key in tables.get(channel, {}), f"[{channel}] {key} missing"
