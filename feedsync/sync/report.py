@@ -166,10 +166,19 @@ def status_lines(rows: list[dict[str, Any]]) -> Iterator[str]:
         yield from history_lines(s)
 
 
+_RUN_STATES = {  # a run that did not finish, said before its step's outcome (status.run_state)
+    "crashed": "crashed (the process died before the run finished; the next run resumes)",
+    "running": "still running",
+}
+
+
 def _when(step: dict[str, Any]) -> str:
     dry = " (dry run)" if step["dry_run"] else ""
-    return (f"#{step['run']} {step['command']}{dry} at {step['finished_at']}: "
-            f"{step['outcome']} — {step['message']}")
+    state = _RUN_STATES.get(step.get("run_status") or "")
+    head = f"#{step['run']} {step['command']}{dry}"
+    if state:
+        return f"{head}: {state}; its {step['step']} step: {step['outcome']} — {step['message']}"
+    return f"{head} at {step['finished_at']}: {step['outcome']} — {step['message']}"
 
 
 def history_lines(s: dict[str, Any]) -> Iterator[str]:
@@ -182,6 +191,11 @@ def history_lines(s: dict[str, Any]) -> Iterator[str]:
         else:
             when = f", published {feed['published_at']}" if feed["published_at"] else ""
             yield f"  feed: {feed['path']} holds {feed['items']} items ({feed['format']}{when})"
+    unfinished = s.get("unfinished_run")
+    if unfinished:  # killed (or still going) before it journaled a step for this channel
+        yield (f"  run #{unfinished['run']} {unfinished['command']} started "
+               f"{unfinished['started_at']}: {_RUN_STATES[unfinished['run_status']]}, before "
+               "any step for this channel")
     last = s["last_run"]
     yield "  last run: never" if last is None else f"  last run: {_when(last)}"
     if s.get("last_dry_run"):

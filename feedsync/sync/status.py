@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +60,8 @@ def channel_status(db: sqlite_utils.Database, channel: str, account: str,
 
 
 _STEP_COLUMNS = ("SELECT s.id, r.id, r.command, r.dry_run, s.step, s.outcome, s.message,"
-                 " s.counts, s.finished_at FROM sync_run_steps s JOIN sync_runs r"
+                 " s.counts, s.finished_at, r.status, r.pid, r.host FROM sync_run_steps s"
+                 " JOIN sync_runs r"
                  " ON r.id = s.run_id WHERE s.channel = ? AND (s.account = ? OR s.account IS NULL)")
 
 
@@ -67,7 +70,25 @@ def _step(row: Sequence[Any] | None) -> dict[str, Any] | None:
         return None
     return {"run": row[1], "command": row[2], "dry_run": bool(row[3]), "step": row[4],
             "outcome": row[5], "message": row[6], "counts": json.loads(row[7] or "{}"),
-            "finished_at": row[8], "_id": row[0]}
+            "finished_at": row[8], "run_status": run_state(row[9], row[10], row[11]),
+            "_id": row[0]}
+
+
+def run_state(status: str | None, pid: int | None, host: str | None) -> str:
+    """The state of a journaled run: its status, except that a run still ``running`` whose
+    process is gone is ``crashed`` (the next run closes it so; status only reads, so it says
+    it now). A step can be ok in a run that never finished: status must not hide that."""
+    if status != "running":
+        return status or "unknown"
+    if host not in (None, socket.gethostname()) or pid is None:
+        return "running"  # another machine's process: it cannot be checked from here
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return "crashed"
+    except PermissionError:  # alive, another user's process
+        pass
+    return "running"
 
 
 def run_history(db: sqlite_utils.Database, channel: str, account: str) -> dict[str, Any]:
@@ -94,7 +115,22 @@ def run_history(db: sqlite_utils.Database, channel: str, account: str) -> dict[s
     for item in (last, dry, *failures):
         if item is not None:
             del item["_id"]
-    return {"last_run": last, "last_dry_run": dry, "unresolved_failures": failures}
+    return {"last_run": last, "last_dry_run": dry, "unresolved_failures": failures,
+            "unfinished_run": _unfinished_since(db, last)}
+
+
+def _unfinished_since(db: sqlite_utils.Database, last: dict[str, Any] | None
+                      ) -> dict[str, Any] | None:
+    """The newest real run, if it did not finish (crashed or still running) and journaled
+    nothing for this channel: a run killed before its first step must not look like none."""
+    row = db.execute("SELECT id, command, status, pid, host, started_at FROM sync_runs"
+                     " WHERE dry_run = 0 ORDER BY id DESC LIMIT 1").fetchone()
+    if row is None or (last is not None and last["run"] >= row[0]):
+        return None
+    state = run_state(row[2], row[3], row[4])
+    if state not in ("crashed", "running"):
+        return None
+    return {"run": row[0], "command": row[1], "run_status": state, "started_at": row[5]}
 
 
 def feed_status(workspace: Workspace, db: sqlite_utils.Database,

@@ -140,3 +140,46 @@ def test_a_broken_step_is_journaled_and_the_next_step_runs(env: SyncEnv) -> None
 ])
 def test_exit_codes(outcomes: list[Outcome], code: ExitCode) -> None:
     assert exit_code_for(StepResult(step="s", outcome=o) for o in outcomes) == code
+
+
+def test_status_says_the_last_run_died_before_it_finished(env: SyncEnv) -> None:
+    """QA: after `kill -9` of a sync, `status` printed `last run: #1 sync … ok — …` with
+    nothing saying the run never finished. The run's own state is shown, text and JSON."""
+    from feedsync.sync.report import status_lines
+    from feedsync.sync.status import workspace_status
+
+    journal = RunJournal(env.catalog.db, "sync")  # a sync that took its first step …
+    journal.add(StepResult(step="push", outcome=Outcome.OK, channel="fake", account="default",
+                           message="fake: 3 sent in 1 batch(es), 3 accepted"))
+    row = workspace_status(env.workspace, env.catalog.db, ["fake"])[0]
+    assert row["last_run"]["run_status"] == "running"  # this process: it is still running
+    assert "still running" in "\n".join(status_lines([row]))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    env.catalog.db.execute("UPDATE sync_runs SET pid = ? WHERE id = ?",
+                           [gone.pid, journal.run_id])  # … then was killed
+    row = workspace_status(env.workspace, env.catalog.db, ["fake"])[0]
+    assert row["last_run"]["run_status"] == "crashed"
+    text = "\n".join(status_lines([row]))
+    assert f"last run: #{journal.run_id} sync" in text
+    assert "crashed (the process died before the run finished; the next run resumes)" in text
+    run_steps(env.workspace, env.catalog, "push", [], env.options())  # closes it as crashed
+    row = workspace_status(env.workspace, env.catalog.db, ["fake"])[0]
+    assert row["last_run"]["run_status"] == "crashed"
+
+
+def test_status_says_a_run_died_before_its_first_step(env: SyncEnv) -> None:
+    """A sync killed while it still pulled orders journaled no step: status named only the
+    run before it. The unfinished run is said, text and JSON."""
+    from feedsync.sync.report import status_lines
+    from feedsync.sync.status import workspace_status
+
+    journal = RunJournal(env.catalog.db, "sync")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    env.catalog.db.execute("UPDATE sync_runs SET pid = ? WHERE id = ?",
+                           [gone.pid, journal.run_id])
+    row = workspace_status(env.workspace, env.catalog.db, ["fake"])[0]
+    assert row["unfinished_run"]["run_status"] == "crashed"
+    text = "\n".join(status_lines([row]))
+    assert f"run #{journal.run_id} sync started" in text and "crashed (the process died" in text
