@@ -171,6 +171,9 @@ FeedsyncGroup.lazy_commands = {
                         "channels)."),
     "push": LazyCommand("feedsync.cli.sync_cmds", "push",
                         "Send each CHANNEL's plan (default: enabled API channels) in batches."),
+    "settle": LazyCommand("feedsync.cli.settle_cmd", "settle",
+                          "Settle a batch whose answer was lost, after checking the channel: "
+                          "--arrived HANDLE adopts it, --not-arrived plans its SKUs again."),
     "status": LazyCommand("feedsync.cli.sync_cmds", "status",
                           "Per channel: listed (a file channel: the items of its published feed), "
                           "pending, rejected (top issue codes), orders, the last real run, a dry "

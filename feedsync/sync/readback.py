@@ -37,9 +37,9 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import sqlite_utils
 
-from feedsync.adapter import Submission
+from feedsync.adapter import Submission, SubmissionState
 from feedsync.db import utcnow_iso
-from feedsync.errors import FeedsyncError, redact
+from feedsync.errors import FeedsyncError, UsageError, redact
 from feedsync.sync import apply
 
 log = logging.getLogger("feedsync.sync")
@@ -256,7 +256,8 @@ def overdue_message(attempt: Attempt) -> str:
             f"cannot tell whether it arrived after {hours:g} h, so these SKUs are held (not "
             f"sent again, to avoid a duplicate). Check the channel's own list of submissions "
             f"created since {since} (Amazon: Seller Central feed upload status or getFeeds) "
-            f"for a batch holding these SKUs; feedsync status lists this attempt")
+            f"for a batch holding these SKUs, then run `feedsync settle {attempt.channel} "
+            f"{attempt.submission_id} --arrived <its id>` or `... --not-arrived`")
 
 
 def undecided(db: sqlite_utils.Database, channel: str, account: str) -> list[dict[str, Any]]:
@@ -272,6 +273,47 @@ def undecided(db: sqlite_utils.Database, channel: str, account: str) -> list[dic
              "sample": (names or "").split(", ")[:5], "error": error,
              "overdue": now - _parse(created) >= UNDECIDED_AFTER}
             for sub_id, created, error, count, names in rows]
+
+
+def settle(db: sqlite_utils.Database, channel: str, account: str, sub_id: int, *,
+           arrived: str | None) -> str:
+    """A person's verdict on an open attempt (``feedsync settle``), after checking the channel.
+
+    ``arrived``: the channel's handle of the batch (Amazon: the feedId listed for it): adopted,
+    then polled and applied like any submission; None: the channel does not hold it: released,
+    its SKUs planned again. Refused (:class:`UsageError`) for an attempt that is not open, a
+    handle already ours, or an arrival whose results could not be tied to SKUs (an attempt
+    recorded before the adapter noted what it sent). Returns what was done, in one line.
+    """
+    row = db.execute("SELECT state, detail FROM submissions WHERE id = ? AND channel = ?"
+                     " AND account = ?", [sub_id, channel, account]).fetchone()
+    if row is None:
+        raise UsageError(f"{channel}: no submission {sub_id} for account {account!r}")
+    if row[0] != "sending":
+        raise UsageError(f"{channel}: submission {sub_id} is {row[0]}, not an open attempt")
+    if arrived is None:
+        apply.fail(db, sub_id, channel, "settled by hand: the channel does not hold this batch;"
+                   " its SKUs are re-planned", state="lost")
+        return f"{channel}: submission {sub_id} released; its SKUs are planned again"
+    if arrived in known_handles(db, channel, account):
+        raise UsageError(f"{channel}: {arrived} is already one of feedsync's submissions")
+    detail = json.loads(row[1] or "{}")
+    detail.pop(ASKED_KEY, None)
+    if "kind" not in detail:
+        raise UsageError(
+            f"{channel}: submission {sub_id} was recorded before feedsync noted what it sent, so "
+            "the channel's results cannot be tied to its SKUs; check them on the channel, then "
+            "release it with --not-arrived if the channel does not hold it")
+    attempt = attempt_of(db, sub_id, channel, account, "1970-01-01T00:00:00Z", frozenset(),
+                         with_others=False)
+    detail.update(adopted=True, settled=True, deleted=[
+        s for s, a in attempt.actions.items() if a == "delete"])
+    if isinstance(detail.get("message_skus"), list):
+        detail["messages"] = len(detail["message_skus"])
+    apply.record(db, sub_id, Submission(channel=channel, handle=arrived,
+                                        state=SubmissionState.PENDING, skus=attempt.skus,
+                                        detail=detail))
+    return f"{channel}: submission {sub_id} adopted as {arrived}; it is polled by the next push"
 
 
 def resolve_open(db: sqlite_utils.Database, adapter: object, channel: str,
@@ -290,5 +332,5 @@ def _parse(stamp: str) -> datetime:
 
 __all__ = ["NOT_ARRIVED", "OUTCOME_UNKNOWN", "Attempt", "NotArrived", "ReadBack", "Resolved",
            "Verdict", "attempt_of", "known_handles", "mark_unknown", "note_sending",
-           "open_attempts", "overdue_message", "resolve", "resolve_open", "supports",
-           "undecided"]
+           "open_attempts", "overdue_message", "resolve", "resolve_open", "settle",
+           "supports", "undecided"]

@@ -182,3 +182,79 @@ def test_an_attempt_undecided_for_hours_needs_a_human_and_is_never_resent(
     assert status["undecided"][0]["overdue"] is True
     assert any(line.strip().startswith(f"NEEDS A HUMAN: submission {sub_id}")
                for line in status_lines([status]))
+
+
+def test_a_person_settles_an_undecided_attempt_without_a_duplicate(
+        lenv: SyncEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After checking the channel: --not-arrived re-plans the SKUs (sent once more), --arrived
+    adopts the channel's batch (polled and applied, never sent again)."""
+    from feedsync.errors import UsageError
+    from feedsync.sync import readback
+
+    channel: LosingChannel = lenv.channel  # type: ignore[assignment]
+    lenv.add_many(4)  # two batches of two
+    channel.lose_answers = 1  # the first arrives, its answer is lost
+    channel.lose_requests = 0
+    monkeypatch.setattr(LosingChannel, "find", lambda self, attempt: None)
+    lenv.push()
+    db = lenv.catalog.db
+    sub_id = lenv.scalar("SELECT id FROM submissions WHERE state = 'sending'")
+    handle = channel.received[0][0]
+    with pytest.raises(UsageError, match="recorded before feedsync noted"):
+        readback.settle(db, "fake", "default", sub_id, arrived=handle)  # nothing noted
+    # what an adapter notes before sending (the fake's poll reads its job by detail['handle'])
+    readback.note_sending(db, "fake", "default", channel.received[0][1],
+                          {"kind": "batch", "handle": handle})
+    with pytest.raises(UsageError, match="already one of"):
+        readback.settle(db, "fake", "default", sub_id, arrived=channel.received[1][0])
+    assert "adopted" in readback.settle(db, "fake", "default", sub_id, arrived=handle)
+    with pytest.raises(UsageError, match="not an open attempt"):
+        readback.settle(db, "fake", "default", sub_id, arrived=None)
+    lenv.push()
+    assert channel.submit_calls == 2  # the adopted batch was polled, not sent again
+    assert lenv.statuses() == {f"SKU-00{i}": "live" for i in range(4)}, lenv.statuses()
+
+
+def test_settle_not_arrived_releases_the_skus(lenv: SyncEnv, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    from feedsync.sync import readback
+
+    channel: LosingChannel = lenv.channel  # type: ignore[assignment]
+    lenv.add_many(2)
+    channel.lose_requests = 1  # never arrived, but the channel cannot tell
+    monkeypatch.setattr(LosingChannel, "find", lambda self, attempt: None)
+    lenv.push()
+    sub_id = lenv.scalar("SELECT id FROM submissions WHERE state = 'sending'")
+    assert "released" in readback.settle(lenv.catalog.db, "fake", "default", sub_id,
+                                         arrived=None)
+    monkeypatch.undo()
+    lenv.push()
+    assert lenv.statuses() == {"SKU-000": "live", "SKU-001": "live"}
+    assert [sorted(b.skus) for b in channel.batches] == [["SKU-000", "SKU-001"]]
+
+
+def test_the_settle_command_releases_and_refuses_clearly(
+        lenv: SyncEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from feedsync.cli.main import cli
+
+    channel: LosingChannel = lenv.channel  # type: ignore[assignment]
+    lenv.add_many(2)
+    channel.lose_requests = 1
+    monkeypatch.setattr(LosingChannel, "find", lambda self, attempt: None)
+    lenv.push()
+    sub_id = lenv.scalar("SELECT id FROM submissions WHERE state = 'sending'")
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(cli, ["--workspace", str(lenv.root), "settle", *args])
+
+    neither = run("fake", str(sub_id))
+    assert neither.exit_code != 0 and "--arrived HANDLE or --not-arrived" in neither.output
+    unknown = run("fake", "999", "--not-arrived")
+    assert unknown.exit_code != 0 and "no submission 999" in unknown.output
+    assert "Traceback" not in unknown.output
+    done = run("fake", str(sub_id), "--not-arrived")
+    assert done.exit_code == 0, done.output
+    assert f"submission {sub_id} released" in done.output
+    assert lenv.scalar("SELECT state FROM submissions WHERE id = ?", sub_id) == "lost"
