@@ -8,7 +8,9 @@ Every problem becomes an :class:`~feedsync.models.Issue` naming the channel fiel
 - ``too_long`` (error): longer than the channel's ``max_length`` (add a ``truncate``);
 - ``invalid_value`` (error): not one of the channel's allowed values (add a value map);
 - ``invalid_format`` (error): does not match the channel's pattern (e.g. price ``12.99 USD``);
-- ``too_many_items`` (warning): a repeated field over ``max_items`` (the engine keeps the first).
+- ``too_many_items`` (warning): a repeated field over ``max_items`` (the engine keeps the first);
+- ``unreachable_url`` (warning): a URL field (its pattern starts ``http``) on localhost, a
+  ``.local`` name or a private address, which marketplaces cannot fetch (:mod:`hosts`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from feedsync.mapping.hosts import unreachable_host
 from feedsync.mapping.record import FieldValue
 from feedsync.mapping.schema import ChannelSchema, FieldSpec
 from feedsync.models import Issue, Severity
@@ -106,6 +109,8 @@ def _field_check(channel: str, spec: FieldSpec) -> tuple[Callable[[str], bool], 
         return None
     described = f" ({spec.description})" if spec.description else ""
     limit = max_length if max_length is not None else 1 << 62
+    # image and link fields: their pattern asks for an http(s) URL
+    urls = spec.pattern is not None and spec.pattern.startswith(("http", "^http"))
     item_ok: Callable[[str], bool]
     if allowed is not None:
         item_ok = allowed.__contains__
@@ -118,7 +123,7 @@ def _field_check(channel: str, spec: FieldSpec) -> tuple[Callable[[str], bool], 
                 return False
             found = known.get(item)
             if found is None:
-                found = fullmatch(item) is not None
+                found = fullmatch(item) is not None and not (urls and unreachable_host(item))
                 if len(known) < 2048:
                     known[item] = found
             return found
@@ -148,6 +153,11 @@ def _field_check(channel: str, spec: FieldSpec) -> tuple[Callable[[str], bool], 
                 issues.append(Issue(sku, Severity.ERROR, "invalid_format",
                                     f"{name} {_short(item)!r} is not in the format {channel} "
                                     f"expects{described}", name, rule))
+            elif urls and (where := unreachable_host(item)):
+                issues.append(Issue(sku, Severity.WARNING, "unreachable_url",
+                                    f"{name} {_short(item)!r} is on {where}: marketplaces "
+                                    "cannot fetch it (publish the store's public address)",
+                                    name, rule))
 
     return item_ok, list_ok, report
 

@@ -275,3 +275,39 @@ def test_secrets_example_names_every_channel_secret() -> None:
         config = importlib.import_module(f"feedsync.adapters.{channel}.config")
         for key in getattr(config, "SECRET_KEYS", ()):
             assert key in tables.get(channel, {}), f"[{channel}] {key} missing"
+
+
+# 8. A WooCommerce store run on a laptop exports http://localhost/… images; nothing warned.
+
+def test_images_on_localhost_are_warned_about(tmp_path: Path) -> None:
+    root = tmp_path / "ru"
+    assert CliRunner().invoke(cli, ["init", str(root), "--currency", "RUB", "--store-url",
+                                    "https://shop.example.ru"]).exit_code == 0
+    # a public Russian WooCommerce export (tests/fixtures/real_exports/README.md)
+    done = run(root, "catalog", "import", str(REAL / "woocommerce-ru-no-sku.csv"))
+    assert done.exit_code in (0, 3), done.output
+    done = run(root, "--json", "validate", "google")
+    report = json.loads(done.stdout)["channels"][0]
+    warned = [i for s in report["skus"] for i in s["issues"] if i["code"] == "unreachable_url"]
+    assert warned, report["summary"]
+    assert all(i["severity"] == "warning" and i["field"] in ("image_link",
+               "additional_image_link") for i in warned)
+    assert "is on localhost: marketplaces cannot fetch it" in warned[0]["message"]
+
+
+def test_private_and_local_hosts_are_unreachable_public_ones_are_not() -> None:
+    from feedsync.adapters.google.schema import SCHEMA
+
+    from feedsync.mapping.hosts import unreachable_host
+    from feedsync.mapping.validate import SchemaValidator
+
+    assert unreachable_host("http://192.168.1.20/img/a.jpg") == "a private address"
+    assert unreachable_host("http://[::1]:8080/a.jpg") == "a loopback address"
+    assert unreachable_host("https://nas.local/a.jpg") == "a local network name"
+    assert unreachable_host("https://cdn.shopify.com/s/files/a.jpg") is None
+    assert unreachable_host("https://93.184.216.34/a.jpg") is None
+    issues = SchemaValidator(SCHEMA).validate(
+        "SKU-1", {"link": "http://127.0.0.1/p/1", "image_link": "https://shop.example.com/a.jpg"},
+        {})
+    assert [(i.code, i.field) for i in issues if i.code == "unreachable_url"] == [
+        ("unreachable_url", "link")]
