@@ -28,6 +28,29 @@ STORE_NAME = "Sandbox Store"
 STORE_URL = "https://shop.example.com"
 
 
+# The demo's fee models for `feedsync report` (docs/report.md), from each marketplace's
+# published standard rates (most categories, US), plus an example fulfilment cost of the
+# merchant's own. eBay reports its fees on every order (totalMarketplaceFee) and Google's free
+# listings charge none, so neither needs a model.
+FEES_NOTE = ("\n# Fee models used by `feedsync report` where a channel does not report its fees "
+             "on the order\n# (docs/report.md). Standard US rates; adjust to your categories.\n\n")
+_FULFILMENT = {"fulfilment_per_order": "4.50", "fulfilment_per_unit": "0.50"}
+FEE_MODELS: dict[str, dict[str, str]] = {
+    # Amazon referral fee, most categories 15 %: https://sell.amazon.com/pricing
+    "amazon": {"referral_rate": "0.15", **_FULFILMENT},
+    # Etsy transaction fee 6.5 %, payment processing 3 % + 0.25:
+    # https://www.etsy.com/legal/fees/
+    "etsy": {"referral_rate": "0.065", "payment_rate": "0.03", "per_order": "0.25",
+             **_FULFILMENT},
+    # Walmart referral fee, most categories 15 %: https://marketplace.walmart.com/referral-fees/
+    "walmart": {"referral_rate": "0.15", **_FULFILMENT},
+    # Meta checkout selling fee 5 % per shipment:
+    # https://www.facebook.com/business/help/223106851902109
+    "facebook": {"referral_rate": "0.05", **_FULFILMENT},
+    "ebay": dict(_FULFILMENT),
+}
+
+
 class WorkspaceExists(Exception):
     """The target already has files the sandbox workspace would overwrite."""
 
@@ -114,9 +137,11 @@ def write_sandbox_workspace(target: Path, *, port: int = DEFAULT_PORT, force: bo
     head = _store(files["feedsync.toml"].decode("utf-8").split("[channels.", 1)[0])
     tables = [toml_table(f"channels.{name}", market.workspace_settings(f"{base_url}/{name}"))
               for name, market in sorted(markets.items())]
+    fees = [toml_table(f"fees.{name}", FEE_MODELS[name])
+            for name in sorted(markets) if name in FEE_MODELS]
     (target / "feedsync.toml").write_text(
         head + "\n# Every channel below talks to the local sandbox (feedsync sandbox serve).\n\n"
-        + "\n".join(tables), encoding="utf-8")
+        + "\n".join(tables) + FEES_NOTE + "\n".join(fees), encoding="utf-8")
     provider = app or build_app(state, markets=markets)
     provider.base_url = base_url
     secrets: list[str] = []

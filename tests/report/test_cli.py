@@ -80,3 +80,13 @@ def test_file_channels_count_what_their_last_feed_holds_and_left_out(tmp_path):
     # samples/catalog.csv: 60 SKUs, one draft and one archived left out by the mapping filters
     assert google["listing"]["listed"] == 58 and google["listing"]["excluded"] == 2
     assert google["listing"]["share_listed"] == 1.0
+
+
+def test_the_sandbox_demo_workspace_has_fee_models_for_the_report(tmp_path):
+    demo = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["init", "--sandbox", str(demo), "--sandbox-port", "19556"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(_run(demo, "--json", "report").output)
+    with_model = {row["channel"] for row in data["channels"] if row["fee_model"]}
+    # eBay reports its fees on orders but still needs the fulfilment model; Google charges none
+    assert with_model == {"amazon", "ebay", "etsy", "facebook", "walmart"}
