@@ -5,6 +5,8 @@
   ``requests`` of ``{"method": CREATE|UPDATE|DELETE, "data": {...}}`` with feed field names,
   payload at most 28 MB; answers ``{"handles": [...], "validation_status": [...]}`` and
   processes the batch later.
+- ``GET /{version}/{catalog_id}/products`` (fields, filter, cursor paging): the catalog read
+  back as ProductItems — see ``feedsync.sandbox.facebook_products``.
 - ``GET /{version}/{catalog_id}/check_batch_request_status?handle=…`` → ``{"data": [{"handle",
   "status", "errors", "errors_total_count", "warnings", "warnings_total_count",
   "ids_of_invalid_requests"}]}``; ``in_progress`` for a few polls, then ``finished``.
@@ -26,6 +28,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from feedsync.sandbox import facebook_products as products
 from feedsync.sandbox.jobs import DONE, Job
 from feedsync.sandbox.messages import Request, Response, SandboxError
 from feedsync.sandbox.module import Exchange, Marketplace, RateLimit, route
@@ -211,6 +214,54 @@ class MetaCatalog(Marketplace):
             if request.arg("load_ids_of_invalid_requests") in ("true", "1"):
                 entry["ids_of_invalid_requests"] = sorted({e["id"] for e in errors})
         return Response.json({"data": [entry]})
+
+    # --- products edge (read back) ---------------------------------------------------------
+
+    @route("GET", "/{version}/{catalog_id}/products", operation="catalog_products")
+    def products(self, ctx: Exchange, request: Request) -> Response:
+        """One page of the catalog's items as ProductItems (see facebook_products)."""
+        self._catalog(request)
+        try:
+            fields = products.requested_fields(request.arg("fields"))
+            rule = products.parse_filter(request.arg("filter"))
+            after, before = request.arg("after"), request.arg("before")
+            start = products.position(after) if after else None
+            end = products.position(before) if before else None
+        except products.FilterError as exc:
+            raise graph_error(100, str(exc)) from None
+        limit_text = request.arg("limit") or str(products.DEFAULT_LIMIT)
+        if not limit_text.isdigit() or int(limit_text) < 1:
+            raise graph_error(100, f"(#100) param limit must be a positive integer, not "
+                              f"{limit_text!r}")
+        limit = int(limit_text)
+        selected = []
+        for row in ctx.db.execute("SELECT * FROM facebook_items ORDER BY retailer_id"):
+            data = json.loads(row["data"])
+            item = products.product_item(row["retailer_id"], data, row["quantity"])
+            if products.matches(rule, {**data, **item}):
+                selected.append(item)
+        ids = [item["retailer_id"] for item in selected]
+        if end is not None:  # the page before a cursor: the last `limit` items before it
+            stop = sum(1 for rid in ids if rid < end)
+            first = max(0, stop - limit)
+        else:
+            first = sum(1 for rid in ids if start is not None and rid <= start)
+            stop = first + limit
+        page = selected[first:stop]
+        body: dict[str, Any] = {"data": [{f: item[f] for f in fields if f in item}
+                                         for item in page]}
+        if page:
+            query = {k: v[0] for k, v in request.query.items()}
+            base = ctx.url(request.path)
+            cursors = {"before": products.cursor(page[0]["retailer_id"]),
+                       "after": products.cursor(page[-1]["retailer_id"])}
+            paging: dict[str, Any] = {"cursors": cursors}
+            if stop < len(selected):
+                paging["next"] = products.page_link(base, query, after=cursors["after"])
+            if first > 0:
+                paging["previous"] = products.page_link(base, query, before=cursors["before"])
+            body["paging"] = paging
+        return Response.json(body)
 
     def process_job(self, ctx: Exchange, job: Job) -> Any:
         """Apply the batch in order; each refused request is one error naming its id."""

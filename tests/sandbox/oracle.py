@@ -11,7 +11,8 @@ sandbox accepted it. Sources:
   listings-feed-schema-v2.json (+ the message schema); LWA's form per authorization.md.
 - Google: the Merchant API products_v1 discovery document (via the project's google oracle).
 - Meta: the Graph API codegen specs ProductCatalog.json / ProductItem.json /
-  CheckBatchRequestStatus.json (via the project's Meta oracle).
+  CheckBatchRequestStatus.json (via the project's Meta oracle); the products edge's query
+  parameters and answer fields directly from ProductCatalog.json / ProductItem.json.
 - eBay: the Sell Inventory / Fulfillment OpenAPI 3 files (via tests/adapters/ebay/ebay_oas.py):
   JSON bodies and query parameters of every operation the OAS declares.
 - Etsy: the Open API v3 file (via tests/adapters/etsy/etsy_oracle.py): JSON and form bodies,
@@ -53,6 +54,7 @@ AMAZON: dict[str, tuple[str, str | None]] = {
     "patchListingsItem": ("listingsItems_2021-08-01.json", "ListingsItemPatchRequest"),
     "getListingsItem": ("listingsItems_2021-08-01.json", None),
     "deleteListingsItem": ("listingsItems_2021-08-01.json", None),
+    "searchListingsItems": ("listingsItems_2021-08-01.json", None),
     "searchOrders": ("orders_2026-01-01.json", None),
     "getOrder": ("orders_2026-01-01.json", None),
     "confirmShipment": ("ordersV0.json", "ConfirmShipmentRequest"),
@@ -80,6 +82,13 @@ class SpecOracle:
         self.product_input = google_validator(discovery, "ProductInput")
         self.product = google_validator(discovery, "Product", request=False)
         self.meta = MetaSpecs(specs_dir)
+        catalog = _load(specs_dir / "meta" / "api_specs" / "ProductCatalog.json")
+        edge = next(api for api in catalog["apis"]
+                    if api["method"] == "GET" and api["endpoint"] == "products")
+        self.products_params = {p["name"] for p in edge["params"]} | {
+            "fields", "limit", "after", "before", "access_token"}
+        self.product_item_fields = {f["name"] for f in _load(
+            specs_dir / "meta" / "api_specs" / "ProductItem.json")["fields"]}
         self.etsy = EtsyOracle(load_etsy(str(specs_dir)))
         self.checked: dict[str, int] = {}
 
@@ -159,7 +168,21 @@ class SpecOracle:
                     if unknown:
                         problems.append(f"batch status answer has undocumented {unknown}")
             return problems
+        if op == "catalog_products":
+            return self._meta_products(request, response)
         return []
+
+    def _meta_products(self, request: Request, response: Response) -> list[str]:
+        # ProductCatalog.json's products edge params, plus Graph's own (fields, paging, token:
+        # https://developers.facebook.com/docs/graph-api/results)
+        problems = [f"products: query parameter {k!r} is not declared"
+                    for k in request.query if k not in self.products_params]
+        if response.status == 200:
+            for item in json.loads(response.body)["data"]:
+                unknown = set(item) - self.product_item_fields
+                if unknown:
+                    problems.append(f"products answer has non-ProductItem fields {unknown}")
+        return problems
 
     # --- eBay and Etsy (their own oracles) --------------------------------------------------
 

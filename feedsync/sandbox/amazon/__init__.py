@@ -1,5 +1,6 @@
 """Amazon Selling Partner API, emulated: Login with Amazon, Feeds (JSON_LISTINGS_FEED),
-Listings Items, Orders v2026-01-01 and v0 confirmShipment (see each submodule's docstring)."""
+Listings Items (with searchListingsItems), Orders v2026-01-01 and v0 confirmShipment (see each
+submodule's docstring)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from feedsync.sandbox.amazon.listings import SCHEMA as LISTINGS_SCHEMA
 from feedsync.sandbox.amazon.listings import ListingRoutes
 from feedsync.sandbox.amazon.orders import SCHEMA as ORDERS_SCHEMA
 from feedsync.sandbox.amazon.orders import OrderRoutes
+from feedsync.sandbox.amazon.search import SearchRoutes
 
 
-class AmazonMarket(FeedRoutes, ListingRoutes, OrderRoutes, AmazonBase):
+class AmazonMarket(FeedRoutes, ListingRoutes, SearchRoutes, OrderRoutes, AmazonBase):
     """One seller account (``base.SELLER_ID``) on amazon.com."""
 
     schema = LISTINGS_SCHEMA + FEEDS_SCHEMA + ORDERS_SCHEMA

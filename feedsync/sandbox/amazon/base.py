@@ -46,6 +46,7 @@ LIMITS: dict[str, RateLimit] = {
     "patchListingsItem": RateLimit(5.0, 10, USAGE_PLANS),
     "getListingsItem": RateLimit(5.0, 10, USAGE_PLANS),
     "deleteListingsItem": RateLimit(5.0, 10, USAGE_PLANS),
+    "searchListingsItems": RateLimit(5.0, 5, USAGE_PLANS),
     "searchOrders": RateLimit(0.0056, 20, USAGE_PLANS),
     "getOrder": RateLimit(0.5, 30, USAGE_PLANS),
     "confirmShipment": RateLimit(2.0, 10, USAGE_PLANS),
