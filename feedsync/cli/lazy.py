@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import click
-from click.utils import make_default_short_help
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,9 @@ class LazyGroup(click.Group):
                     continue
                 rows.append((name, loaded.get_short_help_str(limit)))
             else:
-                rows.append((name, make_default_short_help(self.lazy_commands[name].summary,
-                                                           limit)))
+                # click's own shortening, as for a loaded command (click 8.5 no longer types
+                # click.utils.make_default_short_help as callable for mypy)
+                stand_in = click.Command(name, help=self.lazy_commands[name].summary)
+                rows.append((name, stand_in.get_short_help_str(limit)))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
