@@ -172,8 +172,11 @@ def ship_cmd(app: AppContext, file: Path, fmt: str | None) -> None:
 @click.option("--fix", is_flag=True,
               help="Plan the corrections: the drifted SKUs are re-sent by the next push.")
 @click.option("--sku", "skus", multiple=True, help="Only this SKU (repeatable).")
+@click.option("--exit-code", "drift_exit", is_flag=True,
+              help="Exit 3 when there is drift (for scripts and monitoring); default 0.")
 @pass_app
-def reconcile(app: AppContext, channel: str, fix: bool, skus: tuple[str, ...]) -> None:
+def reconcile(app: AppContext, channel: str, fix: bool, skus: tuple[str, ...],
+              drift_exit: bool) -> None:
     """Compare what CHANNEL shows now (quantity, price, presence) with what feedsync expects
     and print the drift; --fix plans the corrections.
 
@@ -185,4 +188,8 @@ def reconcile(app: AppContext, channel: str, fix: bool, skus: tuple[str, ...]) -
         raise UsageError(f"channel {channel!r} is not configured in {workspace.config_path}")
     with run_lock(workspace, "reconcile"):
         report = run_reconcile(workspace, app.catalog, channel, skus=list(skus) or None, fix=fix)
+    if drift_exit and report.drift:  # differences found: a monitoring script must see them
+        app.finish(report.as_dict(), "\n".join(report.human_lines()), int(ExitCode.PARTIAL),
+                   f"{len(report.drift)} difference(s) between {channel} and the catalog")
+        return
     app.emit({"ok": True, **report.as_dict()}, "\n".join(report.human_lines()))

@@ -146,3 +146,16 @@ def _amazon_records(root: Path) -> list[dict[str, Any]]:
 def _all_skus(root: Path) -> list[str]:
     with sqlite3.connect(root / "feedsync.db") as db:
         return [row[0] for row in db.execute("SELECT sku FROM products ORDER BY sku")]
+
+
+def test_exit_code_flag_makes_drift_visible_to_scripts(example: Path) -> None:
+    # QA: reconcile exited 0 whatever it found, so a monitoring script could not see drift.
+    assert run(example, "feed", "build", "google").exit_code == 0
+    assert run(example, "reconcile", "google", "--exit-code").exit_code == 0  # no drift
+    _drift_catalog(example)
+    assert run(example, "reconcile", "google").exit_code == 0  # the default is unchanged
+    flagged = run(example, "--json", "reconcile", "google", "--exit-code")
+    assert flagged.exit_code == 3
+    data = one_json(flagged)
+    assert data["ok"] is False and data["exit_code"] == 3 and len(data["drift"]) == 3
+    assert data["error"] == "3 difference(s) between google and the catalog"
