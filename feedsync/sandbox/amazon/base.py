@@ -24,9 +24,11 @@ from feedsync.sandbox.module import Exchange, Marketplace, RateLimit, route
 from feedsync.sandbox.tokens import TokenCheck
 
 # The sandbox seller's credentials (what `feedsync init --sandbox` writes to secrets.toml).
+# Placeholders that only open the local sandbox, shaped like LWA's (a refresh token starts
+# with "Atzr|") so the adapter's real code paths run; they are not, and never were, secrets.
 CLIENT_ID = "amzn1.application-oa2-client.feedsyncsandbox"
-CLIENT_SECRET = "amzn1.oa2-cs.v1.feedsync-sandbox-client-secret"
-REFRESH_TOKEN = "Atzr|feedsync-sandbox-refresh-token"
+CLIENT_SECRET = "SANDBOX-ONLY-NOT-A-SECRET"
+REFRESH_TOKEN = "Atzr|SANDBOX-ONLY-NOT-A-SECRET"
 SELLER_ID = "A1FEEDSYNCSANDBOX"
 MARKETPLACE_ID = "ATVPDKIKX0DER"  # amazon.com (https://developer-docs.amazon.com/sp-api/docs/marketplace-ids)
 MARKETPLACE_NAME = "Amazon.com"

@@ -27,9 +27,10 @@ from feedsync.sandbox.module import Exchange, Marketplace, RateLimit, route
 from feedsync.sandbox.tokens import TokenCheck
 
 # The sandbox seller's credentials (what `feedsync init --sandbox` writes to secrets.toml).
-CLIENT_ID = "feedsync-sandbox-SBX-5f1e2d3c4-b5a69788"
-CLIENT_SECRET = "SBX-5f1e2d3c4b5a-feedsync-sandbox-cert"
-REFRESH_TOKEN = "v^1.1#i^1#p^3#r^1#feedsync-sandbox-refresh-token"
+# Placeholders that only open the local sandbox; they are not, and never were, secrets.
+CLIENT_ID = "feedsync-sandbox-client"
+CLIENT_SECRET = "SANDBOX-ONLY-NOT-A-SECRET"
+REFRESH_TOKEN = "SANDBOX-ONLY-NOT-A-SECRET-refresh"
 SELLER = "feedsync_sandbox_seller"
 MARKETPLACE_ID = "EBAY_US"
 CURRENCY = "USD"

@@ -292,9 +292,10 @@ def test_revoked_tokens_mid_run_and_429s_are_survived(tmp_path: Path) -> None:
 
 
 def test_a_revoked_refresh_token_stops_the_channel_with_exit_4(world: World) -> None:
+    from feedsync.sandbox.ebay import base
+
     secrets = world.root / "secrets.toml"
-    secrets.write_text(secrets.read_text().replace("feedsync-sandbox-refresh-token",
-                                                   "revoked-refresh-token"))
+    secrets.write_text(secrets.read_text().replace(base.REFRESH_TOKEN, "revoked-refresh-token"))
     result = world.runner.invoke(cli, ["--workspace", str(world.root), "push", "ebay"])
     assert result.exit_code == 4, result.output
     assert "FEEDSYNC_EBAY__REFRESH_TOKEN" in result.output
