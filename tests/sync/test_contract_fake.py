@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from feedsync.adapter import Capability
 from feedsync.mapping.record import MappedRecord
 from feedsync.testing import AdapterContract, FakeAdapter, FakeChannelDouble
 
@@ -25,6 +26,12 @@ class TestFakeAdapterContract(AdapterContract):
     @pytest.fixture
     def channel_double(self) -> Iterator[FakeChannelDouble]:
         yield FakeChannelDouble()
+
+    def test_the_listing_contracts_apply(self) -> None:
+        # The contracts this module exists to exercise are the API-push ones: the fake must
+        # declare what switches them on, or the inherited suite would quietly check nothing.
+        assert self.adapter_class.capabilities & Capability.API_PUSH
+        assert self.adapter_class.capabilities & Capability.PRICE_QUANTITY
 
 
 class TestAsynchronousFakeAdapterContract(TestFakeAdapterContract):

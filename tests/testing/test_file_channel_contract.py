@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from feedsync.adapter import Capability
 from feedsync.mapping.record import MappedRecord
 from feedsync.testing import AdapterContract
 from feedsync.testing.file_channel.adapter import FileChannelAdapter
@@ -28,3 +29,10 @@ class TestFileChannelContract(AdapterContract):
     @pytest.fixture
     def channel_double(self, tmp_path: Path) -> Iterator[FileChannelDouble]:
         yield FileChannelDouble(tmp_path / "contract-ws")
+
+    def test_it_declares_every_orders_capability_the_suite_checks(self) -> None:
+        # The suite switches its orders contracts on by declared capability: this channel is
+        # the reference third-party adapters test against, so none of them may be off.
+        wanted = (Capability.ORDERS | Capability.ACKNOWLEDGE | Capability.SHIPMENTS
+                  | Capability.FETCH_LIVE)
+        assert self.adapter_class.capabilities & wanted == wanted
