@@ -79,12 +79,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     migrate(db, COMPONENT, MIGRATIONS)
 
 
-def _tracked_column(db: sqlite_utils.Database) -> str:
-    # ``stock_tracked`` arrives with the catalog's untracked-stock migration (issue #10).
-    columns = {row[1] for row in db.execute("PRAGMA table_info(products)")}
-    return "p.stock_tracked" if "stock_tracked" in columns else "1"
-
-
 def locations_report(db: sqlite_utils.Database,
                      store_codes: Mapping[str, str]) -> LocalSummary:
     """Locations with stock but no store code, and store codes whose location has no stock."""
@@ -103,7 +97,7 @@ def local_records(db: sqlite_utils.Database,
         return
     placeholders = ", ".join("?" for _ in store_codes)
     cursor = db.execute(
-        f"SELECT i.sku, i.location, i.on_hand - i.reserved, {_tracked_column(db)}"
+        "SELECT i.sku, i.location, i.on_hand - i.reserved, p.stock_tracked"
         " FROM inventory i JOIN products p ON p.sku = i.sku"
         f" WHERE p.status = 'active' AND i.location IN ({placeholders})"
         " ORDER BY i.sku", list(store_codes))

@@ -14,6 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
+from feedsync.clock import parse_iso
+
 TOP_REASONS = 5
 SKUS_PER_REASON = 10
 LAST_RUNS = 10
@@ -76,10 +78,11 @@ def oversells(db: sqlite_utils.Database, channel: str, start: str,
 
 
 def _parse(text: str | None) -> datetime | None:
+    """A stored ISO timestamp, or None when absent or unreadable (the figure is skipped)."""
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_iso(text)
     except ValueError:
         return None
 

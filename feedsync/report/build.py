@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from feedsync.clock import iso_z
 from feedsync.report import activity, snapshots
 from feedsync.report.money import Amounts, Converter, as_text, texts
 from feedsync.report.orders_money import MONEY_FIGURES, ChannelMoney, channel_money
@@ -33,7 +34,7 @@ def period(since: date | None, now: datetime, days: int = DEFAULT_DAYS) -> tuple
 
 
 def _iso(day: date) -> str:
-    return datetime.combine(day, time(0), UTC).isoformat().replace("+00:00", "Z")
+    return iso_z(datetime.combine(day, time(0), UTC))
 
 
 def _money(amounts: Amounts, converter: Converter) -> dict[str, Any]:
@@ -118,8 +119,7 @@ def build_report(workspace: Workspace, db: sqlite_utils.Database, *,
         row["history"] = snapshots.history(db, row["channel"], row["account"], first)
     return {
         "workspace": settings.workspace.name,
-        "generated_at": now.astimezone(UTC).replace(microsecond=0).isoformat()
-        .replace("+00:00", "Z"),
+        "generated_at": iso_z(now),
         "since": first.isoformat(), "until": last.isoformat(),
         "currency": converter.target,
         "catalog": {"active": active},

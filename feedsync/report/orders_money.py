@@ -161,7 +161,7 @@ def _orders(db: sqlite_utils.Database, start: str, end: str, channels: Sequence[
         if line_total is not None and line_currency and line_currency != current.currency:
             # A line priced in another currency than its order (rare): converted with the
             # workspace rates, or treated as unpriced when there is no rate.
-            line_total = _to_currency(line_total, line_currency, current.currency, converter)
+            line_total = converter.between(line_total, line_currency, current.currency)
         if line_total is not None:
             current.priced_lines += 1
             current.revenue += line_total
@@ -171,7 +171,7 @@ def _orders(db: sqlite_utils.Database, start: str, end: str, channels: Sequence[
             continue
         line_cost = unit_cost * qty
         if product_currency and product_currency != current.currency:
-            converted = _to_currency(line_cost, product_currency, current.currency, converter)
+            converted = converter.between(line_cost, product_currency, current.currency)
             if converted is None:
                 current.cogs_missing_units += qty
                 continue
@@ -179,12 +179,6 @@ def _orders(db: sqlite_utils.Database, start: str, end: str, channels: Sequence[
         current.cogs += line_cost
     if current is not None:
         yield current
-
-
-def _to_currency(amount: Decimal, source: str, target: str,
-                 converter: Converter) -> Decimal | None:
-    """``amount`` of ``source`` in ``target`` through the workspace's default currency."""
-    return converter.between(amount, source, target)
 
 
 def channel_money(db: sqlite_utils.Database, *, start: str, end: str,
