@@ -73,6 +73,22 @@ def _load(name: str, submodule: str, dotted: str | None) -> ModuleType:
         ) from None
 
 
+def optional_channel_module(name: str, submodule: str,
+                            dotted: str | None = None) -> ModuleType | None:
+    """``<package>.<submodule>`` of a channel, or None when the package has no such module
+    (an optional part of the adapter layout: ``authorize``, ``validation``, ``local`` …).
+
+    An import error *inside* that module is not hidden: only its own absence means None.
+    """
+    module_name = f"{channel_package(name, dotted)}.{submodule}"
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+
+
 def channel_schema(name: str, dotted: str | None = None) -> ChannelSchema:
     """The field rules of a channel (``<package>.schema.SCHEMA``)."""
     return _load(name, "schema", dotted).SCHEMA

@@ -8,14 +8,12 @@ workspace database, never printed.
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
 from feedsync.adapter_factory import adapter_settings
 from feedsync.cli.context import AppContext, pass_app
 from feedsync.errors import UsageError
-from feedsync.registry import channel_package
+from feedsync.registry import optional_channel_module
 
 
 @click.command("auth")
@@ -25,12 +23,10 @@ def auth(app: AppContext, channel: str) -> None:
     """Authorise feedsync on CHANNEL's marketplace (prints a link, asks for the redirect)."""
     workspace = app.workspace
     settings = workspace.channel(channel)
-    package = channel_package(channel, settings.adapter)
-    try:
-        module = importlib.import_module(f"{package}.authorize")
-    except ModuleNotFoundError:
+    module = optional_channel_module(channel, "authorize", settings.adapter)
+    if module is None:
         raise UsageError(f"{channel} needs no interactive authorisation: put its credentials "
-                         "in secrets.toml (see docs/channels/)") from None
+                         "in secrets.toml (see docs/channels/)")
     config = adapter_settings(workspace, channel)
     result = module.AUTHORIZE(workspace, config, show=lambda text: click.echo(text, err=True),
                               ask=lambda prompt: click.prompt(prompt, err=True))

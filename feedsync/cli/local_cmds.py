@@ -67,11 +67,9 @@ def build(app: AppContext, out: Path | None, json_flag: bool) -> None:
 @pass_app
 def push(app: AppContext, dry_run: bool, json_flag: bool) -> None:
     """Send changed local inventory to Google's Merchant API (localInventories.insert)."""
-    import importlib
-
     from feedsync.adapter_factory import open_adapter
     from feedsync.errors import ExitCode
-    from feedsync.registry import channel_package
+    from feedsync.registry import optional_channel_module
     from feedsync.sync.lock import WorkspaceLock, lock_path
 
     app.json_output = app.json_output or json_flag
@@ -84,7 +82,10 @@ def push(app: AppContext, dry_run: bool, json_flag: bool) -> None:
     with WorkspaceLock(lock_path(app.workspace.db_path), "local-inventory push"):
         adapter = open_adapter(app.workspace, app.catalog.db, "google")
         # The core never imports a concrete adapter: the Google package is looked up.
-        local = importlib.import_module(f"{channel_package('google', google.adapter)}.local")
+        local = optional_channel_module("google", "local", google.adapter)
+        if local is None:
+            raise ConfigError(f"the adapter of channel google ({google.adapter}) has no local "
+                              "inventory module")
         result = local.push_local_inventory(adapter, app.catalog.db, codes, dry_run=dry_run)
     data = {"ok": result.stopped is None and not result.failed, "dry_run": dry_run,
             **result.as_dict()}

@@ -8,7 +8,6 @@ adapter code never imports the CLI.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -19,7 +18,7 @@ from feedsync.cli.context import AppContext, dumps_json
 from feedsync.errors import UsageError, ValidationFailed
 from feedsync.mapping.engine import ChannelMapper
 from feedsync.models import Issue, Severity
-from feedsync.registry import channel_package
+from feedsync.registry import optional_channel_module
 
 __all__ = ["Verdict", "run_remote"]
 
@@ -58,12 +57,8 @@ def run_remote(app: AppContext, channel: str, skus: list[str]) -> None:
     when the channel reports an error for any SKU.
     """
     workspace = app.workspace
-    package = channel_package(channel, workspace.channel(channel).adapter)
-    try:
-        module = importlib.import_module(f"{package}.validation")
-    except ModuleNotFoundError:
-        raise UsageError(f"{channel} has no remote validation") from None
-    if not hasattr(module, "remote_verdicts"):
+    module = optional_channel_module(channel, "validation", workspace.channel(channel).adapter)
+    if module is None or not hasattr(module, "remote_verdicts"):
         raise UsageError(f"{channel} has no remote validation")
     if not skus:
         raise UsageError(f"name the SKUs to check: feedsync validate {channel} --remote SKU…")
