@@ -322,10 +322,7 @@ class _Pusher:
             self.db, sub_id, self.b.name, self.b.account,
             self.db.execute("SELECT created_at FROM submissions WHERE id = ?",
                             [sub_id]).fetchone()[0],
-            frozenset(h for (h,) in self.db.execute(
-                "SELECT handle FROM submissions WHERE channel = ? AND account = ?"
-                " AND handle IS NOT NULL", [self.b.name, self.b.account]).fetchall()),
-            exc.message)
+            readback.known_handles(self.db, self.b.name, self.b.account), exc.message)
         resolved = readback.Resolved()
         readback.resolve(self.db, adapter, attempt, resolved)
         self.counts["outcome_unknown"] += 1
