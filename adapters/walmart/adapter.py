@@ -34,7 +34,13 @@ from feedsync.adapters.walmart import render, shipments
 from feedsync.adapters.walmart.auth import walmart_auth
 from feedsync.adapters.walmart.client import WalmartClient
 from feedsync.adapters.walmart.config import WalmartConfig, load_credentials
-from feedsync.adapters.walmart.feeds import FeedSender, QuotaSpent, Step, deferred
+from feedsync.adapters.walmart.feeds import (
+    FeedSender,
+    QuotaSpent,
+    Step,
+    deferred,
+    recorded_feed_ids,
+)
 from feedsync.adapters.walmart.inventory import InventorySender
 from feedsync.adapters.walmart.walk import CatalogWalk
 
@@ -84,6 +90,8 @@ class WalmartAdapter(Adapter[WalmartConfig]):
     def __init__(self, context: AdapterContext) -> None:
         super().__init__(context)
         self._client: WalmartClient | None = None
+        self._sent_feeds: set[str] = set()  # sent or adopted by this run's batches
+        self._recorded_feeds: set[str] | None = None  # earlier runs': read on a lost answer
 
     # --- wiring (the core builds ``self.http``; rendering needs no credentials) ---------------
 
@@ -102,7 +110,14 @@ class WalmartAdapter(Adapter[WalmartConfig]):
     @property
     def feeds(self) -> FeedSender:
         """Feed uploads within their quotas, and their status."""
-        return FeedSender(self.http, self.client)
+        return FeedSender(self.http, self.client, self._sent_feeds, self._feeds_recorded)
+
+    def _feeds_recorded(self) -> set[str]:
+        """Feeds earlier batches sent or adopted: never adopted again by a lost upload."""
+        if self._recorded_feeds is None:
+            self._recorded_feeds = recorded_feed_ids(self.context.db, self.name,
+                                                     self.context.account)
+        return self._recorded_feeds
 
     @property
     def inventory(self) -> InventorySender:

@@ -11,10 +11,13 @@ run (the core records the pending submission and polls it again next time).
   wait longer than the request's budget becomes BudgetExhausted (deferred the same way).
 - **A lost answer** (a 5xx or a timeout after the upload was sent): the feed may exist. The
   newest feeds are read back (GET /v3/feeds) and a feed of the same type submitted since the
-  attempt is adopted. If Walmart lists none, the feed was not created and it is sent once more
-  (another token of the hour's quota); a second failure fails the batch and its SKUs are
-  planned again. Feeds set absolute values (REPLACE items, prices, quantities), so even a
-  duplicate feed would change nothing.
+  attempt is adopted — only when it is the one such feed that is not already feedsync's (a feed
+  another batch sent or adopted, in this run or a recent one, is never claimed twice: Walmart's
+  list does not say which SKUs a feed holds, so a second batch adopting the first one's feed
+  would take its outcomes for SKUs that were never sent). If Walmart lists none, or several
+  that could be this one, the feed is sent once more (another token of the hour's quota); a
+  second failure fails the batch and its SKUs are planned again. Feeds set absolute values
+  (REPLACE items, prices, quantities), so even a duplicate feed would change nothing.
 - **Status**: page 0 of GET /v3/feeds/{id}?includeDetails=true says whether the feed is final;
   the item details are paged (≤ 50) only when Walmart reports failed items, since a final feed
   without failures accepted every SKU.
@@ -22,11 +25,12 @@ run (the core records the pending submission and polls it again next time).
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedsync.adapters.walmart import feedstatus
 from feedsync.adapters.walmart import limits as ops
@@ -36,6 +40,9 @@ from feedsync.adapter import ItemOutcome, ItemStatus
 from feedsync.errors import BudgetExhausted, TransientError
 from feedsync.http import HttpClient
 from feedsync.models import Issue, Severity
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 log = logging.getLogger("feedsync.adapters.walmart")
 
@@ -86,12 +93,40 @@ def deferred(skus: Sequence[str], note: str, code: str = "feed_quota") -> list[I
         for sku in skus]
 
 
+RECENT_SUBMISSIONS = 1000  # a lost feed is minutes old: far more batches than an hour sends
+
+
+def recorded_feed_ids(db: Database | None, channel: str, account: str) -> set[str]:
+    """The ids of the feeds this channel account's recent submissions sent or adopted (each
+    submission keeps its feeds in ``detail["steps"]``)."""
+    if db is None or not db["submissions"].exists():  # no sync state: driven outside a push
+        return set()
+    ids: set[str] = set()
+    for handle, detail in db.execute(
+            "SELECT handle, detail FROM submissions WHERE channel = ? AND account = ?"
+            " ORDER BY id DESC LIMIT ?", [channel, account, RECENT_SUBMISSIONS]).fetchall():
+        if handle:
+            ids.add(str(handle))
+        try:
+            steps = json.loads(detail or "{}").get("steps") or []
+        except (ValueError, AttributeError):
+            continue
+        ids.update(str(step["id"]) for step in steps
+                   if isinstance(step, dict) and step.get("id"))
+    return ids
+
+
 class FeedSender:
     """Uploads feeds within their quotas and reads their status."""
 
-    def __init__(self, http: HttpClient, client: WalmartClient) -> None:
+    def __init__(self, http: HttpClient, client: WalmartClient, sent: set[str] | None = None,
+                 recorded: Callable[[], set[str]] | None = None) -> None:
+        """``sent``: the feeds this run sent or adopted (every one sent here is added);
+        ``recorded``: those of earlier runs, read only when an answer is lost."""
         self.http = http
         self.client = client
+        self.sent = set() if sent is None else sent
+        self.recorded = recorded or set
 
     # --- sending ------------------------------------------------------------------------------
 
@@ -124,30 +159,40 @@ class FeedSender:
                                             f"{exc.message}") from None
             except TransientError as exc:
                 found = self.find_submitted(feed_type, attempted_ms)
-                if found is not None:
+                if len(found) == 1:
                     log.warning("walmart: the answer to a %s feed upload was lost (%s); "
                                 "Walmart lists feed %s submitted since: adopted", feed_type,
-                                exc.message, found)
-                    return Step(type=feed_type, id=found, skus=skus)
+                                exc.message, found[0])
+                    return self._claimed(Step(type=feed_type, id=found[0], skus=skus))
                 if attempt == 2:
                     raise
-                log.info("walmart: %s feed upload failed (%s) and Walmart lists no such feed: "
-                         "sent again", feed_type, exc.message)
+                why = ("lists no such feed" if not found else
+                       f"lists {len(found)} feeds that could be it and cannot tell which")
+                log.info("walmart: %s feed upload failed (%s) and Walmart %s: sent again",
+                         feed_type, exc.message, why)
                 continue
-            return Step(type=feed_type, id=feedstatus.parse_feed_id(body), skus=skus)
+            return self._claimed(Step(type=feed_type, id=feedstatus.parse_feed_id(body),
+                                      skus=skus))
         raise AssertionError("unreachable")
 
-    def find_submitted(self, feed_type: str, since_ms: int) -> str | None:
-        """The newest feed of ``feed_type`` Walmart lists as submitted since ``since_ms``."""
+    def _claimed(self, step: Step) -> Step:
+        self.sent.add(step.id)
+        return step
+
+    def find_submitted(self, feed_type: str, since_ms: int) -> list[str]:
+        """The feeds of ``feed_type`` Walmart lists as submitted since ``since_ms`` that are
+        not already feedsync's, newest first (empty when the list cannot be read)."""
         try:
             feeds, _total = feedstatus.parse_feed_list(self.client.list_feeds())
         except TransientError:
-            return None
+            return []
         names = LISTED_AS.get(feed_type, frozenset({feed_type.lower()}))
+        ours = self.sent | self.recorded()
         matches = [f for f in feeds if str(f.feed_type or "").lower() in names
-                   and (f.submitted_ms or 0) >= since_ms - CLOCK_SKEW_MS]
+                   and (f.submitted_ms or 0) >= since_ms - CLOCK_SKEW_MS
+                   and f.feed_id not in ours]
         matches.sort(key=lambda f: f.submitted_ms or 0, reverse=True)
-        return matches[0].feed_id if matches else None
+        return [f.feed_id for f in matches]
 
     # --- status ---------------------------------------------------------------------------------
 

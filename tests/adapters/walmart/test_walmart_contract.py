@@ -36,6 +36,10 @@ def record(sku: str, name: str, price: str, quantity: str = "5", **extra: Any
         **extra})
 
 
+# The Walmart adapter with one item per feed: several feeds of one type in one push.
+ONE_ITEM_PER_FEED = type("OneItemFeeds", (WalmartAdapter,), {
+    "limits": replace(WalmartAdapter.limits, max_batch_items=1)})
+
 class WalmartContractBase(AdapterContract):
     """Settings, secrets and records shared by the Walmart contract tests."""
 
@@ -242,13 +246,41 @@ class TestWalmartContract(WalmartContractBase):
         assert "getAllFeedStatuses" in channel_double.operations()
         assert {v["status"] for v in env.listings().values()} == {"live"}
 
+    def test_a_lost_upload_never_adopts_the_feed_of_another_batch(
+            self, tmp_path: Path, channel_double: WalmartDouble) -> None:
+        # One item per feed: the first batch's feed is created and answered; the second
+        # batch's upload never arrives. Walmart then lists one MP_ITEM feed submitted within
+        # the clock-skew window — the first batch's. Adopting it would take its outcomes for a
+        # SKU that was never sent; the upload must be sent again instead.
+        records = self._many(2)
+        env = self.make_env(tmp_path, channel_double, records)
+        channel_double.drop_upload(2)
+        result = env.push(ONE_ITEM_PER_FEED)
+        assert result.outcome is Outcome.OK, result.message
+        assert "getAllFeedStatuses" in channel_double.operations()
+        sent = sorted(str(entry["Orderable"]["sku"]) for feed in channel_double.feeds.values()
+                      for entry in feed["entries"])
+        assert sent == sorted(r.sku for r in records), "each SKU went out in a feed of its own"
+        assert len(channel_double.feeds) == 2
+        assert {v["status"] for v in env.listings().values()} == {"live"}
+
+    def test_a_lost_upload_after_an_earlier_run_does_not_adopt_that_runs_feed(
+            self, tmp_path: Path, channel_double: WalmartDouble) -> None:
+        records = self._many(2)
+        env = self.make_env(tmp_path, channel_double, records[:1])
+        assert env.push().outcome is Outcome.OK
+        env = self.make_env(tmp_path, channel_double, records)  # a SKU added: a new run
+        channel_double.drop_upload(1)
+        result = env.push()
+        assert result.outcome is Outcome.OK, result.message
+        assert len(channel_double.feeds) == 2, "the new SKU's feed was sent again, not adopted"
+        assert {v["status"] for v in env.listings().values()} == {"live"}
+
     def test_a_spent_hourly_quota_defers_with_a_note(
             self, tmp_path: Path, channel_double: WalmartDouble) -> None:
         records = self._many(12)
         env = self.make_env(tmp_path, channel_double, records)
-        one_per_feed = type("OneItemFeeds", (WalmartAdapter,), {
-            "limits": replace(WalmartAdapter.limits, max_batch_items=1)})
-        result = env.push(one_per_feed)
+        result = env.push(ONE_ITEM_PER_FEED)
         assert result.outcome is not Outcome.OK
         assert len(channel_double.feeds) == 10  # MP_ITEM: 10 feeds an hour
         assert result.outcome is Outcome.PARTIAL and result.counts["deferred"] == 2
@@ -257,7 +289,7 @@ class TestWalmartContract(WalmartContractBase):
         notes = {i["message"] for entry in waiting for i in entry["issues"]}
         assert all("10 MP_ITEM feeds an hour" in n and "later run" in n for n in notes), notes
         channel_double.clock.advance(3600)
-        later = env.push(one_per_feed)
+        later = env.push(ONE_ITEM_PER_FEED)
         assert later.outcome is Outcome.OK, later.message
         assert len(channel_double.feeds) == 12
         assert {v["status"] for v in env.listings().values()} == {"live"}

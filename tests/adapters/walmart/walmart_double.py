@@ -86,6 +86,8 @@ class WalmartDouble:
         self.expire_token_once = False
         self.throttle_next_feed = 0
         self.lose_upload = False
+        self.drop_uploads: set[int] = set()  # upload numbers (1-based) answered 504, not created
+        self.uploads = 0
         self.tokens: dict[str, float] = {}
         self.page_size = 200
         self.modified: dict[str, int] = {}  # purchase order id → last change (epoch ms)
@@ -121,6 +123,11 @@ class WalmartDouble:
     def lose_next_upload(self) -> None:
         """The next feed upload creates the feed but its answer is lost (504)."""
         self.lose_upload = True
+
+    def drop_upload(self, number: int) -> None:
+        """Upload ``number`` (1 is the next one) never reaches Walmart: no feed is created and
+        the answer is a 504, as a timeout before the request arrived looks to the caller."""
+        self.drop_uploads.add(self.uploads + number)
 
     def add_order(self, spec: Any) -> None:
         """Publish (or replace) an order from a channel-neutral ``OrderSpec``
@@ -252,6 +259,9 @@ class WalmartDouble:
             status, headers, body = gateway_error(429, "REQUEST_THRESHOLD_VIOLATED",
                                                   "Too many requests")
             return status, {**headers, "Retry-After": "5"}, body
+        self.uploads += 1
+        if self.uploads in self.drop_uploads:
+            return gateway_error(504, "GATEWAY_TIMEOUT", "upstream timed out")
         document = json.loads(multipart_file(request))
         entries = self._entries(feed_type, document)
         feed_id = f"F{len(self.feeds) + 1:031X}@AQMBAQA"
