@@ -40,6 +40,7 @@ def record(sku: str, name: str, price: str, quantity: str = "5", **extra: Any
 ONE_ITEM_PER_FEED = type("OneItemFeeds", (WalmartAdapter,), {
     "limits": replace(WalmartAdapter.limits, max_batch_items=1)})
 
+
 class WalmartContractBase(AdapterContract):
     """Settings, secrets and records shared by the Walmart contract tests."""
 
