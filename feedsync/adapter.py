@@ -40,11 +40,25 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Flag, StrEnum, auto
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, SecretStr
 
+# The plain data types and the Config bases live in their own modules, light to import (#19).
+from feedsync.adapter_config import AdapterConfig, ApiConfig
+from feedsync.adapter_types import (
+    Action,
+    Batch,
+    Capability,
+    ItemOutcome,
+    ItemStatus,
+    Limits,
+    OrderPage,
+    PlannedChange,
+    RenderedItem,
+    Submission,
+    SubmissionState,
+)
 from feedsync.clock import Clock, as_clock
 from feedsync.errors import ConfigError, RenderError
 from feedsync.http import (
@@ -58,8 +72,6 @@ from feedsync.http import (
     StateStore,
 )
 from feedsync.http.hints import DEFAULT_HINT_HOOKS, HintHook
-from feedsync.mapping.record import MappedRecord
-from feedsync.models import Issue, Order
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -87,133 +99,6 @@ __all__ = [
 ]
 
 
-class Capability(Flag):
-    """What a channel supports; the core only asks for what is declared."""
-
-    NONE = 0
-    FILE_FEED = auto()  # a scheduled feed file the channel fetches
-    API_PUSH = auto()  # listings pushed through an API
-    PRICE_QUANTITY = auto()  # a cheaper price/quantity-only update path
-    DELETE = auto()  # remote delete of a listing
-    ORDERS = auto()  # orders can be pulled
-    ACKNOWLEDGE = auto()  # orders must be acknowledged after they are stored
-    SHIPMENTS = auto()  # shipment confirmations can be pushed
-    FETCH_LIVE = auto()  # what the channel shows now can be read back (reconcile)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Documented limits of a channel (link the doc next to each value in the adapter)."""
-
-    max_batch_items: int
-    max_batch_bytes: int | None = None
-    # Per-operation request rates; items are feedsync.http.OperationLimit.
-    operations: tuple[Any, ...] = ()
-
-
-class Action(StrEnum):
-    """What the plan does to one SKU on one channel."""
-
-    CREATE = "create"
-    UPDATE = "update"  # content changed (may include price/quantity)
-    PRICE_QUANTITY = "price_quantity"  # only price and/or quantity changed
-    DELETE = "delete"
-
-
-@dataclass(slots=True)
-class PlannedChange:
-    """One SKU's planned remote effect. ``record`` is None for deletes."""
-
-    sku: str
-    action: Action
-    record: MappedRecord | None
-    reason: str = ""
-    remote_id: str | None = None
-    changed_parts: frozenset[str] = frozenset()
-    diff: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field → (old, new)
-
-
-@dataclass(slots=True)
-class RenderedItem:
-    """One change rendered into the channel's payload for one item, with its size in bytes."""
-
-    sku: str
-    action: Action
-    payload: Any
-    size: int
-
-
-@dataclass(slots=True)
-class Batch:
-    """Items the core grouped within the adapter's limits, sent by one ``submit``."""
-
-    channel: str
-    items: list[RenderedItem]
-
-    @property
-    def skus(self) -> list[str]:
-        """SKUs in this batch, in order."""
-        return [item.sku for item in self.items]
-
-
-class ItemStatus(StrEnum):
-    """A channel's verdict on one item of a submission."""
-
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    PENDING = "pending"
-    DELETED = "deleted"
-    # Not taken now (e.g. a per-item daily budget is spent): the core keeps the change planned
-    # and a later run sends it again; ``issues`` may say why.
-    DEFERRED = "deferred"
-
-
-@dataclass(slots=True)
-class ItemOutcome:
-    """The result for one SKU; rejected items carry the channel's issues."""
-
-    sku: str
-    status: ItemStatus
-    issues: list[Issue] = field(default_factory=list)
-    remote_id: str | None = None
-
-
-class SubmissionState(StrEnum):
-    """Lifecycle of a submitted batch (feeds and batch handles are asynchronous)."""
-
-    PENDING = "pending"
-    DONE = "done"
-    FAILED = "failed"
-
-
-@dataclass
-class Submission:
-    """A batch sent to a channel. ``handle`` is the channel's id for it (feed id, batch handle)
-    and ``detail`` holds JSON-serialisable data the adapter needs to poll it, so a later run
-    can resume it from the database.
-
-    Outcomes (read by feedsync.sync.apply): in a DONE submission a SKU without an outcome
-    counts as accepted, so channels that only list errors need not list successes; in a
-    FAILED one it is released and re-planned by the next run. A rejected outcome without
-    issues still gets one ("rejected"), so no SKU's failure is ever silent."""
-
-    channel: str
-    handle: str | None
-    state: SubmissionState
-    skus: list[str]
-    outcomes: list[ItemOutcome] = field(default_factory=list)
-    detail: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-
-
-@dataclass
-class OrderPage:
-    """One page of orders and the cursor value that is safe to store once the page is."""
-
-    orders: list[Order]
-    cursor: datetime | None = None
-
-
 @dataclass
 class AdapterContext:
     """Everything an adapter instance may use; built by the core for one run.
@@ -234,40 +119,6 @@ class AdapterContext:
 
     def __post_init__(self) -> None:
         self.clock = as_clock(self.clock)
-
-
-class AdapterConfig(BaseModel):
-    """Base for an adapter's ``Config``: unknown keys are errors, named by the config loader."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    enabled: bool = False
-    delivery: str = "file"
-    mapping: str | None = None
-    account: str = "default"
-    adapter: str | None = None
-    # [channels.<name>.guardrails] belongs to the sync engine (feedsync.sync.guardrails).
-    guardrails: dict[str, Any] = Field(default_factory=dict)
-
-
-class ApiConfig(AdapterConfig):
-    """Base for the ``Config`` of a channel with an HTTP API: where the API is.
-
-    ``environment`` picks one of the roots the adapter declares (``HttpApi.base_urls``); an
-    http(s) URL there, or ``base_url``, points the adapter elsewhere (the sandbox, a loopback
-    test server). ``base_url`` wins over ``environment``.
-    """
-
-    environment: str = Field(default="production",
-                             description="'production', 'sandbox' or an http(s) URL")
-    base_url: str | None = Field(default=None, description="override of the API root")
-
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("base_url must start with http:// or https://")
-        return value.rstrip("/") if value else value
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def channel_problems(channels: Any, source: str) -> list[str]:
 
 
 def _one_channel(name: str, table: dict[str, Any], source: str) -> list[str]:
-    from feedsync.registry import adapter_class
+    from feedsync.registry import channel_config
     from feedsync.sync.guardrails import load_guardrails
 
     prefix = f"{source}: channels.{name}"
@@ -52,7 +52,7 @@ def _one_channel(name: str, table: dict[str, Any], source: str) -> list[str]:
     except ConfigError as exc:
         problems.extend(exc.problems or [f"{prefix}.{GUARDRAILS}: {exc.message}"])
     try:
-        config_cls = adapter_class(name, dotted).Config
+        config_cls = channel_config(name, dotted)  # <package>.config, not the whole adapter
     except ConfigError as exc:
         # A disabled table for a channel not built yet is allowed (it is prepared ahead).
         if enabled or dotted:

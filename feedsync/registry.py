@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from feedsync.adapter import Adapter
+    from feedsync.adapter_config import AdapterConfig
     from feedsync.feeds.base import FeedFormat
     from feedsync.mapping.schema import ChannelSchema
 
@@ -97,6 +98,26 @@ def channel_schema(name: str, dotted: str | None = None) -> ChannelSchema:
 def adapter_class(name: str, dotted: str | None = None) -> type[Adapter]:
     """The Adapter subclass of a channel (``<package>.adapter.ADAPTER``)."""
     return _load(name, "adapter", dotted).ADAPTER
+
+
+def channel_config(name: str, dotted: str | None = None) -> type[AdapterConfig]:
+    """The ``Config`` class of a channel's settings, importing as little as possible.
+
+    ``<package>.config.CONFIG`` when the package declares it there (the adapter layout's
+    ``config.py``): checking feedsync.toml before every command then costs no import of the
+    adapter, its HTTP client and the adapter kit (issue #19). Otherwise — no such module or
+    name, or any failure importing it — the adapter class's ``Config``, so every error is the
+    one :func:`adapter_class` reports. A package's ``CONFIG`` must be its adapter's ``Config``
+    (tests/cli/test_startup.py checks the built-in ones).
+    """
+    try:
+        module = optional_channel_module(name, "config", dotted)
+    except Exception:  # adapter_class below reports it as it always did
+        module = None
+    config = getattr(module, "CONFIG", None) if module is not None else None
+    if isinstance(config, type):
+        return config
+    return adapter_class(name, dotted).Config
 
 
 def channel_feed(name: str, dotted: str | None = None) -> Mapping[str, FeedFormat]:

@@ -16,7 +16,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from feedsync.adapter import ApiConfig
+from feedsync.adapter_config import ApiConfig
 from feedsync.errors import ConfigError
 
 Region = Literal["NA", "EU", "FE"]
@@ -127,3 +127,8 @@ def load_credentials(secrets: Mapping[str, SecretStr]) -> LwaCredentials:
         client_secret=secrets["client_secret"],
         refresh_token=secrets["refresh_token"],
     )
+
+
+# What feedsync.registry.channel_config reads to check [channels.amazon] without importing the
+# adapter (issue #19); it is the adapter's Config.
+CONFIG = AmazonConfig

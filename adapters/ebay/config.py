@@ -17,7 +17,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from feedsync.adapter import ApiConfig
+from feedsync.adapter_config import ApiConfig
 from feedsync.errors import ConfigError
 
 Environment = Literal["production", "sandbox"]
@@ -125,3 +125,8 @@ def load_credentials(secrets: Mapping[str, SecretStr]) -> EbayCredentials:
     return EbayCredentials(client_id=secrets["client_id"],
                            client_secret=secrets["client_secret"],
                            refresh_token=secrets["refresh_token"])
+
+
+# What feedsync.registry.channel_config reads to check [channels.ebay] without importing the
+# adapter (issue #19); it is the adapter's Config.
+CONFIG = EbayConfig

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 
-from feedsync.adapter import ApiConfig
+from feedsync.adapter_config import ApiConfig
 from feedsync.errors import ConfigError
 
 TOKEN_URL = "https://api.etsy.com/v3/public/oauth/token"
@@ -140,3 +140,8 @@ def load_credentials(secrets: Mapping[str, SecretStr]) -> EtsyCredentials:
     return EtsyCredentials(keystring=secrets["keystring"],
                            refresh_token=secrets["refresh_token"],
                            shared_secret=secrets.get("shared_secret"))
+
+
+# What feedsync.registry.channel_config reads to check [channels.etsy] without importing the
+# adapter (issue #19); it is the adapter's Config.
+CONFIG = EtsyConfig

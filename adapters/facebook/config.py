@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from feedsync.adapter import ApiConfig
+from feedsync.adapter_config import ApiConfig
 
 __all__ = ["FacebookConfig"]
 
@@ -26,3 +26,8 @@ class FacebookConfig(ApiConfig):
         if value and not value.isdigit():
             raise ValueError("catalog_id must be the numeric product catalog id")
         return value
+
+
+# What feedsync.registry.channel_config reads to check [channels.facebook] without importing the
+# adapter (issue #19); it is the adapter's Config.
+CONFIG = FacebookConfig

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from feedsync.adapter import ApiConfig
+from feedsync.adapter_config import ApiConfig
 from feedsync.errors import ConfigError
 
 from .render import Target
@@ -58,3 +58,8 @@ class GoogleConfig(ApiConfig):
         if "/" not in source:
             source = f"accounts/{self.merchant_id}/dataSources/{source}"
         return Target(self.merchant_id, source, self.content_language, self.feed_label)
+
+
+# What feedsync.registry.channel_config reads to check [channels.google] without importing the
+# adapter (issue #19); it is the adapter's Config.
+CONFIG = GoogleConfig

@@ -17,7 +17,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr
 
-from feedsync.adapter import ApiConfig
+from feedsync.adapter_config import ApiConfig
 from feedsync.errors import ConfigError
 
 ShipNodeType = Literal["SellerFulfilled", "WFSFulfilled", "3PLFulfilled"]
@@ -114,3 +114,8 @@ def load_credentials(secrets: Mapping[str, SecretStr]) -> WalmartCredentials:
             "secrets.toml)")
     return WalmartCredentials(client_id=secrets["client_id"],
                               client_secret=secrets["client_secret"])
+
+
+# What feedsync.registry.channel_config reads to check [channels.walmart] without importing the
+# adapter (issue #19); it is the adapter's Config.
+CONFIG = WalmartConfig

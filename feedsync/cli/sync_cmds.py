@@ -7,21 +7,24 @@ read, also in ``--json`` mode (one JSON object, written piece by piece).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from feedsync.cli.context import AppContext, dumps_json, pass_app
 from feedsync.errors import ExitCode, FeedsyncError, GuardrailError, UsageError
 from feedsync.sync import report
-from feedsync.sync.batching import Outgoing
 from feedsync.sync.channels import ChannelBinding, bind_channel
 from feedsync.sync.plan import PlanRow, build_plan
-from feedsync.sync.push import PushOptions
-from feedsync.sync.runs import StepResult
 
-# feedsync.sync.runner (orders, feeds, lxml …) and feedsync.sync.status are imported by the
-# commands that run them, so `feedsync plan` starts without them (issue #19).
+if TYPE_CHECKING:
+    from feedsync.sync.batching import Outgoing
+    from feedsync.sync.push import PushOptions
+    from feedsync.sync.runs import StepResult
+
+# feedsync.sync.runner (orders, feeds, lxml …), feedsync.sync.push (the adapter kit, the HTTP
+# stack) and feedsync.sync.status are imported by the commands that run them, so `feedsync
+# plan` starts without them (issue #19).
 
 _json_option = click.option("--json", "json_flag", is_flag=True,
                             help="One JSON object on stdout (same as feedsync --json).")
@@ -74,7 +77,9 @@ def plan(app: AppContext, channels: tuple[str, ...], skus: tuple[str, ...], limi
             _say(app, sep, {"channel": name, "skipped": note}, note)
             continue
         try:  # one channel's broken mapping or settings never hides the others' plans
-            binding = bind_channel(app.workspace, catalog.db, name)
+            # the mapping compiles only if the plan renders a SKU or last checked it on
+            # other code (feedsync.sync.plan._check_mapping; a no-op plan stays cheap, #19)
+            binding = bind_channel(app.workspace, catalog.db, name, defer_mapping=True)
             binding.mapper = app.progress_mapper(binding.mapper, f"plan {name}")
             built = build_plan(binding, catalog, skus=list(skus) or None, full=full)
         except FeedsyncError as exc:
@@ -238,6 +243,7 @@ def push(app: AppContext, channels: tuple[str, ...], dry_run: bool, force: bool,
     """
     app.json_output = app.json_output or json_flag
     names = _api_channels(app, channels)
+    from feedsync.sync.push import PushOptions
     from feedsync.sync.runner import push_step
 
     _run(app, "push", [("push", push_step)], names,
@@ -258,6 +264,7 @@ def sync(app: AppContext, dry_run: bool, force: bool, wait: float, limit: int, f
 
     Holds the workspace lock (a second run exits 75 at once). Exit codes as for push."""
     app.json_output = app.json_output or json_flag
+    from feedsync.sync.push import PushOptions
     from feedsync.sync.runner import SYNC_STEPS
 
     _run(app, "sync", SYNC_STEPS, None,

@@ -9,6 +9,10 @@ from feedsync.models import Issue, Severity
 
 FieldValue = str | list[str]
 
+# Bump when the engine's output for the same inputs changes. Part of every mapper's version;
+# here rather than in engine.py so the version is known without importing the engine (#19).
+ENGINE_VERSION = "1"
+
 
 @dataclass(slots=True)
 class TraceStep:

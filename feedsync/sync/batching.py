@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from feedsync.adapter import Batch, Limits, RenderedItem
+from feedsync.adapter_types import Batch, Limits, RenderedItem
 
 T = TypeVar("T")
 

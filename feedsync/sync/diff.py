@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from feedsync.adapter import Action, Capability
+from feedsync.adapter_types import Action, Capability
 from feedsync.db import utcnow_iso
 from feedsync.mapping.record import MappedRecord
 from feedsync.models import Severity

@@ -25,6 +25,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import sqlite_utils
 
@@ -116,19 +117,28 @@ def current_mark(db: sqlite_utils.Database) -> int:
 
 
 
-def read_mark(db: sqlite_utils.Database, channel: str,
-              account: str) -> tuple[int, str] | None:
-    """(stamp, render version) the channel's last complete plan consumed, or None."""
-    row = db.execute("SELECT seq, render_version FROM sync_marks WHERE channel = ?"
-                     " AND account = ?", [channel, account]).fetchone()
-    return (int(row[0]), str(row[1])) if row else None
+class Mark(NamedTuple):
+    """What a channel's last complete plan consumed."""
+
+    seq: int  # the change stamp
+    version: str  # the render version it planned with
+    mapping_checked: str | None  # the code that compiled that version's mapping (or None)
+
+
+def read_mark(db: sqlite_utils.Database, channel: str, account: str) -> Mark | None:
+    """The channel's :class:`Mark`, or None before its first complete plan."""
+    row = db.execute("SELECT seq, render_version, mapping_checked FROM sync_marks"
+                     " WHERE channel = ? AND account = ?", [channel, account]).fetchone()
+    return Mark(int(row[0]), str(row[1]), row[2]) if row else None
 
 
 def write_mark(db: sqlite_utils.Database, channel: str, account: str, seq: int,
-               version: str, stamp: str) -> None:
-    """Record that every change up to ``seq`` is planned with ``version``."""
+               version: str, stamp: str, mapping_checked: str | None = None) -> None:
+    """Record that every change up to ``seq`` is planned with ``version`` (and that code
+    ``mapping_checked`` compiled its mapping)."""
     db.execute("INSERT OR REPLACE INTO sync_marks (channel, account, seq, render_version,"
-               " updated_at) VALUES (?, ?, ?, ?, ?)", [channel, account, seq, version, stamp])
+               " updated_at, mapping_checked) VALUES (?, ?, ?, ?, ?, ?)",
+               [channel, account, seq, version, stamp, mapping_checked])
 
 
 def fill_dirty(db: sqlite_utils.Database, table: str, *, channel: str, account: str,

@@ -18,11 +18,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from feedsync.adapter import Action, PlannedChange
+from feedsync.adapter_types import Action, PlannedChange
 from feedsync.db import utcnow_iso
 from feedsync.mapping.record import MappedRecord
 from feedsync.sync import dirty
-from feedsync.sync.channels import render_version
+from feedsync.sync.channels import mapping_code_version, render_version
 from feedsync.sync.diff import ChunkPlanner
 from feedsync.sync.guardrails import QUANTITY_RULES, PlanFigures, check
 from feedsync.sync.parts import PARTS, Hashes
@@ -207,6 +207,8 @@ def build_plan(binding: ChannelBinding, catalog: Catalog, *,
     dirty_table = f"{plan.table}_dirty"
     _create_temp_tables(db, plan.table)
     top = dirty.current_mark(db)  # read before any input, so later changes stay unconsumed
+    mark = dirty.read_mark(db, binding.name, binding.account)
+    checked = _check_mapping(binding, mark, version)
     if skus is not None:  # SKUs the catalog or this channel's state knows, nothing else
         db.execute(
             f"INSERT OR IGNORE INTO temp.{dirty_table} (sku) SELECT s.value FROM json_each(?) s"
@@ -216,13 +218,12 @@ def build_plan(binding: ChannelBinding, catalog: Catalog, *,
         plan.examined = int(db.execute(f"SELECT COUNT(*) FROM temp.{dirty_table}"
                                        ).fetchone()[0])
     else:
-        mark = dirty.read_mark(db, binding.name, binding.account)
         incremental = not full and mark is not None and mark[1] == version
         plan.full = not incremental
         plan.examined = dirty.fill_dirty(
             db, dirty_table, channel=binding.name, account=binding.account, version=version,
             now=now, mark=mark[0] if incremental and mark is not None else None)
-    planner = ChunkPlanner(binding, catalog, plan, now, only)
+    planner: ChunkPlanner | None = None  # built on the first chunk: it asks the adapter class
     after = ""
     while True:
         chunk = [r[0] for r in db.execute(
@@ -230,15 +231,34 @@ def build_plan(binding: ChannelBinding, catalog: Catalog, *,
             [after, CHUNK]).fetchall()]
         if not chunk:
             break
+        planner = planner or ChunkPlanner(binding, catalog, plan, now, only)
         planner.plan_chunk(chunk)
         after = chunk[-1]
     db.execute(f"DROP TABLE temp.{dirty_table}")
     if skus is None:
-        dirty.write_mark(db, binding.name, binding.account, top, version, utcnow_iso())
+        dirty.write_mark(db, binding.name, binding.account, top, version, utcnow_iso(),
+                         checked)
         prune_changes(db)
     _finish(plan, binding)
     plan.elapsed = time.perf_counter() - started
     return plan
+
+
+def _check_mapping(binding: ChannelBinding, mark: dirty.Mark | None, version: str) -> str:
+    """Compile a deferred mapper now unless the channel's last plan compiled this very render
+    version on this very code (the mark says so); return the code fingerprint to record.
+
+    A :class:`~feedsync.sync.channels.DeferredMapper` is otherwise compiled only when a SKU is
+    rendered: a broken mapping (or one today's code refuses) still fails every plan, as when
+    the mapper was compiled at bind time. Other mappers are compiled already.
+    """
+    code = mapping_code_version()
+    if mark is not None and mark.version == version and mark.mapping_checked == code:
+        return code
+    load = getattr(binding.mapper, "load", None)  # a DeferredMapper (maybe in a ProgressMapper)
+    if callable(load):
+        load()
+    return code
 
 
 def _create_temp_tables(db: sqlite_utils.Database, table: str) -> None:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from feedsync.adapter import Action
+from feedsync.adapter_types import Action
 from feedsync.sync.parts import DeleteReason
 from feedsync.sync.plan import Plan, PlanRow
 from feedsync.sync.runs import StepResult

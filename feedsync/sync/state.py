@@ -170,7 +170,11 @@ CREATE TABLE sync_run_steps (
 CREATE INDEX sync_run_steps_channel ON sync_run_steps (channel, id)
 """
 
-MIGRATIONS: list[MigrationStep] = [_V1]
+# v2: the code fingerprint that last compiled the mark's render version (feedsync.sync.plan:
+# an unchanged mapping is not recompiled by a plan with nothing to render, #19).
+_V2 = "ALTER TABLE sync_marks ADD COLUMN mapping_checked TEXT"
+
+MIGRATIONS: list[MigrationStep] = [_V1, _V2]
 
 # The catalog tables a render reads; every write to them stamps the SKU (see the docstring).
 WATCHED_TABLES = ("products", "inventory", "channel_overrides", "channel_exclusions")

@@ -7,20 +7,43 @@ docs/sync.md) and stands the marketplace in with a subclass of :class:`HttpChann
 without a network.
 """
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from feedsync.testing.contract import AdapterContract, ChannelDouble, ContractEnv, FakeTime
-from feedsync.testing.fake.adapter import FakeAdapter
-from feedsync.testing.fake.schema import SCHEMA as FAKE_SCHEMA
-from feedsync.testing.fakes import (
-    FakeChannel,
-    FakeChannelDouble,
-    FakeMapper,
-    SimulatedCrash,
-    StaticMapper,
-    default_channel,
-    reset_default_channel,
-)
+if TYPE_CHECKING:
+    from feedsync.testing.contract import AdapterContract, ChannelDouble, ContractEnv, FakeTime
+    from feedsync.testing.fake.adapter import FakeAdapter
+    from feedsync.testing.fake.schema import SCHEMA as FAKE_SCHEMA
+    from feedsync.testing.fakes import (
+        FakeChannel,
+        FakeChannelDouble,
+        FakeMapper,
+        SimulatedCrash,
+        StaticMapper,
+        default_channel,
+        reset_default_channel,
+    )
+    from feedsync.testing.http_double import HttpChannelDouble
+
+# Each name is imported on first use (PEP 562): a workspace whose channel is the file channel
+# (feedsync.testing.file_channel) must not load the contract suite to run `plan` (#19), and
+# HttpChannelDouble needs the ``test`` extra's ``responses``.
+_LAZY = {
+    "FAKE_SCHEMA": ("feedsync.testing.fake.schema", "SCHEMA"),
+    "AdapterContract": ("feedsync.testing.contract", "AdapterContract"),
+    "ChannelDouble": ("feedsync.testing.contract", "ChannelDouble"),
+    "ContractEnv": ("feedsync.testing.contract", "ContractEnv"),
+    "FakeTime": ("feedsync.testing.contract", "FakeTime"),
+    "FakeAdapter": ("feedsync.testing.fake.adapter", "FakeAdapter"),
+    "FakeChannel": ("feedsync.testing.fakes", "FakeChannel"),
+    "FakeChannelDouble": ("feedsync.testing.fakes", "FakeChannelDouble"),
+    "FakeMapper": ("feedsync.testing.fakes", "FakeMapper"),
+    "HttpChannelDouble": ("feedsync.testing.http_double", "HttpChannelDouble"),
+    "SimulatedCrash": ("feedsync.testing.fakes", "SimulatedCrash"),
+    "StaticMapper": ("feedsync.testing.fakes", "StaticMapper"),
+    "default_channel": ("feedsync.testing.fakes", "default_channel"),
+    "reset_default_channel": ("feedsync.testing.fakes", "reset_default_channel"),
+}
 
 __all__ = [
     "FAKE_SCHEMA",
@@ -41,9 +64,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """``HttpChannelDouble`` is imported on first use: ``responses`` is a test dependency."""
-    if name == "HttpChannelDouble":
-        from feedsync.testing.http_double import HttpChannelDouble
-
-        return HttpChannelDouble
+    """The public names, each imported on first use (see ``_LAZY``)."""
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

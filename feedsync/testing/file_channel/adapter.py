@@ -18,7 +18,6 @@ from typing import Any
 
 from feedsync.adapter import (
     Adapter,
-    AdapterConfig,
     Batch,
     Capability,
     ItemOutcome,
@@ -33,17 +32,7 @@ from feedsync.adapter import (
 from feedsync.clock import parse_iso
 from feedsync.errors import AuthError, TransientError
 from feedsync.models import Issue, Order, OrderLine, OrderStatus, Severity, Shipment
-
-
-class FakeConfig(AdapterConfig):
-    """``[channels.<name>]`` of the file channel (see the module docstring)."""
-
-    orders_file: str = "orders.json"
-    state_dir: str = "fake_state"
-    page_size: int = 2
-    fail_ack: bool = False
-    reject_tracking_prefix: str | None = None
-    pending_tracking_prefix: str | None = None  # answered PENDING: "temporary, try again"
+from feedsync.testing.file_channel.config import FakeConfig
 
 
 def _when(text: str) -> datetime:
