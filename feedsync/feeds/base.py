@@ -75,6 +75,18 @@ class WriterNotes:
         if len(sample) < SAMPLE_LIMIT and entry not in sample:
             sample.append(entry)
 
+    def merge(self, later: WriterNotes) -> None:
+        """Add the notes ``later`` took on the SKUs after ours (a worker's range of the feed).
+
+        Samples keep the first :data:`SAMPLE_LIMIT` entries in SKU order, as one writer would.
+        """
+        for kind, count in later.counts.items():
+            self.counts[kind] = self.counts.get(kind, 0) + count
+            sample = self.samples.setdefault(kind, [])
+            for entry in later.samples.get(kind, []):
+                if len(sample) < SAMPLE_LIMIT and entry not in sample:
+                    sample.append(entry)
+
     def as_dict(self) -> dict[str, dict[str, object]]:
         """JSON-friendly view: ``{kind: {"count": n, "sample": [...]}}``."""
         return {
@@ -97,7 +109,16 @@ class FeedInfo:
 
 
 class FeedWriter(ABC):
-    """Writes one feed file, one record at a time. Use :meth:`close` to finish the file."""
+    """Writes one feed file, one record at a time. Use :meth:`close` to finish the file.
+
+    A writer whose items do not depend on one another (no numbering, no state carried from one
+    item to the next) sets :attr:`splittable` and implements :meth:`render` and
+    :meth:`write_rendered`: worker processes then render ranges of the feed and the building
+    process appends their bytes in order (:mod:`feedsync.feeds.parallel`), the same bytes
+    :meth:`write` would have written.
+    """
+
+    splittable: bool = False
 
     def __init__(self, stream: BinaryIO, schema: ChannelSchema, info: FeedInfo) -> None:
         self.stream = stream
@@ -113,6 +134,17 @@ class FeedWriter(ABC):
     @abstractmethod
     def close(self) -> None:
         """Write whatever ends the file (closing tags); the stream itself stays open."""
+
+    def render(self, record: MappedRecord) -> bytes:
+        """The bytes :meth:`write` would append for ``record`` (its notes are taken), without
+        writing them or anything that goes before the first item (splittable writers only)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot render items apart")
+
+    def write_rendered(self, data: bytes, items: int, first: MappedRecord | None) -> None:
+        """Append ``items`` items :meth:`render` made (``data``); ``first`` is the first of
+        them, which a header written before the first item may need (splittable writers only).
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot append rendered items")
 
     def _unknown_field(self, record: MappedRecord, name: str) -> ValueError:
         return ValueError(

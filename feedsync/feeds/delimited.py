@@ -104,7 +104,10 @@ class DelimitedWriter(FeedWriter):
         header = csv.writer(self._text, delimiter=fmt.delimiter, lineterminator="\n",
                             quotechar='"', doublequote=True, quoting=csv.QUOTE_MINIMAL)
         header.writerow(self.columns)
-        self._rows = csv.writer(self._text, delimiter=fmt.delimiter, lineterminator="\n",
+        # rows csv.writer must quote are written to a scratch buffer, so a row is one string
+        # whether it is written here or rendered by a worker process (render)
+        self._scratch = io.StringIO()
+        self._rows = csv.writer(self._scratch, delimiter=fmt.delimiter, lineterminator="\n",
                                 quotechar='"', doublequote=True,
                                 quoting=csv.QUOTE_ALL if fmt.quote_all else csv.QUOTE_MINIMAL)
         self._width = len(self.columns)
@@ -116,8 +119,26 @@ class DelimitedWriter(FeedWriter):
         self._plain = (fmt.delimiter, '"', "\r", "\n")
         self._quoted_separator = f'"{fmt.delimiter}"'
 
+    splittable = True  # a row depends on its record alone; the header on the columns
+
     def write(self, record: MappedRecord) -> None:
         """Append ``record`` as one row."""
+        self._text.write(self._row_text(record))
+        self.items += 1
+
+    def render(self, record: MappedRecord) -> bytes:
+        """``record``'s row as UTF-8 (line breaks and forbidden characters cleaned, noted)."""
+        return self._row_text(record).encode("utf-8")
+
+    def write_rendered(self, data: bytes, items: int, first: MappedRecord | None) -> None:
+        """Append rendered rows after what was written through the text layer (the header)."""
+        if not items:
+            return
+        self._text.flush()
+        self.stream.write(data)
+        self.items += items
+
+    def _row_text(self, record: MappedRecord) -> str:
         row = [""] * self._width
         index = self._index
         for name, value in record.fields.items():
@@ -138,12 +159,15 @@ class DelimitedWriter(FeedWriter):
         if self.format.quote_all:
             if '"' in joined:
                 row = [value.replace('"', '""') for value in row]
-            self._text.write('"' + self._quoted_separator.join(row) + '"\n')
-        elif self._width > 1 and not any(char in joined for char in self._plain):
-            self._text.write(self.format.delimiter.join(row) + "\n")
-        else:
-            self._rows.writerow(row)
-        self.items += 1
+            return '"' + self._quoted_separator.join(row) + '"\n'
+        if self._width > 1 and not any(char in joined for char in self._plain):
+            return self.format.delimiter.join(row) + "\n"
+        scratch = self._scratch
+        self._rows.writerow(row)
+        text = scratch.getvalue()
+        scratch.seek(0)
+        scratch.truncate()
+        return text
 
     def _no_column(self, record: MappedRecord, name: str) -> ValueError:
         if name in self.schema:

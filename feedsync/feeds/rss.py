@@ -143,16 +143,31 @@ class RssWriter(FeedWriter):
                 element.text = scrub(text)[0]
                 out.write(b"    " + _element_bytes(element) + b"\n")
 
+    splittable = True  # an item depends on its record alone; the header on the first item
+
     def write(self, record: MappedRecord) -> None:
         """Append ``record`` as one ``<item>``."""
         if not self._started:
             self._start(record)
+        self.stream.write(self.render(record))
+        self.items += 1
+
+    def render(self, record: MappedRecord) -> bytes:
+        """``record``'s ``<item>`` as UTF-8 (a character XML forbids is removed and noted)."""
         data = xml_bytes(self._render(record, record.fields))
         if data is None:
             # A value holds characters XML cannot carry: remove them, say so, keep the SKU.
             data = self._render(record, self._cleaned(record)).encode("utf-8")
+        return data
+
+    def write_rendered(self, data: bytes, items: int, first: MappedRecord | None) -> None:
+        """Append rendered items; the header (its link from ``first``) goes before the first."""
+        if not items:
+            return
+        if not self._started:
+            self._start(first)
         self.stream.write(data)
-        self.items += 1
+        self.items += items
 
     def _render(self, record: MappedRecord, fields: dict[str, FieldValue]) -> str:
         """The item's lines: ``<item>``, one attribute element per line, ``</item>``."""

@@ -27,7 +27,7 @@ from feedsync.mapping.record import ENGINE_VERSION, FieldValue, MappedRecord, Tr
 from feedsync.mapping.schema import ChannelSchema
 from feedsync.mapping.sources import NO_STORE, Row, Store
 from feedsync.mapping.spec import read_mapping
-from feedsync.mapping.stream import iter_catalog
+from feedsync.mapping.stream import SkuRange, iter_catalog
 from feedsync.mapping.validate import SchemaValidator
 from feedsync.models import Issue, Product, Severity
 
@@ -289,14 +289,18 @@ class ChannelMapper:
     # --- the catalog --------------------------------------------------------------------------
 
     def map_catalog(self, catalog: Catalog, *, skus: Iterable[str] | None = None,
-                    now: datetime | None = None, explain: bool = False) -> Iterator[MappedRecord]:
+                    now: datetime | None = None, explain: bool = False,
+                    sku_range: SkuRange | None = None) -> Iterator[MappedRecord]:
         """Stream one record per product in SKU order, included or not; memory stays flat.
 
-        ``skus`` limits the run to those SKUs (unknown ones are skipped). Stock, overrides and
-        exclusions are merged from sorted cursors, not fetched per SKU.
+        ``skus`` limits the run to those SKUs (unknown ones are skipped); ``sku_range`` to the
+        SKUs from its first (included) to its end (excluded), None for an open side (one worker's
+        share of a feed, feedsync/feeds/parallel.py). Stock, overrides and exclusions are merged
+        from sorted cursors, not fetched per SKU.
         """
         moment = now or datetime.now(UTC)
-        for product, available, overrides, exclusion in iter_catalog(catalog, self.channel, skus):
+        rows = iter_catalog(catalog, self.channel, skus, sku_range)
+        for product, available, overrides, exclusion in rows:
             try:
                 yield self.map_product(product, available=available, now=moment,
                                        overrides=overrides, exclusion=exclusion, explain=explain)

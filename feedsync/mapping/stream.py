@@ -78,10 +78,31 @@ def _join(conn: Any, channel: str, block: list[tuple[Any, ...]], where: str,
         )
 
 
-def iter_catalog(catalog: Catalog, channel: str,
-                 skus: Iterable[str] | None = None) -> Iterator[CatalogRow]:
+# A range of SKUs, first included, end excluded; None leaves that side open.
+SkuRange = tuple[str | None, str | None]
+
+
+def range_clause(sku_range: SkuRange) -> tuple[str, list[str]]:
+    """The WHERE condition (and its parameters) selecting the SKUs of ``sku_range``."""
+    first, end = sku_range
+    parts = [*(["sku >= ?"] if first is not None else []),
+             *(["sku < ?"] if end is not None else [])]
+    return " AND ".join(parts), [bound for bound in (first, end) if bound is not None]
+
+
+def iter_catalog(catalog: Catalog, channel: str, skus: Iterable[str] | None = None,
+                 sku_range: SkuRange | None = None) -> Iterator[CatalogRow]:
     """(product, available, overrides, exclusion reason or None) per product, in SKU order;
-    ``available`` is None for a SKU whose stock the store does not track."""
+    ``available`` is None for a SKU whose stock the store does not track.
+
+    ``sku_range`` limits the scan to the SKUs from its first (included) to its end (excluded):
+    one worker's share of a feed built by several processes (feedsync/feeds/parallel.py)."""
+    if sku_range is not None:
+        if skus is not None:
+            raise ValueError("iter_catalog: pass skus or sku_range, not both")
+        where, params = range_clause(sku_range)
+        yield from _scan(catalog, channel, where, params)
+        return
     if skus is None:
         yield from _scan(catalog, channel, "", [])
         return
