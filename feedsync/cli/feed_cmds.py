@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,10 +13,12 @@ from feedsync.cli.moments import FORMS, parse_moment
 from feedsync.errors import ExitCode, FeedsyncError, GuardrailError, UsageError
 from feedsync.feeds.build import FeedResult
 from feedsync.feeds.channel import build_channel_feed
-from feedsync.mapping.record import MappedRecord
 from feedsync.sync.feedruns import feed_error_step, feed_step
 from feedsync.sync.lock import WorkspaceLock, lock_path
 from feedsync.sync.runs import RunJournal
+
+if TYPE_CHECKING:
+    from feedsync.cli.progress import Progress
 
 
 def feed_channels_help() -> str:
@@ -72,13 +73,9 @@ def _channels(app: AppContext, names: tuple[str, ...], all_channels: bool) -> li
     return list(dict.fromkeys(names))
 
 
-Wrapper = Callable[[Iterable[MappedRecord]], Iterator[MappedRecord]]
-
-
-def _progress(app: AppContext, channel: str) -> Wrapper | None:
-    """A throttled progress line on stderr around the record stream, on a terminal only."""
-    progress = app.progress(channel, total=app.catalog.count())
-    return None if progress is None else progress.wrap
+def _progress(app: AppContext, channel: str) -> Progress | None:
+    """A throttled progress line on stderr counting the records, on a terminal only."""
+    return app.progress(channel, total=app.catalog.count())
 
 
 def _describe(result: FeedResult) -> str:
@@ -134,10 +131,14 @@ def _describe(result: FeedResult) -> str:
               help=f"Evaluate sale dates at WHEN instead of now (reproducible builds): {FORMS}.")
 @click.option("--strict", is_flag=True,
               help="Exit 3 (partial) when any SKU was left out for errors.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Processes that map the catalog, each a range of SKUs (default: the "
+                   "machine's cores, at most 8; 1 = this process only). The file is the same "
+                   "byte for byte; catalogs under 5,000 SKUs per process use fewer.")
 @pass_app
 def build(app: AppContext, channels: tuple[str, ...], all_channels: bool, out: Path | None,
           format_name: str | None, compress: bool, force: bool, as_of: str | None,
-          strict: bool) -> None:
+          strict: bool, workers: int | None) -> None:
     """Build and publish the feed file of each CHANNEL (any channel with feed formats; see
     --format).
 
@@ -163,7 +164,7 @@ def build(app: AppContext, channels: tuple[str, ...], all_channels: bool, out: P
                 result = build_channel_feed(
                     app.workspace, app.catalog, channel, now=now, format_name=format_name,
                     target=out, compress=compress, force=force,
-                    progress=_progress(app, channel),
+                    progress=_progress(app, channel), workers=workers,
                 )
             except FeedsyncError as exc:
                 journal.add(feed_error_step(channel, account[channel], exc))

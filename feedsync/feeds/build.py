@@ -9,7 +9,7 @@ gate before it replaces the previous one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 
 from feedsync.errors import FeedsyncError
 from feedsync.feeds.atomic import AtomicFile
-from feedsync.feeds.base import SAMPLE_LIMIT, FeedFormat, FeedInfo, WriterNotes
+from feedsync.feeds.base import SAMPLE_LIMIT, FeedFormat, FeedInfo, FeedWriter, WriterNotes
 from feedsync.feeds.gate import (
     DEFAULT_MAX_DROP,
     FeedState,
@@ -28,6 +28,45 @@ from feedsync.feeds.gate import (
 )
 from feedsync.mapping.record import MappedRecord
 from feedsync.mapping.schema import ChannelSchema
+
+
+@dataclass
+class BuildTally:
+    """What was left out of a feed and why, with bounded SKU samples (first in SKU order)."""
+
+    excluded: int = 0  # SKUs filtered out or excluded by an override
+    excluded_sample: list[str] = field(default_factory=list)
+    skipped: int = 0  # SKUs with error issues
+    skipped_sample: list[str] = field(default_factory=list)
+    with_warnings: int = 0  # sent, but with warning issues
+
+    def admit(self, record: MappedRecord) -> bool:
+        """Count ``record``; True when it goes into the feed (included, no errors)."""
+        if not record.included:
+            self.excluded += 1
+            if len(self.excluded_sample) < SAMPLE_LIMIT:
+                self.excluded_sample.append(record.sku)
+            return False
+        if record.has_errors:
+            self.skipped += 1
+            if len(self.skipped_sample) < SAMPLE_LIMIT:
+                self.skipped_sample.append(record.sku)
+            return False
+        if record.issues:
+            self.with_warnings += 1
+        return True
+
+    def merge(self, later: BuildTally) -> None:
+        """Add the tally of the SKUs after ours (a worker's range), as one pass would count."""
+        self.excluded += later.excluded
+        self.excluded_sample += later.excluded_sample[:SAMPLE_LIMIT - len(self.excluded_sample)]
+        self.skipped += later.skipped
+        self.skipped_sample += later.skipped_sample[:SAMPLE_LIMIT - len(self.skipped_sample)]
+        self.with_warnings += later.with_warnings
+
+
+# Fills an open writer with the feed's items and counts what it left out.
+Filler = Callable[[FeedWriter, BuildTally], None]
 
 
 @dataclass
@@ -92,8 +131,28 @@ def build_feed(
     The previous file at ``target`` is replaced only by a complete new file that passed the
     gate; otherwise it is left byte for byte as it was and ``published`` is False.
     """
+    def fill(writer: FeedWriter, tally: BuildTally) -> None:
+        write_records(records, writer, tally)
+
+    return publish_feed(fill, schema=schema, fmt=fmt, target=target, info=info,
+                        compress=compress, force=force, max_drop=max_drop, columns=columns)
+
+
+def write_records(records: Iterable[MappedRecord], writer: FeedWriter, tally: BuildTally) -> None:
+    """Write the sendable ``records`` with ``writer``; count the others in ``tally``."""
+    admit, write = tally.admit, writer.write
+    for record in records:
+        if admit(record):
+            write(record)
+
+
+def publish_feed(fill: Filler, *, schema: ChannelSchema, fmt: FeedFormat, target: Path,
+                 info: FeedInfo, compress: bool = False, force: bool = False,
+                 max_drop: float = DEFAULT_MAX_DROP,
+                 columns: Sequence[str] | None = None) -> FeedResult:
+    """:func:`build_feed` with the items written by ``fill`` (one process or several)."""
     try:
-        return _build(records, schema=schema, fmt=fmt, target=target, info=info,
+        return _build(fill, schema=schema, fmt=fmt, target=target, info=info,
                       compress=compress, force=force, max_drop=max_drop, columns=columns)
     except OSError as exc:  # disk full, no permission, a folder where the file should be …
         where = exc.filename or target
@@ -103,7 +162,7 @@ def build_feed(
         ) from exc
 
 
-def _build(records: Iterable[MappedRecord], *, schema: ChannelSchema, fmt: FeedFormat,
+def _build(fill: Filler, *, schema: ChannelSchema, fmt: FeedFormat,
            target: Path, info: FeedInfo, compress: bool, force: bool, max_drop: float,
            columns: Sequence[str] | None) -> FeedResult:
     previous = previous_feed(target, fmt)
@@ -112,22 +171,14 @@ def _build(records: Iterable[MappedRecord], *, schema: ChannelSchema, fmt: FeedF
         gate=GateDecision(False, 0, previous.items), previous_source=previous.source,
         gzip=compress,
     )
+    tally = BuildTally()
     with AtomicFile(target, compress=compress) as out:
         writer = fmt.open(out.stream, schema, info, columns)
-        for record in records:
-            if not record.included:
-                result.excluded += 1
-                if len(result.excluded_sample) < SAMPLE_LIMIT:
-                    result.excluded_sample.append(record.sku)
-            elif record.has_errors:
-                result.skipped += 1
-                if len(result.skipped_sample) < SAMPLE_LIMIT:
-                    result.skipped_sample.append(record.sku)
-            else:
-                writer.write(record)
-                if record.issues:
-                    result.with_warnings += 1
+        fill(writer, tally)
         writer.close()
+        result.excluded, result.excluded_sample = tally.excluded, tally.excluded_sample
+        result.skipped, result.skipped_sample = tally.skipped, tally.skipped_sample
+        result.with_warnings = tally.with_warnings
         result.items = writer.items
         result.notes = writer.notes
         result.gate = check_publish(writer.items, previous.items, max_drop=max_drop,
