@@ -337,7 +337,8 @@ def test_large_files_are_read_by_a_child_process(catalog: Catalog, tmp_path: Pat
 
     used: list[bool] = []
     real = reading._in_child
-    monkeypatch.setattr(reading, "_in_child", lambda make: used.append(True) or real(make))
+    monkeypatch.setattr(reading, "_in_child",
+                        lambda make, lookup: used.append(True) or real(make, lookup))
     positions: list[int] = []
     path = write_csv(tmp_path / "c.csv", [row(f"S{i:04d}") for i in range(2500)])
     result = import_file(catalog, path, progress=positions.append)

@@ -8,6 +8,8 @@ title is detectable in SQL without re-rendering.
 
 from __future__ import annotations
 
+import sqlite_utils
+
 from feedsync.db import MigrationStep
 
 COMPONENT = "catalog"
@@ -108,4 +110,30 @@ CREATE VIEW stock AS
     GROUP BY p.sku
 """
 
-MIGRATIONS: list[MigrationStep] = [_V1, _V2]
+# V3 (issue #19): the digest of each SKU's row in the last native CSV import (its product cells,
+# not its stock cells, with the parse options and the parser's version). A re-import skips
+# parsing a row whose digest matches (feedsync/catalog/importers/unchanged.py). An entry lives
+# only while its product keeps the content that row produced: the triggers drop it when the
+# product is deleted, renamed, or its content_hash changes by any path (the importer records
+# anew after its own writes). Triggers rather than a foreign key: an import inserts a million
+# entries, and a foreign key would look each one's product up again.
+_V3 = (
+    """CREATE TABLE import_rows (
+        sku TEXT PRIMARY KEY NOT NULL,
+        row_hash BLOB NOT NULL
+    ) WITHOUT ROWID""",
+    """CREATE TRIGGER import_rows_changed AFTER UPDATE OF sku, content_hash ON products
+        WHEN NEW.content_hash IS NOT OLD.content_hash OR NEW.sku IS NOT OLD.sku
+        BEGIN DELETE FROM import_rows WHERE sku = OLD.sku; END""",
+    """CREATE TRIGGER import_rows_deleted AFTER DELETE ON products
+        BEGIN DELETE FROM import_rows WHERE sku = OLD.sku; END""",
+)
+
+
+def _v3(db: sqlite_utils.Database) -> None:
+    # a callable step: the triggers' bodies hold a ';', which a migration script cannot
+    for statement in _V3:
+        db.execute(statement)
+
+
+MIGRATIONS: list[MigrationStep] = [_V1, _V2, _v3]

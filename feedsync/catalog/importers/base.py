@@ -77,6 +77,12 @@ class Parsed:
     warnings: list[Problem] = field(default_factory=list)
     note: str | None = None
     derived_sku: bool = False
+    # Native CSV rows (feedsync.catalog.importers.unchanged): the digest of the row's product
+    # cells; ``unchanged`` when it matched the last import's, so ``product`` was not built
+    # (``brandless`` then says whether that product has no brand, for the summary).
+    row_hash: bytes | None = None
+    unchanged: bool = False
+    brandless: bool = False
 
 
 class RowCheck:

@@ -7,16 +7,18 @@ this format, so an export imports back unchanged.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 from operator import itemgetter
 from typing import Any
 
 from feedsync import spreadsheet
-from feedsync.catalog.importers import bounded_json, values
+from feedsync.catalog.importers import bounded_json, unchanged, values
 from feedsync.catalog.importers.base import (
     CONDITIONS,
     DIMENSION_UNITS,
@@ -27,7 +29,7 @@ from feedsync.catalog.importers.base import (
     axis_name,
     check_product,
 )
-from feedsync.catalog.importers.source import CsvFile, Problem, Source
+from feedsync.catalog.importers.source import CsvFile, Problem, Record, Source
 from feedsync.catalog.importers.values import FieldError
 from feedsync.errors import InputError
 from feedsync.models import Product, ProductStatus
@@ -51,29 +53,80 @@ _STATUSES = tuple(str(s) for s in ProductStatus)
 _LIST_COLUMNS = ("image_urls", "tags", "variant_axes")
 
 
-def parse_csv(source: Source, options: ParseOptions) -> Iterator[Parsed]:
-    """Stream the products of a native CSV file."""
+def parse_csv(source: Source, options: ParseOptions,
+              ask: unchanged.Ask | None = None) -> Iterator[Parsed]:
+    """Stream the products of a native CSV file.
+
+    Each row carries the digest of its product cells; with ``ask``, rows the catalog reports
+    as unchanged since the last import are not parsed beyond their stock cells
+    (:mod:`feedsync.catalog.importers.unchanged`).
+    """
     table = CsvFile(source)
     positions = table.columns()
     check_columns(source.label, table.header_line, positions)
+    parser = NativeRowParser(options)
+    sku_at = positions["sku"]
+    rows = _rows(source, table, positions, unchanged.salt(options))
+    if ask is None:
+        for record, picked, digest in rows:
+            yield (_broken(record, sku_at) if picked is None
+                   else parser.parse(record.line, picked, record.problems, digest))
+        return
+
+    def question(chunk: list[_Item]) -> Callable[[], Sequence[int]]:
+        return ask([(picked[0].strip(), digest) for _, picked, digest in chunk
+                    if digest and picked])
+
+    chunks = iter(lambda: list(islice(rows, _CHUNK)), [])
+    for chunk, flags in unchanged.look_ahead(chunks, question):
+        flag = iter(flags)
+        for record, picked, digest in chunk:
+            if picked is None:
+                yield _broken(record, sku_at)
+            elif digest and next(flag):
+                yield parser.unchanged(record.line, picked, digest)
+            else:
+                yield parser.parse(record.line, picked, record.problems, digest)
+
+
+def _broken(record: Record, sku_at: int) -> Parsed:
+    """A record with the wrong number of cells: its problems, naming the SKU when there is one."""
+    cells = record.cells
+    sku = cells[sku_at].strip() if sku_at < len(cells) else ""
+    for problem in record.problems:
+        problem.sku = sku or None
+    return Parsed(record.line, sku or None, None, record.problems)
+
+
+_CHUNK = 1000  # rows asked about at once
+_STOCK_AT = (NATIVE_COLUMNS.index("quantity"), NATIVE_COLUMNS.index("location"))
+_CONTENT_COLUMNS = tuple(c for i, c in enumerate(NATIVE_COLUMNS) if i not in _STOCK_AT)
+# A record, its cells in NATIVE_COLUMNS order (None: the row has the wrong number of cells),
+# and the digest of its product cells (None: not digested, the row had a reading problem).
+_Item = tuple[Record, Sequence[str] | None, bytes | None]
+
+
+def _rows(source: Source, table: CsvFile, positions: Mapping[str, int],
+          row_salt: bytes) -> Iterator[_Item]:
     width = len(table.header)
     # One C-level call picks the native columns in their documented order; a column the file
     # lacks points at a blank cell appended to every row.
     pick = itemgetter(*(positions.get(name, width) for name in NATIVE_COLUMNS))
-    parser = NativeRowParser(options)
+    content = itemgetter(*(positions.get(name, width) for name in _CONTENT_COLUMNS))
+    join = "\x1f".join  # unchanged.row_hash, inlined: this runs once per row
+    blake2b = hashlib.blake2b
     for record in table:
         cells = record.cells
         if source.formula_quotes:  # undo the export's formula neutralising
-            cells = spreadsheet.restore(cells)
+            cells = record.cells = spreadsheet.restore(cells)
         if len(cells) != width:
-            sku_at = positions["sku"]
-            sku = cells[sku_at].strip() if sku_at < len(cells) else ""
-            for problem in record.problems:
-                problem.sku = sku or None
-            yield Parsed(record.line, sku or None, None, record.problems)
+            yield record, None, None
             continue
         cells.append("")
-        yield parser.parse(record.line, pick(cells), record.problems)
+        picked = pick(cells)
+        yield (record, picked, None if record.problems or not picked[0] else blake2b(
+            join(content(cells)).encode("utf-8", "surrogatepass") + row_salt,
+            digest_size=unchanged.DIGEST_SIZE).digest())
 
 
 def check_columns(label: str, line: int, positions: Mapping[str, int]) -> None:
@@ -186,6 +239,10 @@ _new_product = (Product if tuple(f.name for f in fields(Product))[:len(PRODUCT_F
 _CACHE_LIMIT = 20_000  # parsed cells remembered (repeated image lists and dates of a family)
 
 
+_QUANTITY_AT, _LOCATION_AT = _STOCK_AT
+_BRAND_AT = NATIVE_COLUMNS.index("brand")
+
+
 class NativeRowParser:
     """Turns one native row (cells in :data:`NATIVE_COLUMNS` order) into a :class:`Parsed`.
 
@@ -200,7 +257,34 @@ class NativeRowParser:
         self._dates_seen: dict[tuple[str, bool], datetime | str] = {}
         self._text_seen: dict[tuple[str, str], Any] = {}  # category, tags, variant_axes
 
-    def parse(self, line: int, row: Sequence[Any], problems: list[Problem]) -> Parsed:
+    def unchanged(self, line: int, row: Sequence[str], digest: bytes) -> Parsed:
+        """A row whose product cells are those of the last import, its product unchanged since:
+        only its stock cells are parsed (exactly as :meth:`parse` does)."""
+        sku = row[0].strip()
+        quantity, location = row[_QUANTITY_AT], row[_LOCATION_AT]
+        stock: int | None
+        if quantity.isdigit() and quantity.isascii() and len(quantity) < 10:
+            untracked, stock = False, int(quantity)  # values.parse_quantity's own fast path
+        else:
+            check = RowCheck(line, sku)
+            untracked = bool(quantity) and quantity.strip().lower() == UNTRACKED
+            stock = check.quantity("quantity", quantity) if quantity and not untracked else None
+            if check.problems:
+                return Parsed(line, sku, None, check.problems)
+        brandless = not row[_BRAND_AT].strip()
+        if untracked:
+            return Parsed(line, sku, None, [], tracked=False, row_hash=digest, unchanged=True,
+                          brandless=brandless)
+        if stock is None:
+            return Parsed(line, sku, None, [], row_hash=digest, unchanged=True,
+                          brandless=brandless)
+        options = self.options
+        return Parsed(line, sku, None, [], stock,
+                      location.strip() or options.location if location else options.location,
+                      row_hash=digest, unchanged=True, brandless=brandless)
+
+    def parse(self, line: int, row: Sequence[Any], problems: list[Problem],
+              digest: bytes | None = None) -> Parsed:
         """Validate every cell of ``row``; all problems are reported, not just the first."""
         (sku, group, title, description, brand, gtin, mpn, condition, category, product_type,
          price_text, sale_text, start_text, end_text, currency, weight, weight_unit, length,
@@ -272,11 +356,12 @@ class NativeRowParser:
         if check.problems:
             return Parsed(line, check.sku, None, check.problems)
         if untracked:  # the store sells it without counting it (catalog export writes this)
-            return Parsed(line, sku, product, [], tracked=False)
+            return Parsed(line, sku, product, [], tracked=False, row_hash=digest)
         if stock is None:
-            return Parsed(line, sku, product, [])
+            return Parsed(line, sku, product, [], row_hash=digest)
         return Parsed(line, sku, product, [], stock,
-                      location.strip() or options.location if location else options.location)
+                      location.strip() or options.location if location else options.location,
+                      row_hash=digest)
 
     def _remember(self, kind: str, text: str, value: Any) -> Any:
         if len(self._text_seen) > _CACHE_LIMIT:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from feedsync.catalog.importers import reading
+from feedsync.catalog.importers import reading, unchanged
 from feedsync.catalog.importers.base import DEFAULT_LOCATION, ParseOptions
 from feedsync.catalog.importers.derive import (
     SHOPIFY_PLACEHOLDERS,
@@ -127,7 +127,8 @@ def import_file(
                 catalog.start_tracking_seen()
             strict = not skip_invalid
             run.consume(reading.batches(
-                lambda: reading.read_batches(format, source, options, strict), source.size),
+                lambda ask: reading.read_batches(format, source, options, strict, ask),
+                source.size, run.unchanged_lookup() if format == "native" else None),
                 stock=format == "inventory")
             run.finish()
             if prune:
@@ -200,7 +201,7 @@ class _Run:
 
     def open(self) -> None:
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_keys "
-                          "(key TEXT PRIMARY KEY, line INTEGER NOT NULL)")
+                          "(key TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
         self.conn.execute("DELETE FROM temp.import_keys")
 
     def close(self) -> None:
@@ -232,9 +233,18 @@ class _Run:
         except InputError as exc:  # the file broke off: list what was found before it too
             raise InputError(exc.message, [*self.summary.problems, *exc.problems]) from None
 
+    def unchanged_lookup(self) -> reading.Lookup | None:
+        """How the reader learns which native rows are unchanged since the last import (None
+        when no import recorded any row: nothing can match)."""
+        conn = self.conn
+        if not unchanged.any_recorded(conn):
+            return None
+        return lambda pairs: unchanged.unchanged_flags(conn, pairs)
+
     def _product_batch(self, batch: list[reading.Row]) -> None:
         self._mark_duplicates(batch, lambda r: r.sku if r.note is None else None, "SKU")
         good = [r for r in batch if not r.problems and r.prepared is not None]
+        same = [r for r in batch if r.unchanged and not r.problems]
         skipped = [r for r in batch if r.problems]
         summary = self.summary
         for row in skipped:
@@ -250,6 +260,12 @@ class _Run:
         if not self.writing:
             return
         self.catalog.upsert_prepared([r.prepared for r in good if r.prepared], summary)
+        unchanged.record(self.conn, [(r.sku, r.row_hash) for r in good if r.row_hash and r.sku])
+        summary.unchanged += len(same)
+        summary.without_brand += sum(r.brandless for r in same)
+        if same and self.prune:
+            self.catalog.mark_seen([r.sku for r in same if r.sku])
+        good += same  # their stock is written like any other row's
         levels = [InventoryLevel(r.sku, r.location or DEFAULT_LOCATION, r.quantity)
                   for r in good if r.sku and r.quantity is not None]
         if self.quantity_is_total and levels:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, NamedTuple
 
-from feedsync.catalog.importers import inventory, native, shopify, woocommerce
+from feedsync.catalog.importers import inventory, native, shopify, unchanged, woocommerce
 from feedsync.catalog.importers.base import Parsed, ParseOptions
 from feedsync.catalog.importers.source import Problem, Source
 from feedsync.catalog.store import PreparedProduct, prepare_product
@@ -48,6 +48,9 @@ class Row(NamedTuple):
     warnings: list[Problem] | None = None
     note: str | None = None  # a row that is not a product: what it is
     derived_sku: bool = False
+    row_hash: bytes | None = None  # see Parsed.row_hash
+    unchanged: bool = False  # the product is as the last import left it: not prepared
+    brandless: bool = False  # (unchanged rows) the product has no brand
 
 
 @dataclass(slots=True)
@@ -65,8 +68,11 @@ class _Progress:
 
 
 def read_batches(format: str, source: Source, options: ParseOptions,
-                 strict: bool) -> Iterator[Batch]:
-    """Batches of :class:`Row` (product formats) or ``StockRow`` (inventory) from ``source``."""
+                 strict: bool, ask: unchanged.Ask | None = None) -> Iterator[Batch]:
+    """Batches of :class:`Row` (product formats) or ``StockRow`` (inventory) from ``source``.
+
+    ``ask``: how to learn which native CSV rows are unchanged since the last import
+    (:mod:`.unchanged`); None parses every row."""
     progress = _Progress()
     source.progress = lambda position: setattr(progress, "position", position)
     if format == "inventory":
@@ -74,10 +80,14 @@ def read_batches(format: str, source: Source, options: ParseOptions,
             yield Batch(chunk, source.records, progress.position)
         return
     failing = False
-    for chunk in _chunks(_parser(format, source, options)):
+    for chunk in _chunks(_parser(format, source, options, ask)):
         rows = []
         for parsed in chunk:
-            if parsed.note is not None and not parsed.problems:
+            if parsed.unchanged:
+                rows.append(Row(parsed.line, parsed.sku, None, [], parsed.quantity,
+                                parsed.location, parsed.tracked, row_hash=parsed.row_hash,
+                                unchanged=True, brandless=parsed.brandless))
+            elif parsed.note is not None and not parsed.problems:
                 rows.append(Row(parsed.line, parsed.sku, None, [],
                                 warnings=parsed.warnings or None, note=parsed.note))
             elif parsed.problems or parsed.product is None:
@@ -88,13 +98,14 @@ def read_batches(format: str, source: Source, options: ParseOptions,
                 prepared = None if failing and strict else prepare_product(parsed.product)
                 rows.append(Row(parsed.line, parsed.sku, prepared, [], parsed.quantity,
                                 parsed.location, parsed.tracked, parsed.warnings or None,
-                                None, parsed.derived_sku))
+                                None, parsed.derived_sku, parsed.row_hash))
         yield Batch(rows, source.records, progress.position)
 
 
-def _parser(format: str, source: Source, options: ParseOptions) -> Iterator[Parsed]:
+def _parser(format: str, source: Source, options: ParseOptions,
+            ask: unchanged.Ask | None) -> Iterator[Parsed]:
     if format == "native":
-        return native.parse_csv(source, options)
+        return native.parse_csv(source, options, ask)
     if format == "jsonl":
         return native.parse_jsonl(source, options)
     if format == "shopify":
@@ -123,13 +134,26 @@ def relaxed_gc() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-def batches(make: Callable[[], Iterator[Batch]], size: int) -> Iterator[Batch]:
-    """``make()``'s batches, computed in a forked child for files of ``CHILD_MIN_BYTES`` or more."""
+Lookup = Callable[[list[tuple[str, bytes]]], bytes]  # see unchanged.unchanged_flags
+Make = Callable[[unchanged.Ask | None], Iterator[Batch]]
+
+
+def batches(make: Make, size: int, lookup: Lookup | None = None) -> Iterator[Batch]:
+    """``make(ask)``'s batches, computed in a forked child for files of ``CHILD_MIN_BYTES`` or
+    more. ``lookup`` answers the reader's questions about unchanged rows (in this process, which
+    owns the catalog connection); None: the reader asks nothing."""
     # fork only on Linux: macOS offers it but system frameworks are not fork-safe there.
     if size < CHILD_MIN_BYTES or not sys.platform.startswith("linux"):
-        yield from make()
+        yield from make(_asking_here(lookup) if lookup is not None else None)
         return
-    yield from _in_child(make)
+    yield from _in_child(make, lookup)
+
+
+def _asking_here(lookup: Lookup) -> unchanged.Ask:
+    def ask(pairs: list[tuple[str, bytes]]) -> Callable[[], bytes]:
+        flags = lookup(pairs)
+        return lambda: flags
+    return ask
 
 
 @dataclass
@@ -141,16 +165,27 @@ class _Failure:
     problems: list[str] = field(default_factory=list)
 
 
-def _in_child(make: Callable[[], Iterator[Batch]]) -> Iterator[Batch]:
+class _Question(NamedTuple):
+    """The child asks which of these (SKU, row digest) pairs are unchanged; the answer goes
+    back through the second pipe, answers in the order of the questions."""
+
+    pairs: list[tuple[str, bytes]]
+
+
+def _in_child(make: Make, lookup: Lookup | None) -> Iterator[Batch]:
     context = multiprocessing.get_context("fork")
     for stream in (sys.stdout, sys.stderr):  # the child flushes its copy of these on exit
         with contextlib.suppress(Exception):
             stream.flush()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(make, sender, receiver, os.getpid()),
-                            daemon=True, name="feedsync-import-reader")
+    answers_in, answers_out = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child_main, args=(make, sender, receiver, answers_in, answers_out, os.getpid(),
+                                  lookup is not None),
+        daemon=True, name="feedsync-import-reader")
     child.start()
     sender.close()
+    answers_in.close()
     try:
         while True:
             try:
@@ -159,6 +194,8 @@ def _in_child(make: Callable[[], Iterator[Batch]]) -> Iterator[Batch]:
                 raise RuntimeError("the import's reader process ended unexpectedly") from None
             if isinstance(message, Batch):
                 yield message
+            elif isinstance(message, _Question):
+                answers_out.send_bytes(lookup(message.pairs) if lookup else b"")
             elif message is None:
                 return
             elif message.kind == "InputError":
@@ -170,17 +207,26 @@ def _in_child(make: Callable[[], Iterator[Batch]]) -> Iterator[Batch]:
             child.terminate()
         child.join()
         receiver.close()
+        answers_out.close()
 
 
-def _child_main(make: Callable[[], Iterator[Batch]], sender: Any, receiver: Any,
-                parent: int) -> None:
-    # Die with the parent (kill -9 of the import) and drop the inherited read end, so a send
+def _child_main(make: Make, sender: Any, receiver: Any, answers_in: Any, answers_out: Any,
+                parent: int, asking: bool) -> None:
+    # Die with the parent (kill -9 of the import) and drop the inherited parent ends, so a send
     # to a dead parent fails instead of blocking forever (issue #16).
     die_with_parent(parent)
     receiver.close()
+    answers_out.close()
     gc.freeze()  # what the parent had is never garbage here: keep the collector off it
+
+    def ask(pairs: list[tuple[str, bytes]]) -> Callable[[], bytes]:
+        if not pairs:
+            return bytes
+        sender.send(_Question(pairs))
+        return answers_in.recv_bytes
+
     try:
-        for batch in make():
+        for batch in make(ask if asking else None):
             sender.send(batch)
         sender.send(None)
     except InputError as exc:
@@ -189,3 +235,4 @@ def _child_main(make: Callable[[], Iterator[Batch]], sender: Any, receiver: Any,
         sender.send(_Failure(type(exc).__name__, f"{type(exc).__name__}: {exc}"))
     finally:
         sender.close()
+        answers_in.close()
