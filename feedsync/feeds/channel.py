@@ -18,7 +18,6 @@ from feedsync.errors import ConfigError, UsageError
 from feedsync.feeds.base import FeedFormat, FeedInfo
 from feedsync.feeds.build import FeedResult, build_feed, publish_feed
 from feedsync.feeds.parallel import (
-    MIN_SKUS_PER_WORKER,
     FeedJob,
     ParallelFill,
     ProgressSink,
@@ -89,7 +88,7 @@ def build_channel_feed(
     force: bool = False,
     progress: ProgressSink | None = None,
     workers: int | None = None,
-    min_skus_per_worker: int = MIN_SKUS_PER_WORKER,
+    min_skus_per_worker: int | None = None,
 ) -> FeedResult:
     """Map the catalog for ``channel`` and publish its feed; see :func:`build_feed`.
 
@@ -98,7 +97,8 @@ def build_channel_feed(
     many processes map and render the catalog by SKU range (default: the machine's cores, at
     most 8; 1 = this process only); the bytes are the same whatever the number
     (feedsync/feeds/parallel.py). A catalog with fewer than ``min_skus_per_worker`` SKUs per
-    worker is built by fewer processes.
+    worker (default :data:`~feedsync.feeds.parallel.MIN_SKUS_PER_WORKER`) is built by fewer
+    processes.
     """
     from feedsync.mapping.engine import ChannelMapper
 

@@ -22,7 +22,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from feedsync.feeds.base import FeedFormat, FeedInfo, FeedWriter, scrub
 from feedsync.mapping.record import MappedRecord
@@ -87,6 +87,39 @@ class DelimitedFormat(FeedFormat):
         return max(rows - 1, 0)
 
 
+class _Sink:
+    """The binary stream under the text layer, whose ``flush`` can be held back.
+
+    Flushing a gzip stream ends a deflate block (a sync flush), which changes the compressed
+    bytes: rows appended after the header by :meth:`DelimitedWriter.write_rendered` must move
+    the text layer's buffer down without flushing, so the file is the one-process file.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.hold_flush = False
+
+    def write(self, data: bytes) -> int:
+        return self.stream.write(data)
+
+    def flush(self) -> None:
+        if not self.hold_flush:
+            self.stream.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    def seekable(self) -> bool:
+        return False
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.stream.closed)
+
+
 class DelimitedWriter(FeedWriter):
     """Streams a delimited feed through :mod:`csv`, one row per record."""
 
@@ -100,7 +133,9 @@ class DelimitedWriter(FeedWriter):
             raise ValueError(f"{info.channel}: columns not in the schema: {', '.join(unknown)}")
         self._index = {name: i for i, name in enumerate(self.columns)}
         self._url_fields = frozenset(c for c in self.columns if is_url_field(c))
-        self._text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=False)
+        self._sink = _Sink(stream)
+        self._text = io.TextIOWrapper(cast(BinaryIO, self._sink), encoding="utf-8", newline="",
+                                      write_through=False)
         header = csv.writer(self._text, delimiter=fmt.delimiter, lineterminator="\n",
                             quotechar='"', doublequote=True, quoting=csv.QUOTE_MINIMAL)
         header.writerow(self.columns)
@@ -134,7 +169,11 @@ class DelimitedWriter(FeedWriter):
         """Append rendered rows after what was written through the text layer (the header)."""
         if not items:
             return
-        self._text.flush()
+        self._sink.hold_flush = True  # only move the header down (see _Sink)
+        try:
+            self._text.flush()
+        finally:
+            self._sink.hold_flush = False
         self.stream.write(data)
         self.items += items
 

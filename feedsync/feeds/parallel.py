@@ -93,12 +93,16 @@ def database_file(catalog: Catalog) -> Path | None:
 
 
 def worker_count(catalog: Catalog, requested: int | None,
-                 min_per_worker: int = MIN_SKUS_PER_WORKER) -> int:
-    """How many processes should build this feed: 1 means this process, the usual way."""
+                 min_per_worker: int | None = None) -> int:
+    """How many processes should build this feed: 1 means this process, the usual way.
+
+    ``requested`` None: :func:`default_workers`; at most one per ``min_per_worker`` SKUs
+    (default :data:`MIN_SKUS_PER_WORKER`)."""
     wanted = default_workers() if requested is None else requested
     if wanted < 2:
         return 1
-    wanted = min(wanted, catalog.count() // max(min_per_worker, 1))
+    least = MIN_SKUS_PER_WORKER if min_per_worker is None else max(min_per_worker, 1)
+    wanted = min(wanted, catalog.count() // least)
     if wanted < 2:
         return 1
     if "fork" not in multiprocessing.get_all_start_methods():
@@ -118,8 +122,11 @@ def sku_ranges(catalog: Catalog, parts: int) -> list[SkuRange]:
     total = conn.execute("SELECT COUNT(*) FROM products").fetchone()[0]
     bounds: list[str] = []
     for part in range(1, parts):
+        offset = total * part // parts
+        if offset == 0:  # more parts than SKUs: no empty first range
+            continue
         row = conn.execute("SELECT sku FROM products ORDER BY sku LIMIT 1 OFFSET ?",
-                           [total * part // parts]).fetchone()
+                           [offset]).fetchone()
         if row is not None and (not bounds or row[0] > bounds[-1]):
             bounds.append(row[0])
     edges: list[str | None] = [None, *bounds, None]
