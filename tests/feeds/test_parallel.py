@@ -11,6 +11,7 @@ order") are cut across workers. Builds through the shipped Google and Meta mappi
 from __future__ import annotations
 
 import gzip
+import json
 import multiprocessing
 import os
 from decimal import Decimal
@@ -18,9 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from feedsync.catalog import Catalog
+from feedsync.cli.main import cli
 from feedsync.config import Workspace, load_workspace
+from feedsync.feeds import channel as channel_module
+from feedsync.feeds import parallel
 from feedsync.feeds.build import FeedResult, publish_feed
 from feedsync.feeds.channel import build_channel_feed, feed_format, feed_info
 from feedsync.feeds.delimited import DelimitedFormat, DelimitedWriter
@@ -311,3 +316,31 @@ def test_a_format_that_numbers_its_items_is_written_in_one_pass(
     multi = publish_feed(fill, schema=mapper.schema, fmt=numbered, target=tmp_path / "n.csv",
                          info=info)
     same_result(one_process(loaded, "facebook", "csv", tmp_path / "one.csv"), multi)
+
+
+def test_feed_build_workers_option(runner: CliRunner, workspace: Path, catalog: Catalog,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    load_catalog(catalog)
+    monkeypatch.setattr(parallel, "MIN_SKUS_PER_WORKER", 1)
+    fills: list[int] = []
+
+    class Spy(ParallelFill):
+        def __call__(self, writer: Any, tally: Any) -> None:
+            fills.append(len(self.ranges))
+            super().__call__(writer, tally)
+
+    monkeypatch.setattr(channel_module, "ParallelFill", Spy)
+    digests = {}
+    for workers in ("1", "2"):
+        result = runner.invoke(cli, ["--workspace", str(workspace), "--json", "feed", "build",
+                                     "google", "--gzip", "--workers", workers,
+                                     "--as-of", AS_OF.isoformat()])
+        assert result.exit_code == 0, result.output
+        feed = json.loads(result.output)["feeds"][0]
+        assert feed["published"] and feed["skipped"] > 20
+        digests[workers] = feed["sha256"]
+    assert fills == [2]  # --workers 1 built in the command's own process
+    assert digests["1"] == digests["2"]
+    result = runner.invoke(cli, ["--workspace", str(workspace), "feed", "build", "google",
+                                 "--workers", "0"])
+    assert result.exit_code == 2 and "--workers" in result.output
