@@ -153,6 +153,14 @@ class SyncSettings(_Strict):
     max_push_seconds: float = Field(default=600.0, ge=1.0)
 
 
+class FeedSettings(_Strict):
+    """[feeds]: building feed files (docs/performance.md, "Multi-process build")."""
+
+    # Processes that map and render the catalog, each a range of SKUs; unset: the machine's
+    # cores (at most 8); 1: in the command's own process. `feed build --workers` overrides it.
+    workers: int | None = Field(default=None, ge=1)
+
+
 class ChannelSettings(BaseModel):
     """[channels.<name>]: common keys; adapter-specific keys are validated by the adapter."""
 
@@ -175,6 +183,7 @@ class Settings(_Strict):
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
     orders: OrdersSettings = OrdersSettings()
     sync: SyncSettings = SyncSettings()
+    feeds: FeedSettings = FeedSettings()
     fees: dict[str, FeeSettings] = Field(default_factory=dict)
     local_inventory: LocalInventorySettings = LocalInventorySettings()
 

@@ -132,9 +132,10 @@ def _describe(result: FeedResult) -> str:
 @click.option("--strict", is_flag=True,
               help="Exit 3 (partial) when any SKU was left out for errors.")
 @click.option("--workers", type=click.IntRange(min=1), metavar="N",
-              help="Processes that map the catalog, each a range of SKUs (default: the "
-                   "machine's cores, at most 8; 1 = this process only). The file is the same "
-                   "byte for byte; catalogs under 5,000 SKUs per process use fewer.")
+              help="Processes that map the catalog, each a range of SKUs (default: [feeds] "
+                   "workers in feedsync.toml, else the machine's cores, at most 8; 1 = this "
+                   "process only). The file is the same byte for byte; catalogs under 5,000 "
+                   "SKUs per process use fewer.")
 @pass_app
 def build(app: AppContext, channels: tuple[str, ...], all_channels: bool, out: Path | None,
           format_name: str | None, compress: bool, force: bool, as_of: str | None,

@@ -94,8 +94,9 @@ def build_channel_feed(
 
     ``now`` is the moment sale dates are evaluated at (pass a fixed one for reproducible
     files). ``progress`` counts the records (a progress line on a terminal). ``workers``: how
-    many processes map and render the catalog by SKU range (default: the machine's cores, at
-    most 8; 1 = this process only); the bytes are the same whatever the number
+    many processes map and render the catalog by SKU range (default: ``[feeds] workers``, else
+    the machine's cores, at most 8; 1 = this process only); the bytes are the same whatever the
+    number
     (feedsync/feeds/parallel.py). A catalog with fewer than ``min_skus_per_worker`` SKUs per
     worker (default :data:`~feedsync.feeds.parallel.MIN_SKUS_PER_WORKER`) is built by fewer
     processes.
@@ -107,6 +108,8 @@ def build_channel_feed(
     mapper = ChannelMapper.for_workspace(workspace, channel)
     target = target or default_target(workspace, channel, fmt, compress)
     info = feed_info(workspace, channel)
+    if workers is None:
+        workers = workspace.settings.feeds.workers
     processes = worker_count(catalog, workers, min_per_worker=min_skus_per_worker)
     database = database_file(catalog) if processes > 1 else None
     if database is not None:

@@ -344,3 +344,26 @@ def test_feed_build_workers_option(runner: CliRunner, workspace: Path, catalog: 
     result = runner.invoke(cli, ["--workspace", str(workspace), "feed", "build", "google",
                                  "--workers", "0"])
     assert result.exit_code == 2 and "--workers" in result.output
+
+
+def test_feeds_workers_in_feedsync_toml(runner: CliRunner, workspace: Path, catalog: Catalog,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    load_catalog(catalog)
+    monkeypatch.setattr(parallel, "MIN_SKUS_PER_WORKER", 1)
+    used: list[int | None] = []
+    count = parallel.worker_count
+
+    def spy(catalog: Catalog, requested: int | None, min_per_worker: int | None = None) -> int:
+        used.append(requested)
+        return count(catalog, requested, min_per_worker)
+
+    monkeypatch.setattr(channel_module, "worker_count", spy)
+    config = workspace / "feedsync.toml"
+    config.write_text(config.read_text() + "\n[feeds]\nworkers = 3\n")
+    args = ["--workspace", str(workspace), "feed", "build", "google"]
+    assert runner.invoke(cli, args).exit_code == 0
+    assert runner.invoke(cli, [*args, "--workers", "2"]).exit_code == 0
+    assert used == [3, 2]  # the option wins over the file
+    config.write_text(config.read_text().replace("workers = 3", "workers = 0"))
+    result = runner.invoke(cli, [*args, "--json"])
+    assert result.exit_code == 4 and "feeds.workers" in result.output
