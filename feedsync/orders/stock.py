@@ -38,6 +38,7 @@ flags an oversell. Channels are sent ``max(available, 0)``.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -45,6 +46,7 @@ from typing import NamedTuple
 import sqlite_utils
 
 from feedsync.models import OrderStatus
+from feedsync.orders.page import PageWrites
 
 DEFAULT_LOCATION = "default"
 
@@ -120,18 +122,34 @@ class StockLedger:
     entries in a few queries instead of several per line (issue #19); the ledger keeps what it
     preloaded up to date with its own writes, so it must be the only writer of those rows while
     it lives (one page, inside the caller's transaction). Without a preload every read is a query.
+
+    With ``writes`` its ledger and inventory writes are queued there (sent when the caller
+    flushes the page) and every query it still makes flushes the queue first.
     """
 
     def __init__(self, db: sqlite_utils.Database, reserve_location: str | None = None,
-                 now: str = "") -> None:
+                 now: str = "", writes: PageWrites | None = None) -> None:
         self.db = db
         self.reserve_location = reserve_location
         self.now = now
-        self._execute = db.conn.execute
+        self._writes = writes
+        self._conn_execute = db.conn.execute
         self._products: dict[str, int] = {}  # preloaded SKU → stock_tracked
         self._preloaded: set[str] = set()  # SKUs whose product and stock rows are preloaded
         self._stock: dict[str, dict[str, list[int]]] = {}  # SKU → location → [on_hand, reserved]
         self._entries: dict[tuple[str, str, str], dict[str, LedgerEntry]] = {}  # by order
+
+    def _execute(self, sql: str, params: Sequence[object]) -> sqlite3.Cursor:
+        """A query (or an unqueued write) that sees every queued write."""
+        if self._writes is not None:
+            self._writes.flush()
+        return self._conn_execute(sql, params)
+
+    def _write(self, table: str, sql: str, params: Sequence[object]) -> None:
+        if self._writes is not None:
+            self._writes.add(table, sql, params)
+        else:
+            self._conn_execute(sql, params)
 
     def preload(self, skus: Iterable[str]) -> None:
         """Read the product and stock rows of ``skus`` now (a few queries for a whole page)."""
@@ -158,6 +176,22 @@ class StockLedger:
             " WHERE channel = ? AND account = ? AND order_id = ?", [channel, account, order_id])
         self._entries[(channel, account, order_id)] = {
             row[0]: LedgerEntry(*row[1:]) for row in rows}
+
+    def preload_orders(self, channel: str, account: str, order_ids: Iterable[str],
+                       existing: Iterable[str]) -> None:
+        """:meth:`preload_order` for a page of orders in one query per chunk; only the
+        ``existing`` ones (already stored) can have entries."""
+        entries = self._entries
+        for order_id in order_ids:
+            entries[(channel, account, order_id)] = {}
+        wanted = sorted(set(existing))
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start:start + _IN_CHUNK]
+            for order_id, line_id, *entry in self._execute(
+                    "SELECT order_id, line_id, sku, location, reserved, decremented FROM"
+                    f" stock_ledger WHERE channel = ? AND account = ? AND order_id IN"
+                    f" ({', '.join('?' * len(chunk))})", [channel, account, *chunk]):
+                entries[(channel, account, order_id)][line_id] = LedgerEntry(*entry)
 
     def sku_exists(self, sku: str) -> bool:
         """Whether the catalog has ``sku``."""
@@ -211,7 +245,8 @@ class StockLedger:
         if preloaded is not None:
             preloaded[key.line_id] = LedgerEntry(sku, location, target.reserved,
                                                  target.decremented)
-        self._execute(
+        self._write(
+            "stock_ledger",
             "INSERT INTO stock_ledger (channel, account, order_id, line_id, sku, location,"
             " reserved, decremented, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (channel, account, order_id, line_id) DO UPDATE SET"
@@ -250,7 +285,8 @@ class StockLedger:
         preloaded = self._entries.get((key.channel, key.account, key.order_id))
         if preloaded is not None:
             preloaded.pop(key.line_id, None)
-        self._execute(
+        self._write(
+            "stock_ledger",
             "DELETE FROM stock_ledger WHERE channel = ? AND account = ? AND order_id = ?"
             " AND line_id = ?", list(key)
         )
@@ -271,7 +307,8 @@ class StockLedger:
                 # Nothing to release from, or the product left the catalog: nothing to touch.
                 effect.short = max(decrement, 0)
                 return effect
-            self._execute(
+            self._write(
+                "inventory",
                 "INSERT INTO inventory (sku, location, on_hand, reserved, updated_at)"
                 " VALUES (?, ?, 0, 0, ?)", [sku, location, self.now],
             )
@@ -284,7 +321,9 @@ class StockLedger:
         effect.on_hand_change = new_on_hand - on_hand
         if stock is not None:
             stock[location] = [new_on_hand, new_reserved]
-        if effect.reserved_change or effect.on_hand_change:
+        if (effect.reserved_change or effect.on_hand_change) and self._writes is not None:
+            self._writes.set_stock(sku, location, new_on_hand, new_reserved, self.now)
+        elif effect.reserved_change or effect.on_hand_change:
             self._execute(
                 "UPDATE inventory SET on_hand = ?, reserved = ?, updated_at = ?"
                 " WHERE sku = ? AND location = ?",

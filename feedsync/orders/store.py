@@ -29,6 +29,7 @@ from feedsync.db import migrate, utcnow_iso
 from feedsync.db import write_transaction as write_transaction
 from feedsync.models import Order, OrderLine, OrderStatus
 from feedsync.orders import schema
+from feedsync.orders.page import PageReads, PageWrites
 from feedsync.orders.privacy import minimise
 from feedsync.orders.stock import LineKey, LineTarget, StockEffect, StockLedger, line_target
 
@@ -82,18 +83,25 @@ class PageResult:
         }
 
 
-def _order_hash(order: Order, raw: Any, created: str, updated: str) -> str:
-    """The order's content hash; ``created``/``updated`` are its timestamps' :func:`iso` text."""
+# One encoder each, built once: json.dumps() with non-default options builds one per call.
+_HASH_JSON = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"))
+_RAW_JSON = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+
+
+def _order_hash(order: Order, raw: Any, created: str, updated: str, total: str | None,
+                prices: Sequence[str | None]) -> str:
+    """The order's content hash; ``created``/``updated`` are its timestamps' :func:`iso` text,
+    ``total`` and ``prices`` (the lines' unit prices) their :func:`decimal_text`."""
     payload = {
         "status": str(order.status), "created": created,
-        "updated": updated, "total": decimal_text(order.total),
+        "updated": updated, "total": total,
         "currency": order.currency, "fees": decimal_text(order.fees),
         "fulfillment": order.fulfillment_channel, "raw": raw,
         "lines": [[ln.line_id, ln.sku, ln.quantity, ln.quantity_shipped,
-                   decimal_text(ln.unit_price), ln.currency, ln.title, ln.channel_item_id]
-                  for ln in order.lines],
+                   price, ln.currency, ln.title, ln.channel_item_id]
+                  for ln, price in zip(order.lines, prices, strict=True)],
     }
-    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    text = _HASH_JSON.encode(payload)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -119,29 +127,44 @@ class OrderStore:
         """
         result = PageResult()
         now = utcnow_iso()
-        ledger = StockLedger(self.db, self.reserve_location, now)
+        writes = PageWrites(self.db)
+        ledger = StockLedger(self.db, self.reserve_location, now, writes)
+        reads = PageReads(self.db, channel, account)
         page = list(orders)
-        # The page's products and stock in a few queries, not several per line (issue #19).
+        # The page's stored orders, lines, issues, ledger entries, products and stock in a few
+        # queries, not several per order or line; its writes in a few executemany (issue #19).
+        order_ids = [order.order_id for order in page]
+        reads.preload(order_ids)
+        ledger.preload_orders(channel, account, order_ids, reads.stored)
         ledger.preload(line.sku for order in page for line in order.lines if line.sku)
         for order in page:
-            self._upsert_one(channel, account, order, ack_required, ledger, now, result)
+            self._upsert_one(channel, account, order, ack_required, ledger, reads, writes, now,
+                             result)
+        writes.flush()
         self.enqueue(fastpath_targets, result.affected_skus, now)
         return result
 
     def _upsert_one(self, channel: str, account: str, order: Order, ack_required: bool,
-                    ledger: StockLedger, now: str, result: PageResult) -> None:
+                    ledger: StockLedger, reads: PageReads, writes: PageWrites, now: str,
+                    result: PageResult) -> None:
         key = [channel, account, order.order_id]
-        execute = self.db.conn.execute
-        stored = execute(
-            "SELECT updated_at, content_hash FROM orders WHERE channel = ? AND account = ?"
-            " AND order_id = ?", key,
-        ).fetchone()
+        first = reads.take(order.order_id)
+        if first:
+            stored = reads.stored.get(order.order_id)
+        else:  # not preloaded, or already written in this page: read what it wrote
+            writes.flush()
+            stored = self.db.conn.execute(
+                "SELECT updated_at, content_hash FROM orders WHERE channel = ? AND account = ?"
+                " AND order_id = ?", key,
+            ).fetchone()
         if stored is not None and parse_iso(stored[0]) > _aware(order.updated_at):
             result.stale += 1
             return
         raw = minimise(order.raw, self.keep_personal_data)
         created, updated = iso(order.created_at), iso(order.updated_at)
-        digest = _order_hash(order, raw, created, updated)
+        total = decimal_text(order.total)
+        prices = [decimal_text(line.unit_price) for line in order.lines]
+        digest = _order_hash(order, raw, created, updated, total, prices)
         if stored is not None and stored[1] == digest:
             result.unchanged += 1
             return
@@ -157,9 +180,14 @@ class OrderStore:
                       if line.sku is None or not ledger.sku_exists(line.sku))
         previous: dict[str, tuple[int, int]] = {}
         open_issues: set[str] = set()
-        if stored is None:
+        if first:
+            if stored is not None:
+                previous = reads.lines[order.order_id]
+                open_issues = reads.open_unknown[order.order_id]
+        elif stored is None:
             ledger.preload_order(channel, account, order.order_id, new=True)
         else:
+            execute = self.db.conn.execute
             previous = {row[0]: (int(row[1]), int(row[2])) for row in execute(
                 "SELECT line_id, quantity_confirmed, shipped_high FROM order_lines WHERE"
                 " channel = ? AND account = ? AND order_id = ?", key)}
@@ -167,7 +195,8 @@ class OrderStore:
                 "SELECT line_id FROM order_issues WHERE channel = ? AND account = ? AND"
                 " order_id = ? AND code = 'unknown_sku' AND resolved_at IS NULL", key)}
             ledger.preload_order(channel, account, order.order_id)
-        execute(
+        writes.add(
+            "orders",
             "INSERT INTO orders (channel, account, order_id, status, created_at, updated_at,"
             " total, currency, fees, fulfillment_channel, raw, content_hash, ack_required,"
             " first_seen_at, stored_at, unknown_skus) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
@@ -180,9 +209,8 @@ class OrderStore:
             " ack_required = MAX(ack_required, excluded.ack_required),"
             " stored_at = excluded.stored_at, unknown_skus = excluded.unknown_skus",
             [*key, str(order.status), created, updated,
-             decimal_text(order.total), order.currency, decimal_text(order.fees),
-             order.fulfillment_channel,
-             json.dumps(raw, sort_keys=True, default=str, ensure_ascii=False), digest,
+             total, order.currency, decimal_text(order.fees),
+             order.fulfillment_channel, _RAW_JSON.encode(raw), digest,
              int(ack_required), now, now, unknown],
         )
         local = order.fulfillment_channel != MARKETPLACE_FULFILLED
@@ -190,10 +218,10 @@ class OrderStore:
         for position, line in enumerate(order.lines):
             line_id = self._line_id(channel, account, order, line, seen, now, result)
             self._upsert_line(channel, account, order, line, line_id, position, local,
-                              ledger, now, result, previous.get(line_id),
-                              line_id in open_issues)
+                              ledger, writes, prices[position], now, result,
+                              previous.get(line_id), line_id in open_issues)
         self._drop_missing_lines(channel, account, order.order_id, seen, previous, ledger,
-                                 result)
+                                 writes, result)
 
     def _line_id(self, channel: str, account: str, order: Order, line: OrderLine,
                  seen: set[str], now: str, result: PageResult) -> str:
@@ -210,11 +238,12 @@ class OrderStore:
         return line_id
 
     def _upsert_line(self, channel: str, account: str, order: Order, line: OrderLine,
-                     line_id: str, position: int, local: bool, ledger: StockLedger, now: str,
-                     result: PageResult, previous: tuple[int, int] | None,
-                     unknown_sku_open: bool) -> None:
-        """Store one line (``previous``: its stored confirmed and shipped-high counts) and move
-        its stock; ``unknown_sku_open``: it has an open unknown-SKU issue to resolve."""
+                     line_id: str, position: int, local: bool, ledger: StockLedger,
+                     writes: PageWrites, price: str | None, now: str, result: PageResult,
+                     previous: tuple[int, int] | None, unknown_sku_open: bool) -> None:
+        """Store one line (``previous``: its stored confirmed and shipped-high counts; ``price``
+        its unit price's text) and move its stock; ``unknown_sku_open``: it has an open
+        unknown-SKU issue to resolve."""
         lkey = LineKey(channel, account, order.order_id, line_id)
         quantity, shipped = line.quantity, line.quantity_shipped
         if quantity < 0 or shipped < 0:
@@ -227,7 +256,8 @@ class OrderStore:
             shipped = max(shipped, quantity)
         high = max(high, shipped, confirmed)
         known = line.sku is not None and ledger.sku_exists(line.sku)
-        self.db.conn.execute(
+        writes.add(
+            "order_lines",
             "INSERT INTO order_lines (channel, account, order_id, line_id, position, sku,"
             " quantity, quantity_shipped, quantity_confirmed, shipped_high, unit_price, currency,"
             " title, channel_item_id, sku_known) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
@@ -238,7 +268,7 @@ class OrderStore:
             " title = excluded.title, channel_item_id = excluded.channel_item_id,"
             " sku_known = excluded.sku_known",
             [*lkey, position, line.sku, quantity, max(line.quantity_shipped, 0),
-             confirmed, high, decimal_text(line.unit_price), line.currency or order.currency,
+             confirmed, high, price, line.currency or order.currency,
              line.title, line.channel_item_id, int(known)],
         )
         if known:
@@ -266,7 +296,7 @@ class OrderStore:
                            f"oversold by {owed} at {effect.location} (available {available})")
 
     def _drop_missing_lines(self, channel: str, account: str, order_id: str, seen: set[str],
-                            stored: Iterable[str], ledger: StockLedger,
+                            stored: Iterable[str], ledger: StockLedger, writes: PageWrites,
                             result: PageResult) -> None:
         """Lines stored before that the channel no longer reports: release their reservation,
         then forget them."""
@@ -278,7 +308,8 @@ class OrderStore:
             if entry is not None:
                 effects = ledger.apply(lkey, entry.sku, LineTarget(0, entry.decremented))
                 result.affected_skus.update(e.sku for e in effects if e.available_change)
-            self.db.execute(
+            writes.add(
+                "order_lines",
                 "DELETE FROM order_lines WHERE channel = ? AND account = ? AND order_id = ?"
                 " AND line_id = ?", list(lkey),
             )

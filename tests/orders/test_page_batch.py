@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from feedsync.orders.page import PageReads
+from feedsync.orders.stock import StockLedger
 from tests.orders.page_history import store_history
 
 SCENARIOS: dict[str, dict[str, Any]] = {
@@ -70,3 +72,13 @@ def test_the_history_exercises_what_it_claims(tmp_path: Path) -> None:
     raws = [row[10] for row in stored["tables"]["orders"]]
     assert any("[personal data removed]" in raw for raw in raws)
     assert any("größe" in raw for raw in raws)  # stored as text, not \\u escapes
+
+
+def test_without_the_page_preload_every_read_sees_the_queued_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every read a query: each one flushes the page's queued writes first."""
+    monkeypatch.setattr(StockLedger, "preload", lambda self, skus: None)
+    monkeypatch.setattr(StockLedger, "preload_orders", lambda self, *args: None)
+    monkeypatch.setattr(PageReads, "preload", lambda self, order_ids: None)
+    stored = store_history(tmp_path / "orders.db", **SCENARIOS["no_location_page_7"])
+    assert _digests(stored) == EXPECTED["no_location_page_7"]

@@ -4,7 +4,8 @@ A seeded random history — unknown and untracked SKUs, missing SKUs, negative q
 duplicate line ids, lines that disappear, every status, marketplace fulfilment, stale versions,
 SKUs added later and re-applied — is stored twice: as ``orders pull`` stores it (products,
 stock and ledger entries preloaded per page) and with every read a query (the preload turned
-off). Every table the orders touch and every page result must be the same.
+off; the page's queued writes are then flushed before each query, so every read sees them).
+Every table the orders touch and every page result must be the same.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 
 from feedsync.catalog import open_catalog
 from feedsync.models import InventoryLevel, Order, OrderLine, OrderStatus, Product
+from feedsync.orders.page import PageReads
 from feedsync.orders.stock import StockLedger
 from feedsync.orders.store import OrderStore, PageResult, write_transaction
 
@@ -95,6 +97,8 @@ def test_preloading_a_page_changes_nothing_but_the_queries(tmp_path: Path,
     preloaded = _store_history(tmp_path / "preloaded.db")
     monkeypatch.setattr(StockLedger, "preload", lambda self, skus: None)
     monkeypatch.setattr(StockLedger, "preload_order", lambda self, *key, **kw: None)
+    monkeypatch.setattr(StockLedger, "preload_orders", lambda self, *args: None)
+    monkeypatch.setattr(PageReads, "preload", lambda self, order_ids: None)
     queried = _store_history(tmp_path / "queried.db")
     assert preloaded["results"] == queried["results"]
     for table in TABLES:
