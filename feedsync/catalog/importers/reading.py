@@ -85,8 +85,8 @@ def read_batches(format: str, source: Source, options: ParseOptions,
         for parsed in chunk:
             if parsed.unchanged:
                 rows.append(Row(parsed.line, parsed.sku, None, [], parsed.quantity,
-                                parsed.location, parsed.tracked, row_hash=parsed.row_hash,
-                                unchanged=True, brandless=parsed.brandless))
+                                parsed.location, parsed.tracked, unchanged=True,
+                                brandless=parsed.brandless))
             elif parsed.note is not None and not parsed.problems:
                 rows.append(Row(parsed.line, parsed.sku, None, [],
                                 warnings=parsed.warnings or None, note=parsed.note))

@@ -71,7 +71,7 @@ def unchanged_flags(conn: sqlite3.Connection, pairs: list[tuple[str, bytes]]) ->
         # an entry exists only while its product has the content it recorded (schema V3)
         stored.update(execute(
             f"SELECT sku, row_hash FROM import_rows WHERE sku IN ({marks})", chunk))
-    return bytes(stored.get(sku) == digest for sku, digest in pairs)
+    return bytes([stored.get(sku) == digest for sku, digest in pairs])
 
 
 def any_recorded(conn: sqlite3.Connection) -> bool:
