@@ -21,11 +21,13 @@ The key lists cover the order payloads of Amazon Orders API v2026-01-01 (``Buyer
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 REMOVED = "[personal data removed]"
 
 
+@lru_cache(maxsize=4096)  # payloads repeat the same few keys in every order (issue #19)
 def _norm(key: str) -> str:
     return key.replace("_", "").replace("-", "").lower()
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 import sqlite_utils
@@ -70,14 +71,16 @@ class LineTarget:
     decremented: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerEntry:
-    """A line's current ledger entry."""
+class LedgerEntry(NamedTuple):
+    """A line's current ledger entry (a tuple: built once per line stored, issue #19)."""
 
     sku: str
     location: str
     reserved: int
     decremented: int
+
+
+_NOTHING = LineTarget()
 
 
 @dataclass(slots=True)
@@ -100,13 +103,19 @@ def line_target(status: OrderStatus, quantity: int, shipped: int, *,
                 local_stock: bool = True) -> LineTarget:
     """The ledger target of one line (see the table in the module docstring). Pure."""
     if not local_stock or quantity <= 0:
-        return LineTarget()
+        return _NOTHING
     shipped = min(max(shipped, 0), quantity)
     if status in _OPEN:
-        return LineTarget(reserved=quantity - shipped, decremented=shipped)
+        return _target(quantity - shipped, shipped)
     if status is OrderStatus.SHIPPED:
-        return LineTarget(reserved=0, decremented=quantity)
-    return LineTarget(reserved=0, decremented=shipped)
+        return _target(0, quantity)
+    return _target(0, shipped)
+
+
+@lru_cache(maxsize=1024)
+def _target(reserved: int, decremented: int) -> LineTarget:
+    # Targets are immutable and few: built once each (a frozen dataclass is slow to build).
+    return LineTarget(reserved, decremented)
 
 
 _IN_CHUNK = 500  # SKUs per IN (...) list: far below SQLite's variable limit
@@ -217,7 +226,8 @@ class StockLedger:
         changes, everything it held is returned to the old SKU first.
         """
         effects: list[StockEffect] = []
-        previous = self.entry(key)
+        preloaded = self._entries.get(key[:3])
+        previous = preloaded.get(key[3]) if preloaded is not None else self.entry(key)
         if previous is not None and previous.sku != sku:
             effects.append(self._move(previous.sku, previous.location,
                                       -previous.reserved, -previous.decremented))
@@ -225,26 +235,25 @@ class StockLedger:
             previous = None
         if sku is None:
             return effects
-        if target != LineTarget() and not self._tracked(sku):
+        reserved, decremented = target.reserved, target.decremented
+        if (reserved or decremented) and not self._tracked(sku):
             # Stock the store does not count (issue #10) is never reserved or decremented: an
             # order must not turn "in stock, no count" into 0.
-            target = LineTarget()
+            reserved = decremented = 0
         if previous is None:
-            if target == LineTarget():
+            if not (reserved or decremented):
                 return effects
-            location = self.choose_location(sku, target.reserved + target.decremented)
-            held = LineTarget()
+            location = self.choose_location(sku, reserved + decremented)
+            held_reserved = held_decremented = 0
         else:
             location = previous.location
-            held = LineTarget(previous.reserved, previous.decremented)
-        if held == target:
+            held_reserved, held_decremented = previous.reserved, previous.decremented
+        if held_reserved == reserved and held_decremented == decremented:
             return effects
-        effects.append(self._move(sku, location, target.reserved - held.reserved,
-                                  target.decremented - held.decremented))
-        preloaded = self._entries.get((key.channel, key.account, key.order_id))
+        effects.append(self._move(sku, location, reserved - held_reserved,
+                                  decremented - held_decremented))
         if preloaded is not None:
-            preloaded[key.line_id] = LedgerEntry(sku, location, target.reserved,
-                                                 target.decremented)
+            preloaded[key[3]] = LedgerEntry(sku, location, reserved, decremented)
         self._write(
             "stock_ledger",
             "INSERT INTO stock_ledger (channel, account, order_id, line_id, sku, location,"
@@ -252,7 +261,7 @@ class StockLedger:
             " ON CONFLICT (channel, account, order_id, line_id) DO UPDATE SET"
             " sku = excluded.sku, location = excluded.location, reserved = excluded.reserved,"
             " decremented = excluded.decremented, updated_at = excluded.updated_at",
-            [*key, sku, location, target.reserved, target.decremented, self.now],
+            [*key, sku, location, reserved, decremented, self.now],
         )
         return effects
 
@@ -266,14 +275,27 @@ class StockLedger:
     def choose_location(self, sku: str, quantity: int) -> str:
         """Where a new line of ``sku`` takes its ``quantity`` (rule in the module docstring)."""
         stock = self._stock.get(sku)
+        preferred = self.reserve_location
         if stock is not None:
+            if preferred is not None:
+                here = stock.get(preferred)
+                if here is not None and here[0] - here[1] >= quantity:
+                    return preferred
+            elif stock:  # the most available, ties by name: what min() below picks
+                best: str | None = None
+                most = 0
+                for location, (on_hand, reserved) in stock.items():
+                    free = on_hand - reserved
+                    if best is None or free > most or (free == most and location < best):
+                        best, most = location, free
+                if best is not None:
+                    return best
             rows = [(location, on_hand - reserved) for location, (on_hand, reserved)
                     in stock.items()]
         else:
             rows = self._execute(
                 "SELECT location, on_hand - reserved FROM inventory WHERE sku = ?", [sku]
             ).fetchall()
-        preferred = self.reserve_location
         if not rows:
             return preferred or DEFAULT_LOCATION
         by_location = dict(rows)
@@ -293,7 +315,6 @@ class StockLedger:
 
     def _move(self, sku: str, location: str, reserve: int, decrement: int) -> StockEffect:
         """Add ``reserve`` to reserved and take ``decrement`` off on_hand, clamped at zero."""
-        effect = StockEffect(sku, location)
         stock = self._stock.get(sku)
         if stock is not None:
             row: Sequence[int] | None = stock.get(location)
@@ -305,8 +326,7 @@ class StockLedger:
         if row is None:
             if not self.sku_exists(sku) or (reserve <= 0 and decrement <= 0):
                 # Nothing to release from, or the product left the catalog: nothing to touch.
-                effect.short = max(decrement, 0)
-                return effect
+                return StockEffect(sku, location, short=max(decrement, 0))
             self._write(
                 "inventory",
                 "INSERT INTO inventory (sku, location, on_hand, reserved, updated_at)"
@@ -314,16 +334,21 @@ class StockLedger:
             )
             row = (0, 0)
         on_hand, reserved = int(row[0]), int(row[1])
-        new_reserved = max(0, reserved + reserve)
-        new_on_hand = max(0, on_hand - decrement)
-        effect.short = max(0, decrement - on_hand)
-        effect.reserved_change = new_reserved - reserved
-        effect.on_hand_change = new_on_hand - on_hand
+        new_reserved = reserved + reserve
+        if new_reserved < 0:
+            new_reserved = 0
+        new_on_hand = on_hand - decrement
+        short = 0
+        if new_on_hand < 0:
+            new_on_hand, short = 0, -new_on_hand
+        effect = StockEffect(sku, location, new_reserved - reserved, new_on_hand - on_hand, short)
         if stock is not None:
             stock[location] = [new_on_hand, new_reserved]
-        if (effect.reserved_change or effect.on_hand_change) and self._writes is not None:
+        if new_reserved == reserved and new_on_hand == on_hand:
+            return effect
+        if self._writes is not None:
             self._writes.set_stock(sku, location, new_on_hand, new_reserved, self.now)
-        elif effect.reserved_change or effect.on_hand_change:
+        else:
             self._execute(
                 "UPDATE inventory SET on_hand = ?, reserved = ?, updated_at = ?"
                 " WHERE sku = ? AND location = ?",
@@ -335,7 +360,10 @@ class StockLedger:
         """Σ(on_hand − reserved) of ``sku`` over its locations (may be negative when oversold)."""
         stock = self._stock.get(sku)
         if stock is not None:
-            return sum(on_hand - reserved for on_hand, reserved in stock.values())
+            total = 0
+            for on_hand, reserved in stock.values():
+                total += on_hand - reserved
+            return total
         row = self._execute(
             "SELECT COALESCE(SUM(on_hand - reserved), 0) FROM inventory WHERE sku = ?", [sku]
         ).fetchone()

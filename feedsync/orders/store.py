@@ -176,8 +176,9 @@ class OrderStore:
         # and ledger hold is read once for the order rather than once per line. A new order has
         # none: lines, ledger entries and issues are only ever written after their order's row,
         # in its transaction, and orders are never deleted.
-        unknown = sum(1 for line in order.lines
-                      if line.sku is None or not ledger.sku_exists(line.sku))
+        sku_exists = ledger.sku_exists
+        known = [line.sku is not None and sku_exists(line.sku) for line in order.lines]
+        unknown = known.count(False)
         previous: dict[str, tuple[int, int]] = {}
         open_issues: set[str] = set()
         if first:
@@ -216,46 +217,55 @@ class OrderStore:
         local = order.fulfillment_channel != MARKETPLACE_FULFILLED
         seen: set[str] = set()
         for position, line in enumerate(order.lines):
-            line_id = self._line_id(channel, account, order, line, seen, now, result)
+            line_id = line.line_id or "?"
+            if line_id in seen:
+                line_id = self._renamed_line_id(channel, account, order, line, seen, now, result)
+            seen.add(line_id)
             self._upsert_line(channel, account, order, line, line_id, position, local,
-                              ledger, writes, prices[position], now, result,
+                              known[position], ledger, writes, prices[position], now, result,
                               previous.get(line_id), line_id in open_issues)
         self._drop_missing_lines(channel, account, order.order_id, seen, previous, ledger,
                                  writes, result)
 
-    def _line_id(self, channel: str, account: str, order: Order, line: OrderLine,
-                 seen: set[str], now: str, result: PageResult) -> str:
-        line_id = line.line_id or "?"
-        if line_id in seen:  # a channel bug; keep the line rather than lose it
-            base, n = line_id, 2
-            while f"{base}#{n}" in seen:
-                n += 1
-            line_id = f"{base}#{n}"
-            self._flag(result, now, channel, account, order.order_id, line_id, "invalid_line",
-                       line.sku, f"order {order.order_id}: line id {base!r} appears twice; "
-                       f"stored as {line_id!r}")
-        seen.add(line_id)
+    def _renamed_line_id(self, channel: str, account: str, order: Order, line: OrderLine,
+                         seen: set[str], now: str, result: PageResult) -> str:
+        """A line id already ``seen`` in the order (a channel bug): keep the line rather than
+        lose it, under a new id, and flag it."""
+        base = line.line_id or "?"
+        n = 2
+        while f"{base}#{n}" in seen:
+            n += 1
+        line_id = f"{base}#{n}"
+        self._flag(result, now, channel, account, order.order_id, line_id, "invalid_line",
+                   line.sku, f"order {order.order_id}: line id {base!r} appears twice; "
+                   f"stored as {line_id!r}")
         return line_id
 
     def _upsert_line(self, channel: str, account: str, order: Order, line: OrderLine,
-                     line_id: str, position: int, local: bool, ledger: StockLedger,
-                     writes: PageWrites, price: str | None, now: str, result: PageResult,
-                     previous: tuple[int, int] | None, unknown_sku_open: bool) -> None:
-        """Store one line (``previous``: its stored confirmed and shipped-high counts; ``price``
-        its unit price's text) and move its stock; ``unknown_sku_open``: it has an open
-        unknown-SKU issue to resolve."""
+                     line_id: str, position: int, local: bool, known: bool,
+                     ledger: StockLedger, writes: PageWrites, price: str | None, now: str,
+                     result: PageResult, previous: tuple[int, int] | None,
+                     unknown_sku_open: bool) -> None:
+        """Store one line (``known``: its SKU is in the catalog; ``previous``: its stored
+        confirmed and shipped-high counts; ``price`` its unit price's text) and move its stock;
+        ``unknown_sku_open``: it has an open unknown-SKU issue to resolve."""
         lkey = LineKey(channel, account, order.order_id, line_id)
-        quantity, shipped = line.quantity, line.quantity_shipped
+        quantity = line.quantity
+        shipped = shipped_stored = line.quantity_shipped
         if quantity < 0 or shipped < 0:
             self._flag(result, now, *lkey, "invalid_quantity", line.sku,
                        f"order {order.order_id} line {line_id}: quantity {quantity}, shipped "
                        f"{shipped} (negative values stored as 0)")
             quantity, shipped = max(quantity, 0), max(shipped, 0)
-        confirmed, high = previous or (0, 0)
-        if order.status is OrderStatus.SHIPPED:
-            shipped = max(shipped, quantity)
-        high = max(high, shipped, confirmed)
-        known = line.sku is not None and ledger.sku_exists(line.sku)
+            shipped_stored = shipped
+        if previous is None:
+            confirmed = 0
+            high = shipped
+        else:
+            confirmed, high = previous
+            high = max(high, shipped, confirmed)
+        if order.status is OrderStatus.SHIPPED and quantity > high:
+            high = quantity
         writes.add(
             "order_lines",
             "INSERT INTO order_lines (channel, account, order_id, line_id, position, sku,"
@@ -267,7 +277,7 @@ class OrderStore:
             " unit_price = excluded.unit_price, currency = excluded.currency,"
             " title = excluded.title, channel_item_id = excluded.channel_item_id,"
             " sku_known = excluded.sku_known",
-            [*lkey, position, line.sku, quantity, max(line.quantity_shipped, 0),
+            [*lkey, position, line.sku, quantity, shipped_stored,
              confirmed, high, price, line.currency or order.currency,
              line.title, line.channel_item_id, int(known)],
         )
@@ -280,7 +290,8 @@ class OrderStore:
                        "catalog; the order is stored but reserves no stock")
         target = line_target(order.status, quantity, high, local_stock=local)
         effects = ledger.apply(lkey, line.sku if known else None, target)
-        self.account_effects(effects, lkey, ledger, now, result)
+        if effects:
+            self.account_effects(effects, lkey, ledger, now, result)
 
     def account_effects(self, effects: list[StockEffect], lkey: LineKey, ledger: StockLedger,
                         now: str, result: PageResult) -> None:
