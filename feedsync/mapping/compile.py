@@ -41,6 +41,7 @@ from feedsync.mapping.sources import (
 )
 from feedsync.mapping.spec import FieldRule, MappingFile, ProblemCollector, QuantitySpec
 from feedsync.mapping.transforms import REGISTRY, Step, Value, build_transform, value_map
+from feedsync.mapping.transforms_text import TruncateArgs
 from feedsync.models import VARIANT_COLUMNS, Severity
 
 
@@ -57,6 +58,9 @@ class CompiledField:
     value_map: Callable[[str], str] | None = None
     column: str | None = None  # the catalog column, when the source is one
     gives_text: bool = False  # the source always gives text, never a list
+    # the longest text the chain can give, when its last step is a truncate (the engine then
+    # need not check a length limit at least that long)
+    longest: int | None = None
 
 
 @dataclass
@@ -304,10 +308,11 @@ class _Compiler:
                 text += f" → [values.{fspec.name}]"
             column = (rule if isinstance(rule, str) else rule.from_ if rule.from_ is not None
                       else fspec.name if source_text == f"column {fspec.name}" else None)
+            gives_text = self._gives_text(rule, column)
             compiled.append(CompiledField(fspec.name, fspec, f"fields.{fspec.name}: {text}",
                                           source, source_text, steps,
                                           value_maps.get(fspec.name), column,
-                                          self._gives_text(rule, column)))
+                                          gives_text, _truncated_to(rule, steps, gives_text)))
         self._check_price()
         for index, cond in enumerate(spec.filters.include + spec.filters.exclude):
             if cond.has is not None:
@@ -344,6 +349,27 @@ class _Compiler:
         except (KeyError, IndexError, ValueError) as exc:
             self.problems.add(("price", "format"),
                               f"format may only use {{amount}} and {{currency}} ({exc})")
+
+
+# Transforms that turn text into text (never a list): a chain of these on a text source gives
+# text, so its final truncate bounds the value the engine sends.
+_TEXT_TO_TEXT = frozenset({"strip_html", "collapse_whitespace", "strip", "truncate", "upper",
+                           "lower", "title_case", "sentence_case", "replace", "regex_replace",
+                           "prefix", "suffix"})
+
+
+def _truncated_to(rule: FieldRule | str, steps: list[tuple[str, Step]],
+                  gives_text: bool) -> int | None:
+    """``max`` of the chain's last step when it is a truncate of text (its result is never
+    longer: :func:`~feedsync.mapping.transforms_text.truncate_text`), else None."""
+    if isinstance(rule, str) or not steps or not gives_text:
+        return None
+    chain = rule.chain
+    if len(chain) != len(steps) or chain[-1].name != "truncate":
+        return None  # a step failed to compile (reported) or the chain ends otherwise
+    if any(ref.name not in _TEXT_TO_TEXT for ref in chain):
+        return None  # e.g. split: a list, joined with ", " for a single-valued field
+    return TruncateArgs.model_validate(chain[-1].args).max
 
 
 def _rule_section(rule: str) -> str:

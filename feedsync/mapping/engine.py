@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedsync.mapping.compile import CompiledMapping, compile_mapping
-from feedsync.mapping.hotpath import plan_entry
+from feedsync.mapping.hotpath import field_step
 from feedsync.mapping.record import ENGINE_VERSION, FieldValue, MappedRecord, TraceStep
 from feedsync.mapping.schema import ChannelSchema
 from feedsync.mapping.sources import NO_STORE, Row, Store
 from feedsync.mapping.spec import read_mapping
 from feedsync.mapping.stream import SkuRange, iter_catalog
+from feedsync.mapping.unrolled import unroll
 from feedsync.mapping.validate import SchemaValidator
 from feedsync.models import Issue, Product, Severity
 
@@ -76,9 +77,11 @@ class ChannelMapper:
         self._repeated = {f.name for f in schema.fields if f.repeated}
         self._max_items = {f.name: f.max_items for f in schema.fields
                            if f.repeated and f.max_items}
-        self._plan = [(*plan_entry(f, f.name in self._repeated),
-                       self.validator.check_of(f.name, f.name in self._repeated))
-                      for f in self.compiled.fields]
+        self._steps = [field_step(f, f.name in self._repeated,
+                                  self.validator.check_of(f.name, f.name in self._repeated),
+                                  self.validator.length_limit(f.name, f.name in self._repeated))
+                       for f in self.compiled.fields]
+        self._run_fields = unroll(self._steps)  # the hot path: every field, one function
         self._variant_by_axis = {a.axis: a for a in self.compiled.variants}
 
     @classmethod
@@ -130,7 +133,7 @@ class ChannelMapper:
         if row.trace is not None:
             values, passed = self._map_fields(row, record), False
         else:
-            values, passed = self._map_fields_fast(row, record)
+            values, passed = self._run_fields(row, record)
         rules = self._rules
         if self.compiled.variants:
             rules = self._apply_variants(row, values, record, rules)
@@ -154,29 +157,6 @@ class ChannelMapper:
         if row.trace is not None:
             record.trace = row.trace
         return record
-
-    def _map_fields_fast(self, row: Row,
-                         record: MappedRecord) -> tuple[dict[str, FieldValue], bool]:
-        """The values, and whether each passed the channel's check for its field.
-
-        The hot path (no trace): one precompiled closure per field; problems are rare, so they
-        are attributed by checking the shared list after each field. Checking a value as it is
-        made spares the validator a second walk over the record when all is well.
-        """
-        values: dict[str, FieldValue] = {}
-        problems = row.problems
-        passed = True
-        for name, rule, run, ok in self._plan:
-            value = run(row)
-            if value:
-                values[name] = value
-                if ok is not None and passed and not ok(value):
-                    passed = False
-            if problems:
-                record.issues.extend(Issue(record.sku, severity, code, message, name, rule)
-                                     for severity, code, message in problems)
-                problems.clear()
-        return values, passed
 
     def _map_fields(self, row: Row, record: MappedRecord) -> dict[str, FieldValue]:
         values: dict[str, FieldValue] = {}

@@ -17,9 +17,37 @@ _LOCAL_NAMES = ("localhost", "localhost.localdomain")
 _LOCAL_SUFFIXES = (".local", ".localhost", ".internal", ".lan", ".home.arpa")
 
 
+_KNOWN: dict[str, str | None] = {}  # by scheme://authority: a catalog's URLs share a few hosts
+_KNOWN_LIMIT = 1024
+
+
 def unreachable_host(url: str) -> str | None:
     """Why ``url``'s host cannot be reached from the internet (``"localhost"``, ``"a private
     address"`` …), or None when it may be (every public name and address)."""
+    # Image and product URLs are unique per SKU but their hosts are few (issue #19: this ran
+    # for every URL of every feed). The answer depends only on the URL up to its first "/"
+    # after the scheme (the host cannot extend past it), so it is remembered by that prefix —
+    # unless the prefix holds a "[" (an IPv6 literal, whose brackets may enclose a "/").
+    if url.startswith("https://"):
+        end = url.find("/", 8)
+    elif url.startswith("http://"):
+        end = url.find("/", 7)
+    else:
+        return _decide(url)
+    key = url if end < 0 else url[:end]
+    if "[" in key:
+        return _decide(url)
+    try:
+        return _KNOWN[key]
+    except KeyError:
+        pass
+    if len(_KNOWN) >= _KNOWN_LIMIT:
+        _KNOWN.clear()
+    where = _KNOWN[key] = _decide(key)
+    return where
+
+
+def _decide(url: str) -> str | None:
     found = _HOST.match(url)
     if found is None:
         return None

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
+from typing import Any
 
 from feedsync.mapping.compile import CompiledField
 from feedsync.mapping.record import FieldValue
-from feedsync.mapping.sources import Row, column_type
+from feedsync.mapping.sources import ATTRIBUTE_PREFIX, Row, column_type
 from feedsync.mapping.transforms import Problem, Step, Value
+from feedsync.mapping.unrolled import FieldStep
 
 Runner = Callable[[Row], FieldValue | None]
-PlanEntry = tuple[str, str, Runner]
 
 MEMO_ENTRIES = 8192  # per field
 MEMO_CHARS = 1 << 20  # per field: inputs and results held, in characters (a few MB at most)
@@ -68,10 +69,42 @@ class ChainMemo:
         self._chars += size
 
 
-def plan_entry(cf: CompiledField, repeated: bool) -> PlanEntry:
-    """(name, rule, run) of one field: ``run(row)`` gives the field's value, its problems
-    appended to ``row.problems``."""
-    return cf.name, cf.rule, runner(cf, repeated)
+def field_step(cf: CompiledField, repeated: bool, check: Callable[[Any], bool] | None,
+               length_limit: int | None) -> FieldStep:
+    """What the unrolled plan does for one field (:mod:`feedsync.mapping.unrolled`).
+
+    ``check``: the validator's yes/no test of the field's value; ``length_limit``: set when
+    that test is only ``len(value) <= length_limit``."""
+    run = runner(cf, repeated)
+    read = inline_read(cf) if not cf.steps and cf.value_map is None and not repeated else None
+    if length_limit is not None and cf.longest is not None and cf.longest <= length_limit \
+            and cf.value_map is None and not repeated:
+        return FieldStep(cf.name, cf.rule, run, read=read)  # the truncate keeps it short
+    return FieldStep(cf.name, cf.rule, run, None if length_limit is not None else check,
+                     read, length_limit)
+
+
+def inline_read(cf: CompiledField) -> str | None:
+    """The field's value as an expression over ``product`` (``{run}``: the field's getter,
+    for what the expression does not cover), when its source is a column read as it is;
+    None otherwise. A missing value may read as None, which the engine treats as empty."""
+    column = cf.column
+    if column is None:
+        return None
+    if column_type(column) in ("str", "str | None"):
+        if not column.isidentifier():  # Product's own field names always are
+            return None
+        return f"product.{column}"
+    if column == "image":
+        return "product.images[0] if product.images else None"
+    if column == "product_url":
+        return "product.link or {run}"  # product_url() gives the link first when there is one
+    if column.startswith(ATTRIBUTE_PREFIX):
+        key = repr(column[len(ATTRIBUTE_PREFIX):]).replace("{", "{{").replace("}", "}}")
+        # text (most attributes) as it is, a missing one as None; lists and numbers as to_value
+        return (f"a if (a := product.attributes.get({key})) is None or a.__class__ is str "
+                "else {run}")
+    return None
 
 
 def _finisher(steps: tuple[Step, ...], lookup: Callable[[str], str] | None,

@@ -35,7 +35,7 @@ class SchemaValidator:
     def __init__(self, schema: ChannelSchema) -> None:
         self.schema = schema
         self.required = [f.name for f in schema.fields if f.required]
-        self.required_when = [(rule, re.compile(rule.pattern, re.IGNORECASE))
+        self.required_when = [(rule, _remembered(re.compile(rule.pattern, re.IGNORECASE)))
                               for rule in schema.required_when]
         self.checks: dict[str, tuple[Callable[[str], bool], Ok, Check]] = {}
         for spec in schema.fields:
@@ -79,7 +79,7 @@ class SchemaValidator:
         for rule, pattern in self.required_when:
             decider = fields.get(rule.field)
             text = " ".join(decider) if isinstance(decider, list) else decider
-            if not text or pattern.search(text) is None:
+            if not text or not pattern(text):
                 continue
             if any(fields.get(name) for name in rule.unless):
                 continue
@@ -99,6 +99,14 @@ class SchemaValidator:
         if compiled is None:
             return None
         return compiled[1] if repeated else compiled[0]
+
+    def length_limit(self, name: str, repeated: bool) -> int | None:
+        """``max_length`` of ``name`` when the test :meth:`check_of` gives is only
+        ``len(value) <= max_length`` (a single text value, no pattern or allowed values)."""
+        spec = self.schema.get(name)
+        if spec is None or repeated or spec.pattern is not None or spec.allowed is not None:
+            return None
+        return spec.max_length
 
 
 def _field_check(channel: str, spec: FieldSpec) -> tuple[Callable[[str], bool], Ok,
@@ -160,6 +168,24 @@ def _field_check(channel: str, spec: FieldSpec) -> tuple[Callable[[str], bool], 
                                     name, rule))
 
     return item_ok, list_ok, report
+
+
+def _remembered(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """Whether ``pattern`` is found in a text, remembered per text: the deciding field of a
+    ``required_when`` rule is a category, one of a few hundred for a whole catalog."""
+    known: dict[str, bool] = {}
+    search = pattern.search
+
+    def found(text: str) -> bool:
+        answer = known.get(text)
+        if answer is None:
+            answer = search(text) is not None
+            if len(known) >= 4096:
+                known.clear()
+            known[text] = answer
+        return answer
+
+    return found
 
 
 def _short(text: str, limit: int = 80) -> str:
