@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+import json.encoder
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -83,9 +84,28 @@ class PageResult:
         }
 
 
-# One encoder each, built once: json.dumps() with non-default options builds one per call.
-_HASH_JSON = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":"))
-_RAW_JSON = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+def _json_encoder(**options: Any) -> Callable[[Any], str]:
+    """``json.dumps(value, **options)`` as one function, its C encoder built once.
+
+    ``JSONEncoder.encode`` builds a new C encoder per call, which cost as much as encoding an
+    order (issue #19). The text is the same; the only difference is that a self-containing
+    value raises RecursionError rather than ValueError (payloads come from JSON: they cannot).
+    """
+    encoder = json.JSONEncoder(**options)
+    make = json.encoder.c_make_encoder  # type: ignore[attr-defined]  # CPython's _json
+    if make is None:  # no C accelerator: the plain path
+        return encoder.encode
+    strings = (json.encoder.encode_basestring_ascii if encoder.ensure_ascii
+               else json.encoder.encode_basestring)
+    encode = make(None, encoder.default, strings, None, encoder.key_separator,
+                  encoder.item_separator, encoder.sort_keys, encoder.skipkeys,
+                  encoder.allow_nan)
+    join = "".join
+    return lambda value: join(encode(value, 0))
+
+
+_HASH_JSON = _json_encoder(sort_keys=True, default=str, separators=(",", ":"))
+_RAW_JSON = _json_encoder(sort_keys=True, default=str, ensure_ascii=False)
 
 
 def _order_hash(order: Order, raw: Any, created: str, updated: str, total: str | None,
@@ -101,7 +121,7 @@ def _order_hash(order: Order, raw: Any, created: str, updated: str, total: str |
                    price, ln.currency, ln.title, ln.channel_item_id]
                   for ln, price in zip(order.lines, prices, strict=True)],
     }
-    text = _HASH_JSON.encode(payload)
+    text = _HASH_JSON(payload)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -211,7 +231,7 @@ class OrderStore:
             " stored_at = excluded.stored_at, unknown_skus = excluded.unknown_skus",
             [*key, str(order.status), created, updated,
              total, order.currency, decimal_text(order.fees),
-             order.fulfillment_channel, _RAW_JSON.encode(raw), digest,
+             order.fulfillment_channel, _RAW_JSON(raw), digest,
              int(ack_required), now, now, unknown],
         )
         local = order.fulfillment_channel != MARKETPLACE_FULFILLED
