@@ -33,7 +33,11 @@ def die_with_parent(parent_pid: int) -> None:
 
 def _pdeathsig() -> bool:
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        # The running interpreter's own symbols include libc's prctl; find_library("c") would
+        # run `ldconfig -p` in a subprocess, ~60 ms of CPU per import (issue #19).
+        libc = ctypes.CDLL(None, use_errno=True)
+        if not hasattr(libc, "prctl"):
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
