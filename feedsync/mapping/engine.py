@@ -109,13 +109,15 @@ class ChannelMapper:
 
         A record that is not included carries no fields unless ``explain`` is set.
         """
-        record = MappedRecord(sku=product.sku, channel=self.channel)
+        record = MappedRecord(product.sku, self.channel)
+        # positional: Row(product, available, now, trace, problems, price, quantity, tracked,
+        # store) — this runs for every product of every feed
         if available is None:
             row = Row(product, self.compiled.quantity.untracked_quantity, now,
-                      trace=[] if explain else None, tracked=False, store=self.store)
+                      [] if explain else None, [], None, None, False, self.store)
         else:
-            row = Row(product, available, now, trace=[] if explain else None,
-                      store=self.store)
+            row = Row(product, available, now, [] if explain else None, [], None, None, True,
+                      self.store)
         if exclusion is not None:
             record.included = False
             record.exclusion = ("excluded in the catalog" + (f": {exclusion}" if exclusion

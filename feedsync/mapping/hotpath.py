@@ -41,7 +41,7 @@ class ChainMemo:
     The closure reads ``entries`` itself and counts ``hits``; :meth:`remember` does the rest.
     """
 
-    __slots__ = ("_chars", "entries", "hits", "misses", "useful")
+    __slots__ = ("_chars", "decided", "entries", "hits", "misses", "useful")
 
     def __init__(self) -> None:
         self.entries: dict[str, Remembered] = {}
@@ -49,6 +49,7 @@ class ChainMemo:
         self.hits = 0
         self.misses = 0
         self.useful = True  # False once the trial showed the values do not repeat
+        self.decided = False  # the trial is over: hits no longer need counting
 
     def remember(self, text: str, result: str | tuple[str, ...],
                  problems: tuple[Problem, ...]) -> None:
@@ -56,6 +57,7 @@ class ChainMemo:
         self.misses += 1
         if self.misses == MEMO_TRIAL:
             self.useful = self.hits >= MEMO_MIN_HIT_SHARE * (self.hits + self.misses)
+            self.decided = True
             if not self.useful:
                 self.entries.clear()
                 return
@@ -154,24 +156,45 @@ def runner(cf: CompiledField, repeated: bool) -> Runner:
     known = ChainMemo()
     entries = known.entries
 
+    def remembered(value: str, problems: list[Problem]) -> FieldValue:
+        """A miss: run the chain and keep its result (hits are handled by the callers)."""
+        before = len(problems)
+        result = finish(value, problems)
+        kept = result if result.__class__ is str else tuple(result)  # never shared
+        known.remember(value, kept, tuple(problems[before:]))
+        return result
+
+    if read is not None:  # a text column through transforms (title, description, brand …)
+        def run_text(row: Row) -> FieldValue:
+            value = read(row) or ""
+            if not known.useful:
+                return finish(value, row.problems)
+            hit = entries.get(value)
+            if hit is None:
+                return remembered(value, row.problems)
+            if not known.decided:  # hits only count until the trial is over
+                known.hits += 1
+            kept, found = hit
+            if found:
+                row.problems.extend(found)
+            # records never share a list: a caller may change its record's values
+            return kept if kept.__class__ is str else list(kept)
+
+        return run_text
+
     def run(row: Row) -> FieldValue:
         # a source's own problems (a rule's) are never remembered
-        value = (read(row) or "") if read is not None else source(row)
+        value = source(row)
         if value.__class__ is not str or not known.useful:  # lists are not worth a key
             return finish(value, row.problems)
         hit = entries.get(value)
         if hit is None:
-            problems = row.problems
-            before = len(problems)
-            result = finish(value, problems)
-            kept = result if result.__class__ is str else tuple(result)  # never shared
-            known.remember(value, kept, tuple(problems[before:]))
-            return result
-        known.hits += 1
+            return remembered(value, row.problems)
+        if not known.decided:
+            known.hits += 1
         kept, found = hit
         if found:
             row.problems.extend(found)
-        # records never share a list: a caller may change its record's values
         return kept if kept.__class__ is str else list(kept)
 
     return run

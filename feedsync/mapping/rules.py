@@ -240,6 +240,9 @@ def shown_quantity(available: int, spec: QuantitySpec,
                    trace: list[TraceStep] | None = None, label: str = "quantity") -> int:
     """The stock a channel is shown (see the module docstring for the order of steps)."""
     quantity = available
+    if trace is None and not (spec.reserve or spec.buffer_units or spec.buffer_percent
+                              or spec.floor or spec.max is not None):
+        return max(quantity, 0)  # the default [quantity]: every step leaves it as it is
 
     def note(rule: str, before: int, after: int) -> None:
         if trace is not None:

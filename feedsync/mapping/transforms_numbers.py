@@ -35,9 +35,11 @@ _UNIT_ALIASES = {"kgs": "kg", "lbs": "lb", "gram": "g", "grams": "g", "inch": "i
                  "inches": "in"}
 
 
-def _plain(amount: Decimal, decimals: int) -> str:
-    """``amount`` rounded half-up to ``decimals`` places, without trailing zeros or exponent."""
-    quantum = Decimal(1).scaleb(-decimals)
+def _plain(amount: Decimal, decimals: int, quantum: Decimal | None = None) -> str:
+    """``amount`` rounded half-up to ``decimals`` places, without trailing zeros or exponent
+    (``quantum``: ``10 ** -decimals``, when the caller has it already)."""
+    if quantum is None:
+        quantum = Decimal(1).scaleb(-decimals)
     text = format(amount.quantize(quantum, rounding=ROUND_HALF_UP), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -47,6 +49,7 @@ def _unit_converter(units: dict[str, Decimal], kind: str) -> Callable[[Any], Ste
         to, default_from, decimals = args.to, args.from_, args.decimals
 
         memo: dict[str, str] = {}  # catalogs repeat the same few weights and sizes
+        quantum = Decimal(1).scaleb(-decimals)
 
         def convert(text: str, problems: list[Problem]) -> str:
             found = memo.get(text)
@@ -62,9 +65,14 @@ def _unit_converter(units: dict[str, Decimal], kind: str) -> Callable[[Any], Ste
                                  f"cannot read {kind} {text!r} (expected a number and one of "
                                  f"{', '.join(units)}); value dropped"))
                 return ""
-            amount = Decimal(match.group(1).replace(",", "."))
+            number = match.group(1)
+            amount = Decimal(number.replace(",", "."))
             try:
-                result = f"{_plain(amount * units[unit] / units[to], decimals)} {to}"
+                # in its own unit (the usual case) the value is already exact: ×u÷u gives the
+                # same number as long as the product fits the 28-digit context
+                converted = (amount if unit == to and len(number) <= 20
+                             else amount * units[unit] / units[to])
+                result = f"{_plain(converted, decimals, quantum)} {to}"
             except InvalidOperation:
                 problems.append((Severity.WARNING, f"bad_{kind}",
                                  f"{kind} {text!r} is out of range; value dropped"))

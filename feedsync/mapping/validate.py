@@ -122,6 +122,12 @@ def _field_check(channel: str, spec: FieldSpec) -> tuple[Callable[[str], bool], 
     item_ok: Callable[[str], bool]
     if allowed is not None:
         item_ok = allowed.__contains__
+    elif pattern is not None and urls:
+        fullmatch = pattern.fullmatch
+
+        def item_ok(item: str) -> bool:  # URLs are unique per SKU: nothing worth remembering
+            return (len(item) <= limit and fullmatch(item) is not None
+                    and unreachable_host(item) is None)
     elif pattern is not None:
         fullmatch = pattern.fullmatch
         known: dict[str, bool] = {}  # values repeat (prices, dates): remember pattern results
@@ -131,7 +137,7 @@ def _field_check(channel: str, spec: FieldSpec) -> tuple[Callable[[str], bool], 
                 return False
             found = known.get(item)
             if found is None:
-                found = fullmatch(item) is not None and not (urls and unreachable_host(item))
+                found = fullmatch(item) is not None
                 if len(known) < 2048:
                     known[item] = found
             return found
