@@ -25,6 +25,7 @@ to repay the processes, the feed is built in this process.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import logging
 import multiprocessing
@@ -198,8 +199,14 @@ class ParallelFill:
             return
         workers: list[_Worker] = []
         try:
-            for index, sku_range in enumerate(self.ranges):
-                workers.append(self._start(index, sku_range))
+            # The workers' garbage collector leaves what they inherit alone (gc.freeze): it
+            # would walk, and so copy, every page of this process's objects in each of them.
+            gc.freeze()
+            try:
+                for index, sku_range in enumerate(self.ranges):
+                    workers.append(self._start(index, sku_range))
+            finally:
+                gc.unfreeze()
             self._collect(workers, writer, tally)
         finally:
             self._stop(workers)
