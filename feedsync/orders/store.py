@@ -11,10 +11,7 @@ window re-reads, and any replay of old pages, changes nothing.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import json.encoder
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from feedsync.catalog.rows import decimal_text
-from feedsync.clock import iso_z, parse_iso
+from feedsync.clock import parse_iso
 from feedsync.db import migrate, utcnow_iso
 
 # BEGIN IMMEDIATE (a page reads the ledger, then writes deltas): the one helper of feedsync.db,
@@ -30,16 +27,13 @@ from feedsync.db import migrate, utcnow_iso
 from feedsync.db import write_transaction as write_transaction
 from feedsync.models import Order, OrderLine, OrderStatus
 from feedsync.orders import schema
+from feedsync.orders.content import iso as iso
+from feedsync.orders.content import order_hash, raw_json
 from feedsync.orders.page import PageReads, PageWrites
 from feedsync.orders.privacy import minimise
 from feedsync.orders.stock import LineKey, LineTarget, StockEffect, StockLedger, line_target
 
 MARKETPLACE_FULFILLED = "marketplace"
-
-
-def iso(value: datetime) -> str:
-    """Canonical UTC text of a timestamp (naive values are taken as UTC)."""
-    return iso_z(value, timespec="auto")
 
 
 @dataclass(slots=True)
@@ -82,47 +76,6 @@ class PageResult:
             "flags": [{"order_id": f.order_id, "line_id": f.line_id, "code": f.code,
                        "sku": f.sku, "message": f.message} for f in self.flags],
         }
-
-
-def _json_encoder(**options: Any) -> Callable[[Any], str]:
-    """``json.dumps(value, **options)`` as one function, its C encoder built once.
-
-    ``JSONEncoder.encode`` builds a new C encoder per call, which cost as much as encoding an
-    order (issue #19). The text is the same; the only difference is that a self-containing
-    value raises RecursionError rather than ValueError (payloads come from JSON: they cannot).
-    """
-    encoder = json.JSONEncoder(**options)
-    make = json.encoder.c_make_encoder  # type: ignore[attr-defined]  # CPython's _json
-    if make is None:  # no C accelerator: the plain path
-        return encoder.encode
-    strings = (json.encoder.encode_basestring_ascii if encoder.ensure_ascii
-               else json.encoder.encode_basestring)
-    encode = make(None, encoder.default, strings, None, encoder.key_separator,
-                  encoder.item_separator, encoder.sort_keys, encoder.skipkeys,
-                  encoder.allow_nan)
-    join = "".join
-    return lambda value: join(encode(value, 0))
-
-
-_HASH_JSON = _json_encoder(sort_keys=True, default=str, separators=(",", ":"))
-_RAW_JSON = _json_encoder(sort_keys=True, default=str, ensure_ascii=False)
-
-
-def _order_hash(order: Order, raw: Any, created: str, updated: str, total: str | None,
-                prices: Sequence[str | None]) -> str:
-    """The order's content hash; ``created``/``updated`` are its timestamps' :func:`iso` text,
-    ``total`` and ``prices`` (the lines' unit prices) their :func:`decimal_text`."""
-    payload = {
-        "status": str(order.status), "created": created,
-        "updated": updated, "total": total,
-        "currency": order.currency, "fees": decimal_text(order.fees),
-        "fulfillment": order.fulfillment_channel, "raw": raw,
-        "lines": [[ln.line_id, ln.sku, ln.quantity, ln.quantity_shipped,
-                   price, ln.currency, ln.title, ln.channel_item_id]
-                  for ln, price in zip(order.lines, prices, strict=True)],
-    }
-    text = _HASH_JSON(payload)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 class OrderStore:
@@ -184,7 +137,7 @@ class OrderStore:
         created, updated = iso(order.created_at), iso(order.updated_at)
         total = decimal_text(order.total)
         prices = [decimal_text(line.unit_price) for line in order.lines]
-        digest = _order_hash(order, raw, created, updated, total, prices)
+        digest = order_hash(order, raw, created, updated, total, prices)
         if stored is not None and stored[1] == digest:
             result.unchanged += 1
             return
@@ -231,7 +184,7 @@ class OrderStore:
             " stored_at = excluded.stored_at, unknown_skus = excluded.unknown_skus",
             [*key, str(order.status), created, updated,
              total, order.currency, decimal_text(order.fees),
-             order.fulfillment_channel, _RAW_JSON(raw), digest,
+             order.fulfillment_channel, raw_json(raw), digest,
              int(ack_required), now, now, unknown],
         )
         local = order.fulfillment_channel != MARKETPLACE_FULFILLED
