@@ -12,6 +12,11 @@ in a throw-away workspace: 200 SKUs pushed once to a file channel (``feedsync.te
 It also prints which heavy libraries each command imported (``-X importtime``), so a regression
 names its cause.
 
+``--layers`` also counts the instructions (valgrind's callgrind: independent of the machine's
+load) of the layers a no-op plan stacks up — the interpreter, click, sqlite-utils, pydantic,
+feedsync.config's models, the plan's own modules, the whole plan — so the remaining cost is
+named by what it is made of.
+
 Bytecode: an installed feedsync has its ``.pyc`` files (pip writes them), so by default the
 commands run with a bytecode cache in a temporary ``PYTHONPYCACHEPREFIX`` (warmed by one untimed
 run; the tree gets no ``__pycache__``). ``--no-bytecode`` honours ``PYTHONDONTWRITEBYTECODE`` as
@@ -22,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,8 +37,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("requests", "urllib3", "lxml", "pydantic", "jsonschema", "google.auth", "sqlite_utils",
-         "numpy", "adapters", "feedsync.adapter", "feedsync.mapping.engine", "feedsync.http")
+HEAVY = ("requests", "urllib3", "tenacity", "regex", "lxml", "pydantic", "jsonschema",
+         "google.auth", "sqlite_utils", "numpy", "adapters", "feedsync.adapter",
+         "feedsync.mapping.engine", "feedsync.http", "feedsync.sync.push")
 
 CONFIG = """\
 [workspace]
@@ -93,6 +101,37 @@ def heavy_imports(argv: list[str], cwd: Path) -> list[str]:
     return [h for h in HEAVY if h in names]
 
 
+LAYERS = {  # each includes the ones above it
+    "python -c pass (floor)": ["-c", "pass"],
+    "+ click": ["-c", "import click"],
+    "+ sqlite_utils": ["-c", "import feedsync, click, sqlite_utils"],
+    "+ pydantic": ["-c", "import feedsync, click, sqlite_utils, pydantic"],
+    "+ feedsync.config (models)": ["-c", "import feedsync, click, sqlite_utils, feedsync.config"],
+    "+ plan's modules": ["-c", "import feedsync.config, feedsync.catalog, feedsync.cli.main,"
+                         " feedsync.cli.sync_cmds, feedsync.config_channels"],
+    "feedsync plan (no-op)": ["-m", "feedsync", "plan", "shop"],
+}
+
+
+def instruction_layers(cwd: Path) -> None:
+    """Print callgrind's instruction count of each of LAYERS (needs valgrind)."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        print("--layers: valgrind is not installed; skipped")
+        return
+    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT), "FEEDSYNC_WORKSPACE": str(cwd)}
+    floor = 0
+    print(f"{'layer (instructions, callgrind)':34} {'M instr':>8} {'×floor':>7}")
+    for name, args in LAYERS.items():
+        proc = subprocess.run([valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                               sys.executable, *args], cwd=cwd, env=env, capture_output=True,
+                              text=True, check=False)
+        found = re.search(r"Collected : (\d+)", proc.stderr)
+        count = int(found.group(1)) if found else 0
+        floor = floor or count
+        print(f"{name:34} {count / 1e6:8.0f} {count / floor:7.1f}")
+
+
 def make_workspace(root: Path) -> None:
     """200 SKUs pushed once to a file channel, so the next plan has nothing to do."""
     (root / "mappings").mkdir(parents=True)
@@ -110,6 +149,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-bytecode", action="store_true",
                         help="no bytecode cache when PYTHONDONTWRITEBYTECODE is set")
+    parser.add_argument("--layers", action="store_true",
+                        help="also count the instructions of each import layer (valgrind)")
     args = parser.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="fs-startup-") as tmp:
@@ -145,6 +186,8 @@ def main() -> None:
         print("target: feedsync --help and a no-op plan ≤ 0.200 CPU-s")
         for name in ("feedsync --help", "feedsync plan (no-op)"):
             print(f"{name} imports: {', '.join(heavy_imports(commands[name], ws)) or '-'}")
+        if args.layers:
+            instruction_layers(ws)
 
 
 if __name__ == "__main__":
