@@ -116,7 +116,10 @@ def channel_config(name: str, dotted: str | None = None) -> type[AdapterConfig]:
         module = None
     config = getattr(module, "CONFIG", None) if module is not None else None
     if isinstance(config, type):
-        return config
+        from feedsync.adapter_config import AdapterConfig
+
+        if issubclass(config, AdapterConfig):
+            return config
     return adapter_class(name, dotted).Config
 
 

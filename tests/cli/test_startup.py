@@ -284,6 +284,26 @@ def test_a_package_without_config_module_falls_back_to_the_adapter() -> None:
     assert str(caught.value) == str(expected.value)
 
 
+def test_a_config_module_without_an_adapter_config_falls_back(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """A package's ``config`` module that is not the adapter layout's (no CONFIG, or a CONFIG
+    that is no AdapterConfig) is ignored: the adapter's Config checks the settings."""
+    from feedsync.registry import channel_config
+    from feedsync.testing.fake.adapter import FakeAdapter
+
+    for name, text in (("noconfig", "SETTINGS = 1\n"), ("strayconfig", "CONFIG = dict\n")):
+        package = tmp_path / name
+        package.mkdir()
+        (package / "__init__.py").write_text("")
+        (package / "config.py").write_text(text)
+        (package / "adapter.py").write_text(
+            "from feedsync.testing.fake.adapter import FakeAdapter as ADAPTER\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert channel_config("x", "noconfig") is FakeAdapter.Config
+    assert channel_config("x", "strayconfig") is FakeAdapter.Config
+
+
 def test_the_sync_marks_migration_keeps_existing_marks(tmp_path: Path) -> None:
     """A workspace planned before migration v2 keeps its mark; its mapping is checked once."""
     from feedsync.db import open_database
