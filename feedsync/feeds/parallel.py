@@ -204,7 +204,7 @@ class ParallelFill:
             gc.freeze()
             try:
                 for index, sku_range in enumerate(self.ranges):
-                    workers.append(self._start(index, sku_range))
+                    self._start(index, sku_range, workers)
             finally:
                 gc.unfreeze()
             self._collect(workers, writer, tally)
@@ -215,7 +215,9 @@ class ParallelFill:
 
     # --- this process ---------------------------------------------------------------------
 
-    def _start(self, index: int, sku_range: SkuRange) -> _Worker:
+    def _start(self, index: int, sku_range: SkuRange, workers: list[_Worker]) -> None:
+        """Start the worker of ``sku_range``; it joins ``workers`` before it is started, so
+        :meth:`_stop` removes its spill file even if the fork fails."""
         fd, name = tempfile.mkstemp(
             prefix=f"{temp_prefix(self.target)}{os.getpid()}-part{index}-", suffix=TEMP_SUFFIX,
             dir=self.target.parent)
@@ -224,10 +226,13 @@ class ParallelFill:
         receive, send = context.Pipe(duplex=False)
         process = context.Process(target=_work, args=(self.job, sku_range, Path(name), send),
                                   name=f"feedsync-feed-{index}", daemon=True)
-        worker = _Worker(index, sku_range, Path(name), reader, receive, process)
-        process.start()
-        send.close()  # ours: the pipe reports end-of-file once the worker is gone
-        return worker
+        workers.append(_Worker(index, sku_range, Path(name), reader, receive, process))
+        try:
+            process.start()
+        except OSError as exc:  # no more processes or memory: say so, not "cannot write"
+            raise self._failed(workers[-1], f"it could not be started ({exc})") from exc
+        finally:
+            send.close()  # ours: the pipe reports end-of-file once the worker is gone
 
     def _collect(self, workers: list[_Worker], writer: FeedWriter, tally: BuildTally) -> None:
         current = 0
@@ -280,11 +285,13 @@ class ParallelFill:
 
     def _stop(self, workers: list[_Worker]) -> None:
         """End every worker (terminated if still running) and remove the spill files."""
-        for worker in workers:
+        started = [w for w in workers if w.process.pid is not None]
+        for worker in started:
             if worker.process.is_alive():
                 worker.process.terminate()
         for worker in workers:
-            worker.process.join()
+            if worker.process.pid is not None:
+                worker.process.join()
             worker.conn.close()
             worker.reader.close()
             with contextlib.suppress(FileNotFoundError):

@@ -367,3 +367,27 @@ def test_feeds_workers_in_feedsync_toml(runner: CliRunner, workspace: Path, cata
     config.write_text(config.read_text().replace("workers = 3", "workers = 0"))
     result = runner.invoke(cli, [*args, "--json"])
     assert result.exit_code == 4 and "feeds.workers" in result.output
+
+
+def test_a_worker_that_cannot_start_fails_the_build_cleanly(
+        loaded: tuple[Workspace, Catalog], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "out" / "google.xml"
+    one_process(loaded, "google", "xml", target)
+    before = target.read_bytes()
+    process_class = type(multiprocessing.get_context("fork").Process())
+    start = process_class.start
+    started: list[object] = []
+
+    def limited(self: Any) -> None:
+        if started:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        started.append(self)
+        start(self)
+
+    monkeypatch.setattr(process_class, "start", limited)
+    with pytest.raises(WorkerFailed, match=r"worker 2 of 4 .* could not be started"):
+        with_ranges(loaded, "google", "xml", target, UNEVEN)
+    assert target.read_bytes() == before
+    assert leftovers(target.parent) == []
+    assert _no_workers_left()
