@@ -8,6 +8,7 @@ locale, because a wrong guess silently multiplies a price by 100.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
@@ -58,6 +59,10 @@ def _diagnose_number(text: str, what: str) -> FieldError:
     return FieldError(f"{what} is not a number (expected e.g. 12.99)")
 
 
+# Prices and weights repeat across a catalog (a family's variants, price points): the parsers
+# below are pure and return immutable Decimals, so the last few thousand answers are kept
+# (invalid cells raise, and are never cached).
+@functools.lru_cache(maxsize=4096)
 def parse_money(text: str, what: str = "price") -> Decimal:
     """A non-negative amount with '.' as decimal separator and at most 4 decimals."""
     text = text.strip()
@@ -72,6 +77,7 @@ def parse_money(text: str, what: str = "price") -> Decimal:
     return Decimal(text)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_measure(text: str, what: str) -> Decimal:
     """A non-negative decimal such as a weight or a length."""
     text = text.strip()
@@ -112,7 +118,11 @@ def parse_quantity(text: str) -> int:
 def gtin_check_digit_ok(digits: str) -> bool:
     """Whether the last digit of a GTIN-8/12/13/14 is its GS1 mod-10 check digit."""
     # Weights 3,1,3,1… from the digit left of the check digit, leftwards.
-    total = 3 * sum(map(int, digits[-2::-2])) + sum(map(int, digits[-3::-2]))
+    if digits.isascii() and digits.isdigit():  # digit sums from the ASCII codes, in C
+        tripled, single = digits[-2::-2].encode(), digits[-3::-2].encode()
+        total = (3 * (sum(tripled) - 48 * len(tripled)) + sum(single) - 48 * len(single))
+    else:
+        total = 3 * sum(map(int, digits[-2::-2])) + sum(map(int, digits[-3::-2]))
     return (10 - total % 10) % 10 == int(digits[-1])
 
 
@@ -183,6 +193,7 @@ def _offset(offset: str) -> str:
     return offset if ":" in offset else f"{offset[:3]}:{offset[3:]}"
 
 
+@functools.lru_cache(maxsize=512)
 def parse_currency(text: str) -> str:
     """An ISO 4217 currency code (case-insensitive on input, stored upper case)."""
     code = text.strip().upper()
