@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, NamedTuple
 
-from feedsync.catalog.importers import inventory, native, shopify, unchanged, woocommerce
+from feedsync.catalog.importers import (
+    inventory,
+    native,
+    native_jsonl,
+    shopify,
+    unchanged,
+    woocommerce,
+)
 from feedsync.catalog.importers.base import Parsed, ParseOptions
 from feedsync.catalog.importers.source import Problem, Source
 from feedsync.catalog.store import PreparedProduct, prepare_product
@@ -107,7 +114,7 @@ def _parser(format: str, source: Source, options: ParseOptions,
     if format == "native":
         return native.parse_csv(source, options, ask)
     if format == "jsonl":
-        return native.parse_jsonl(source, options)
+        return native_jsonl.parse_jsonl(source, options)
     if format == "shopify":
         return shopify.parse(source, options)
     return woocommerce.parse(source, options)
