@@ -236,7 +236,8 @@ class StockLedger:
         if sku is None:
             return effects
         reserved, decremented = target.reserved, target.decremented
-        if (reserved or decremented) and not self._tracked(sku):
+        if (reserved or decremented) and not (
+                self._products.get(sku, 1) if sku in self._preloaded else self._tracked(sku)):
             # Stock the store does not count (issue #10) is never reserved or decremented: an
             # order must not turn "in stock, no count" into 0.
             reserved = decremented = 0

@@ -270,7 +270,7 @@ class OrderStore:
                         now: str, result: PageResult) -> None:
         """Note SKUs whose availability changed in ``result`` and flag oversells."""
         for effect in effects:
-            if effect.available_change:
+            if effect.on_hand_change != effect.reserved_change:  # available changed
                 result.affected_skus.add(effect.sku)
             available = ledger.available(effect.sku)
             if effect.short or (effect.reserved_change > 0 and available < 0):
