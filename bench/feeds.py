@@ -17,6 +17,10 @@ RSS printed is that task's alone:
   publish) exactly as ``feedsync feed build`` runs it.
 
 Goal: the real path within 3x of the floor, and peak RSS flat in N.
+
+``--instructions`` also counts the instructions per SKU of lean-google and map-google with
+valgrind's callgrind, the task alone (instrumentation switched on around it): independent of
+the machine's load, which makes CPU seconds on a shared machine vary by ±30 %.
 """
 
 from __future__ import annotations
@@ -24,8 +28,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -220,6 +227,11 @@ def run_task(folder: Path, task: str) -> dict[str, object]:
     count = catalog.count()
     out = folder / "out"
     out.mkdir(exist_ok=True)
+    counting = os.environ.get("FEEDS_BENCH_CALLGRIND") == "1"
+    if counting:  # count the task alone, not the interpreter's start or the imports above
+        from feedsync.mapping import engine  # noqa: F401  (imported before counting starts)
+
+        _callgrind("on")
     started = time.perf_counter()
     cpu_started = time.process_time() + _children_cpu()
     if task == "floor":
@@ -249,10 +261,32 @@ def run_task(folder: Path, task: str) -> dict[str, object]:
                   f"{result.skipped_sample[:3]})", file=sys.stderr)
     elapsed = time.perf_counter() - started
     cpu = time.process_time() + _children_cpu() - cpu_started
+    if counting:
+        _callgrind("off")
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"task": task, "skus": count, "items": items, "seconds": elapsed, "cpu_seconds": cpu,
             "skus_per_s": count / elapsed if elapsed else 0.0,
             "skus_per_cpu_s": count / cpu if cpu else 0.0, "peak_rss_mb": peak_kb / 1024}
+
+
+def _callgrind(state: str) -> None:
+    """Switch callgrind's instrumentation of this process on or off."""
+    subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=False,
+                   capture_output=True)
+
+
+def instructions_per_sku(folder: Path, task: str, skus: int) -> float:
+    """Instructions of ``task`` per SKU, counted by callgrind (0.0 without valgrind)."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return 0.0
+    proc = subprocess.run(
+        [valgrind, "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null",
+         sys.executable, __file__, "--task", task, "--folder", str(folder)],
+        env={**os.environ, "FEEDS_BENCH_CALLGRIND": "1"}, capture_output=True, text=True,
+        check=False)
+    found = re.search(r"Collected : (\d+)", proc.stderr)
+    return int(found.group(1)) / skus if found else 0.0
 
 
 def subprocess_task(folder: Path, task: str) -> dict[str, object]:
@@ -273,6 +307,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10k,100k", help="comma-separated, e.g. 10k,100k,1M")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--tasks", default=",".join(TASKS), help=f"subset of {','.join(TASKS)}")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions per SKU of lean-google and map-google "
+                             "(valgrind callgrind; slow: ~50x the task's CPU)")
     parser.add_argument("--task", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -309,6 +346,14 @@ def main() -> None:
                     print(f"{size:>9,} {task} / lean-google floor: "
                           f"{rates['lean-google'] / rates[task]:.1f}x (issue #19 target: mapping"
                           " ≤ 2x)", flush=True)
+        if args.instructions:
+            lean = instructions_per_sku(folder, "lean-google", size)
+            mapped = instructions_per_sku(folder, "map-google", size)
+            if lean and mapped:
+                print(f"{size:>9,} instructions per SKU (callgrind): lean-google {lean:,.0f}, "
+                      f"map-google {mapped:,.0f}: {mapped / lean:.2f}x", flush=True)
+            else:
+                print("--instructions: valgrind is not installed or failed; skipped")
 
 
 if __name__ == "__main__":
