@@ -3,6 +3,7 @@
     python bench/feed_parallel.py                      # 10k and 100k SKUs, N = the machine's cores
     python bench/feed_parallel.py --sizes 1M --rounds 1
     python bench/feed_parallel.py --workers 2,3 --tasks google-xml
+    python bench/feed_parallel.py --sizes 100k --gzip   # compressed (gzip stays in one process)
 
 The catalogs are bench/feeds.py's (created by its ``ensure_catalog`` and kept in
 bench/out/feeds-<N>/). Each build is ``build_channel_feed`` — what ``feedsync feed build`` runs —
@@ -45,7 +46,7 @@ from feeds import NOW, ensure_catalog, parse_size  # noqa: E402  (bench/feeds.py
 TASKS = {"google-xml": ("google", "xml"), "meta-csv": ("facebook", "csv")}
 
 
-def run_build(folder: Path, task: str, workers: int) -> dict[str, object]:
+def run_build(folder: Path, task: str, workers: int, compress: bool) -> dict[str, object]:
     """Build one feed in this process with ``workers`` processes and measure it."""
     from feedsync.catalog import open_catalog
     from feedsync.config import load_workspace
@@ -56,11 +57,12 @@ def run_build(folder: Path, task: str, workers: int) -> dict[str, object]:
     catalog = open_catalog(workspace.db_path)
     channel, fmt = TASKS[task]
     worker_cpu = _time_workers()
-    target = folder / "out" / f"parallel-{task}-{workers}.{fmt}"
+    suffix = ".gz" if compress else ""
+    target = folder / "out" / f"parallel-{task}-{workers}.{fmt}{suffix}"
     started = time.perf_counter()
     own = resource.getrusage(resource.RUSAGE_SELF)
     result = build_channel_feed(workspace, catalog, channel, now=NOW, format_name=fmt,
-                                target=target, force=True, workers=workers)
+                                target=target, force=True, workers=workers, compress=compress)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -99,11 +101,11 @@ def _time_workers() -> Path:
     return folder
 
 
-def measure(folder: Path, task: str, workers: int) -> dict[str, object]:
+def measure(folder: Path, task: str, workers: int, compress: bool) -> dict[str, object]:
     """:func:`run_build` in a fresh interpreter (its own RSS and CPU accounting)."""
     proc = subprocess.run(
         [sys.executable, __file__, "--run", task, "--folder", str(folder),
-         "--workers", str(workers)],
+         "--workers", str(workers), *(["--gzip"] if compress else [])],
         capture_output=True, text=True, check=False,
     )
     if proc.returncode != 0:
@@ -121,11 +123,12 @@ def main() -> None:
     parser.add_argument("--tasks", default=",".join(TASKS), help=f"subset of {','.join(TASKS)}")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per size")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument("--gzip", action="store_true", help="build compressed feeds")
     parser.add_argument("--run", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:  # one measured build, in its own interpreter
-        print(json.dumps(run_build(args.folder, args.run, int(args.workers))))
+        print(json.dumps(run_build(args.folder, args.run, int(args.workers), args.gzip)))
         return
     from feedsync.feeds.parallel import default_workers
 
@@ -145,7 +148,7 @@ def main() -> None:
             runs: dict[int, list[dict[str, object]]] = {n: [] for n in [1, *counts]}
             for _ in range(args.rounds):
                 for n in runs:  # alternate, so the machine's load falls on each alike
-                    row = measure(folder, task, n)
+                    row = measure(folder, task, n, args.gzip)
                     runs[n].append(row)
                     cpu = float(row["cpu_parent"]) + float(row["cpu_workers"])  # type: ignore[arg-type]
                     print(f"{size:>9,} {task:<10} {n:>5} {float(row['wall']):>7.2f} "  # type: ignore[arg-type]
