@@ -15,11 +15,14 @@ samples are the first ones in SKU order, as one pass would have taken them.
 
 Workers are forked: they inherit the compiled mapping and the imported modules (nothing is
 pickled or compiled again), and open their own connection to the workspace database, read-only
-(``PRAGMA query_only``). A worker that fails, or dies, fails the build with a clear error and the
-previous feed is left as it was; Ctrl-C stops them (they ignore SIGINT; this process terminates
-them). Where ``fork`` is not available, where this process runs other threads (forking those is
-unsafe), inside an open write transaction (workers would not see it), or for a catalog too small
-to repay the processes, the feed is built in this process.
+(``PRAGMA query_only``). Each reads its own snapshot (one process reads one): the workspace lock
+that ``feed build`` and ``sync`` hold keeps catalog imports and order pulls out meanwhile, and
+the ranges cover every SKU whatever is added, so no SKU is lost or doubled. A worker that
+fails, or dies, fails the build with a clear error and the previous feed is left as it was;
+Ctrl-C stops them (they ignore SIGINT; this process terminates them). Where ``fork`` is not
+available, where this process runs other threads (forking those is unsafe), inside an open
+write transaction (workers would not see it), or for a catalog too small to repay the
+processes, the feed is built in this process.
 """
 
 from __future__ import annotations
