@@ -41,6 +41,7 @@ _DECIMAL_AT = tuple(CONTENT_COLUMNS.index(c) for c in _DECIMAL_COLUMNS)
 _DATETIME_AT = tuple(CONTENT_COLUMNS.index(c) for c in _DATETIME_COLUMNS)
 _JSON_AT = tuple(CONTENT_COLUMNS.index(c) for c in _JSON_COLUMNS)
 _STATUS_AT = CONTENT_COLUMNS.index("status")
+_COLUMN_COUNT = len(CONTENT_COLUMNS)
 
 
 def _dump_json(value: Any) -> str:
@@ -90,8 +91,12 @@ def values_hash(values: list[Any], images: list[str]) -> str:
     The digest covers each column's text (``\\x00`` for NULL) followed by ``\\x1f``, then each
     image URL followed by ``\\x1e``; the bytes are joined first and hashed in one call.
     """
-    text = "\x1f".join([value if value.__class__ is str else "\x00" if value is None
-                        else str(value) for value in values[:len(CONTENT_COLUMNS)]]) + "\x1f"
+    head = values[:_COLUMN_COUNT]
+    try:  # the usual row: text and NULLs only
+        text = "\x1f".join([value if value is not None else "\x00" for value in head]) + "\x1f"
+    except TypeError:
+        text = "\x1f".join([value if value.__class__ is str else "\x00" if value is None
+                            else str(value) for value in head]) + "\x1f"
     if images:
         text += "\x1e".join(images) + "\x1e"
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
