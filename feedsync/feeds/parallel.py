@@ -227,7 +227,10 @@ class ParallelFill:
         reader = os.fdopen(fd, "rb")
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
-        process = context.Process(target=_work, args=(self.job, sku_range, Path(name), send),
+        # the worker closes its copies of the read ends of its own and earlier pipes (_work)
+        others = [*(worker.conn for worker in workers), receive]
+        process = context.Process(target=_work,
+                                  args=(self.job, sku_range, Path(name), send, others),
                                   name=f"feedsync-feed-{index}", daemon=True)
         workers.append(_Worker(index, sku_range, Path(name), reader, receive, process))
         try:
@@ -303,10 +306,16 @@ class ParallelFill:
 
 # --- a worker process -----------------------------------------------------------------------
 
-def _work(job: FeedJob, sku_range: SkuRange, spill: Path, conn: Connection) -> None:
+def _work(job: FeedJob, sku_range: SkuRange, spill: Path, conn: Connection,
+          others: list[Connection]) -> None:
     """Map and render ``sku_range`` into ``spill``, telling ``conn`` after each chunk."""
     # Ctrl-C reaches the whole process group: the parent stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The fork copied the parent's read ends of this worker's pipe and the earlier workers':
+    # closed, so that if the parent dies (kill -9) the worker's next report fails
+    # (BrokenPipeError) and it ends, instead of mapping on with nobody to read its reports.
+    for other in others:
+        other.close()
     try:
         _render_range(job, sku_range, spill, conn)
     except BrokenPipeError:  # the parent is gone: nobody to tell

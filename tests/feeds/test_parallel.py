@@ -14,6 +14,8 @@ import gzip
 import json
 import multiprocessing
 import os
+import signal
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -391,3 +393,53 @@ def test_a_worker_that_cannot_start_fails_the_build_cleanly(
     assert target.read_bytes() == before
     assert leftovers(target.parent) == []
     assert _no_workers_left()
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_workers_end_when_the_build_process_is_killed(loaded: tuple[Workspace, Catalog],
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    render = RssWriter.render
+
+    def slow(self: RssWriter, record: Any) -> bytes:
+        time.sleep(0.2)  # a build that is still running when it is killed (~20 s per worker)
+        return render(self, record)
+
+    monkeypatch.setattr(RssWriter, "render", slow)
+    monkeypatch.setattr(parallel, "CHUNK_SKUS", 1)  # a report after every SKU
+    target = tmp_path / "out" / "google.xml"
+    context = multiprocessing.get_context("fork")
+    ranges: list[SkuRange] = [(None, "P-010"), ("P-010", None)]  # both render for seconds
+    builder = context.Process(target=with_ranges, args=(loaded, "google", "xml", target, ranges))
+    builder.start()
+    assert builder.pid is not None
+    workers: list[int] = []
+    for _ in range(100):  # until the builder has started its workers
+        workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                   and _parent_of(int(p.name)) == builder.pid]
+        if len(workers) == len(ranges):
+            break
+        time.sleep(0.05)
+    assert len(workers) == len(ranges)
+    os.kill(builder.pid, signal.SIGKILL)  # as kill -9 or the OOM killer would
+    builder.join()
+    deadline = time.monotonic() + 5  # the next report fails: far sooner than the range's end
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in workers)  # no orphan maps on for nobody
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
