@@ -77,13 +77,15 @@ def field_step(cf: CompiledField, repeated: bool, check: Callable[[Any], bool] |
 
     ``check``: the validator's yes/no test of the field's value; ``length_limit``: set when
     that test is only ``len(value) <= length_limit``."""
-    run = runner(cf, repeated)
+    run, memo = _runner(cf, repeated)
     read = inline_read(cf) if not cf.steps and cf.value_map is None and not repeated else None
+    key = f"product.{cf.column}" if memo is not None else None  # a text column: see _runner
     if length_limit is not None and cf.longest is not None and cf.longest <= length_limit \
             and cf.value_map is None and not repeated:
-        return FieldStep(cf.name, cf.rule, run, read=read)  # the truncate keeps it short
+        # the truncate keeps it short
+        return FieldStep(cf.name, cf.rule, run, read=read, memo=memo, memo_key=key)
     return FieldStep(cf.name, cf.rule, run, None if length_limit is not None else check,
-                     read, length_limit)
+                     read, length_limit, memo=memo, memo_key=key)
 
 
 def inline_read(cf: CompiledField) -> str | None:
@@ -136,21 +138,27 @@ def _product_text(cf: CompiledField) -> Callable[[Row], str | None] | None:
 def runner(cf: CompiledField, repeated: bool) -> Runner:
     """One field's source → transforms → value map → shape, as few calls as it allows:
     most fields of most mappings are a column as it is, or a column through transforms."""
+    return _runner(cf, repeated)[0]
+
+
+def _runner(cf: CompiledField, repeated: bool) -> tuple[Runner, ChainMemo | None]:
+    """:func:`runner`, and the memo of its chain when its source is a text column of the
+    product (the unrolled plan then replays a remembered text itself)."""
     source, lookup = cf.source, cf.value_map
     steps = tuple(step for _, step in cf.steps)
     read = _product_text(cf)
 
     if not steps and lookup is None and not repeated:
         if read is not None:
-            return read  # a missing value is None, which the engine treats as empty
+            return read, None  # a missing value is None, which the engine treats as empty
         if cf.gives_text:
-            return source
+            return source, None
 
         def joined(row: Row) -> FieldValue:
             value = source(row)
             return value if value.__class__ is str else ", ".join(v for v in value if v)
 
-        return joined
+        return joined, None
 
     finish = _finisher(steps, lookup, repeated)
     known = ChainMemo()
@@ -180,7 +188,7 @@ def runner(cf: CompiledField, repeated: bool) -> Runner:
             # records never share a list: a caller may change its record's values
             return kept if kept.__class__ is str else list(kept)
 
-        return run_text
+        return run_text, known
 
     def run(row: Row) -> FieldValue:
         # a source's own problems (a rule's) are never remembered
@@ -197,4 +205,4 @@ def runner(cf: CompiledField, repeated: bool) -> Runner:
             row.problems.extend(found)
         return kept if kept.__class__ is str else list(kept)
 
-    return run
+    return run, None

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedsync.mapping.record import FieldValue, MappedRecord
 from feedsync.mapping.sources import Row
 from feedsync.mapping.transforms import Problem
 from feedsync.models import Issue
+
+if TYPE_CHECKING:
+    from feedsync.mapping.hotpath import ChainMemo
 
 FieldsRun = Callable[[Row, MappedRecord], tuple[dict[str, FieldValue], bool]]
 
@@ -54,6 +57,10 @@ class FieldStep:
     read: str | None = None
     limit: int | None = None
     reports: bool = True
+    # the chain's memo, and the expression over ``product`` giving its key: a remembered text
+    # result without problems is replayed in place, anything else goes through ``run``
+    memo: ChainMemo | None = None
+    memo_key: str | None = None
 
 
 def _blame(record: MappedRecord, problems: list[Problem], name: str, rule: str) -> None:
@@ -82,7 +89,19 @@ def unroll(steps: Sequence[FieldStep]) -> FieldsRun:
         namespace[f"rule_{index}"] = step.rule
         namespace[f"run_{index}"] = step.run
         call = f"run_{index}(row)"
-        lines.append(f"    v = {step.read.format(run=call) if step.read else call}")
+        if step.memo is not None and step.memo_key is not None:
+            namespace[f"memo_{index}"] = step.memo
+            namespace[f"entries_{index}"] = step.memo.entries  # cleared, never replaced
+            lines += [f"    if memo_{index}.useful and (h := entries_{index}.get("
+                      f"{step.memo_key} or '')) is not None and not h[1] "
+                      "and h[0].__class__ is str:",
+                      f"        if not memo_{index}.decided:",
+                      f"            memo_{index}.hits += 1",
+                      "        v = h[0]",
+                      "    else:",
+                      f"        v = {call}"]
+        else:
+            lines.append(f"    v = {step.read.format(run=call) if step.read else call}")
         lines.append("    if v:")
         lines.append(f"        values[{name}] = v")
         if step.limit is not None:

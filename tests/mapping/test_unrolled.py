@@ -97,3 +97,14 @@ def test_columns_read_in_place() -> None:
     assert reads["link"] == "product.link or {run}"
     assert "attributes.get('custom_label_0')" in str(reads["custom_label_0"])
     assert reads["availability"] is None  # a rule: through its getter
+
+
+def test_a_remembered_text_is_replayed_in_place(make_mapper: MapperFactory) -> None:
+    mapper = make_mapper(BASE_FIELDS.replace('title = "title"', (
+        'title = { from = "title", transforms = ["strip_html", "upper"] }')))
+    step = next(step for step in mapper._steps if step.name == "title")
+    assert step.memo is not None and step.memo_key == "product.title"
+    records = [mapper.map_product(make_product(sku, title="<b>Tee</b>"), available=1, now=NOW)
+               for sku in ("A", "B", "C")]
+    assert [r.fields["title"] for r in records] == ["TEE"] * 3
+    assert (step.memo.misses, step.memo.hits) == (1, 2)  # mapped once, replayed twice
